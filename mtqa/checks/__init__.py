@@ -1,0 +1,66 @@
+"""The check registry: every module in this package that defines a ``Check`` subclass.
+
+Adding a check is one new module here (plus its tests); third-party packages can add checks
+through the ``mtqa.checks`` entry-point group. Modules must import heavy libraries lazily.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from importlib.metadata import entry_points
+
+from mtqa.checks.base import Check, CheckContext
+
+__all__ = ["Check", "CheckContext", "all_checks", "select_checks"]
+
+
+@cache
+def all_checks() -> dict[str, type[Check]]:
+    """Every known check class by code, sorted by code."""
+    found: dict[str, type[Check]] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name != "base":
+            importlib.import_module(f"{__name__}.{info.name}")
+    for cls in _subclasses(Check):
+        if getattr(cls, "code", None):
+            found[cls.code] = cls
+    for ep in entry_points(group="mtqa.checks"):
+        cls = ep.load()
+        found[cls.code] = cls
+    return dict(sorted(found.items()))
+
+
+def _subclasses(cls: type) -> list[type]:
+    result = []
+    for sub in cls.__subclasses__():
+        result.append(sub)
+        result.extend(_subclasses(sub))
+    return result
+
+
+def _specificity(pattern: str, code: str) -> int:
+    """Length of the matching selector (-1 when it does not match); ALL matches weakest."""
+    if pattern == "ALL":
+        return 0
+    return len(pattern) if code.startswith(pattern) else -1
+
+
+def select_checks(select: list[str], ignore: list[str]) -> list[type[Check]]:
+    """Resolve select/ignore selectors (code, prefix or ALL); the most specific one wins.
+
+    Raises ValueError naming the setting when a selector matches no known check.
+    """
+    checks = all_checks()
+    for setting, patterns in (("select", select), ("ignore", ignore)):
+        for pattern in patterns:
+            if pattern != "ALL" and not any(code.startswith(pattern) for code in checks):
+                raise ValueError(f"{setting}: unknown check code or prefix {pattern!r}")
+    chosen = []
+    for code, cls in checks.items():
+        best_select = max((_specificity(p, code) for p in select), default=-1)
+        best_ignore = max((_specificity(p, code) for p in ignore), default=-1)
+        if best_select >= 0 and best_select > best_ignore:
+            chosen.append(cls)
+    return chosen

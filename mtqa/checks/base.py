@@ -1,0 +1,97 @@
+"""The contract every check follows: segment in, findings out; no printing, no I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from mtqa.document import Document, Segment
+from mtqa.findings import Finding, Severity
+
+
+@dataclass
+class CheckContext:
+    """What a check may know beyond the segment: languages and the user's settings."""
+
+    target_lang: str = "en"
+    source_lang: str | None = None
+    options: dict[str, object] = field(default_factory=dict)
+
+
+class Check:
+    """Base class of all checks.
+
+    Subclasses set the class attributes and implement ``check_segment``. The class docstring
+    is the rule's documentation: it must have the sections ``What it does``, ``Why is this
+    bad`` and ``Example`` (``mtqa rules`` and the SARIF rule metadata are built from it).
+    Checks that need batching (models) override ``check_document``.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    severity: ClassVar[Severity]
+    category: ClassVar[str]
+    languages: ClassVar[frozenset[str] | None] = None  # target languages it understands
+    needs_source: ClassVar[bool] = False
+
+    def applies_to(self, document: Document, ctx: CheckContext) -> bool:
+        if self.needs_source and not document.bilingual:
+            return False
+        return self.languages is None or ctx.target_lang in self.languages
+
+    def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
+        for segment in document.segments:
+            yield from self.check_segment(document, segment, ctx)
+
+    def check_segment(
+        self, document: Document, segment: Segment, ctx: CheckContext
+    ) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def doc_section(cls, title: str) -> str:
+        """One ``Title:`` section of the class docstring (empty when missing)."""
+        doc = cls.__doc__ or ""
+        match = re.search(rf"^\s*{re.escape(title)}:\s*\n(.*?)(?=^\s*[A-Z][\w ]+:\s*$|\Z)", doc, re.M | re.S)
+        if not match:
+            return ""
+        lines = [line.strip() for line in match.group(1).strip().splitlines()]
+        return "\n".join(lines)
+
+    def finding(
+        self,
+        document: Document,
+        segment: Segment,
+        start: int,
+        end: int,
+        message: str,
+        suggestion: str | None = None,
+        severity: Severity | None = None,
+        **details: object,
+    ) -> Finding:
+        """Build a finding for the absolute span [start, end) of ``document.text``."""
+        line, column = document.line_col(start)
+        end_line, end_column = document.line_col(end)
+        return Finding(
+            path=document.path,
+            code=self.code,
+            severity=severity or self.severity,
+            category=self.category,
+            message=message,
+            start=start,
+            end=end,
+            line=line,
+            column=column,
+            end_line=end_line,
+            end_column=end_column,
+            text=document.text[start:end],
+            check=self.name,
+            suggestion=suggestion,
+            context_start=segment.start,
+            context_end=segment.end,
+            context=segment.text,
+            details=dict(details),
+        )

@@ -1,0 +1,75 @@
+"""Documents, blocks and segments: the decoded text and exact spans into it.
+
+Offsets everywhere in mtqa are code-point indices into ``Document.text`` (the decoded file
+text, BOM removed, newlines untouched). Formatters convert to line/column only at the edge.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A stretch of translatable text found by a reader: a paragraph, heading or unit.
+
+    ``protected`` spans (absolute offsets) are markup inside the block that checks must not
+    flag: inline code, tags, URLs in link targets, placeholders in markup.
+    """
+
+    start: int
+    end: int
+    protected: tuple[Span, ...] = ()
+    source: str | None = None
+    unit_id: str | None = None
+    split: bool = True  # monolingual paragraphs are split into sentences; bilingual units are not
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One sentence (or one bilingual unit): the unit every check looks at."""
+
+    start: int
+    end: int
+    text: str
+    index: int
+    protected: tuple[Span, ...] = ()
+    source: str | None = None
+    unit_id: str | None = None
+
+    def is_protected(self, start: int, end: int) -> bool:
+        """True when [start, end) overlaps markup the checks must leave alone."""
+        return any(start < p_end and p_start < end for p_start, p_end in self.protected)
+
+
+@dataclass
+class Document:
+    path: str
+    text: str
+    format: str
+    segments: list[Segment] = field(default_factory=list)
+    bilingual: bool = False
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        find = self.text.find
+        pos = find("\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find("\n", pos + 1)
+        self._line_starts = starts
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column (in code points) of an offset."""
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line] + 1
+
+    def line_span(self, line: int) -> Span:
+        """Offsets of a 1-based line, without its newline."""
+        start = self._line_starts[line - 1]
+        end = self._line_starts[line] - 1 if line < len(self._line_starts) else len(self.text)
+        return start, end

@@ -1,0 +1,84 @@
+"""The result of a run: per-file findings or errors, a summary, and the exit code."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from mtqa import __version__
+from mtqa.document import Document
+from mtqa.findings import Finding, Severity
+
+JSON_FORMAT_VERSION = "1"
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+    document: Document | None = None
+    suppressed: int = 0
+
+    @property
+    def segments(self) -> int:
+        return len(self.document.segments) if self.document else 0
+
+
+@dataclass
+class Report:
+    files: list[FileResult]
+    fail_on: Severity = Severity.MAJOR
+    checks: list[str] = field(default_factory=list)
+    signatures: dict[str, str] = field(default_factory=dict)  # check code → model signature
+    version: str = __version__
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for result in self.files for f in result.findings]
+
+    def failing(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity >= self.fail_on]
+
+    def exit_code(self) -> int:
+        """2 when any input or check failed, else 1 when findings reach --fail-on, else 0."""
+        if any(result.error for result in self.files):
+            return EXIT_ERROR
+        return EXIT_FINDINGS if self.failing() else EXIT_CLEAN
+
+    def summary(self) -> dict[str, Any]:
+        findings = self.findings
+        return {
+            "files": len(self.files),
+            "files_with_errors": sum(1 for r in self.files if r.error),
+            "segments": sum(r.segments for r in self.files),
+            "findings": len(findings),
+            "suppressed": sum(r.suppressed for r in self.files),
+            "by_severity": {str(s): sum(1 for f in findings if f.severity == s) for s in Severity},
+            "by_category": dict(sorted(Counter(f.category for f in findings).items())),
+            "by_code": dict(sorted(Counter(f.code for f in findings).items())),
+            "fail_on": str(self.fail_on),
+            "exit_code": self.exit_code(),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON report (see README, "JSON format")."""
+        files = []
+        for result in self.files:
+            entry: dict[str, Any] = {"path": result.path}
+            if result.error:
+                entry["error"] = result.error
+            entry["segments"] = result.segments
+            entry["findings"] = [f.to_dict() for f in result.findings]
+            files.append(entry)
+        return {
+            "version": JSON_FORMAT_VERSION,
+            "mtqa_version": self.version,
+            "checks": self.checks,
+            "signatures": self.signatures,
+            "files": files,
+            "summary": self.summary(),
+        }
