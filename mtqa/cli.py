@@ -55,7 +55,7 @@ def check(
     fail_on: Annotated[
         Optional[str], typer.Option(help="Exit 1 when a finding is at least this severe: minor, major, critical.")
     ] = None,
-    select: Annotated[Optional[str], typer.Option(help="Comma-separated check codes or prefixes to run (ALL = every check).")] = None,
+    select: Annotated[Optional[str], typer.Option(help="Comma-separated check codes or prefixes to run (DEFAULT = the out-of-the-box set, ALL = every check).")] = None,
     ignore: Annotated[Optional[str], typer.Option(help="Comma-separated check codes or prefixes to skip.")] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help="Expected target language (ISO 639-1), default en.")] = None,
     src_lang: Annotated[Optional[str], typer.Option("--src-lang", help="Source language of bilingual files.")] = None,

@@ -40,27 +40,34 @@ def _subclasses(cls: type) -> list[type]:
     return result
 
 
-def _specificity(pattern: str, code: str) -> int:
-    """Length of the matching selector (-1 when it does not match); ALL matches weakest."""
+def _specificity(pattern: str, cls: type[Check]) -> int:
+    """Length of the matching selector (-1 when it does not match); ALL and DEFAULT match weakest.
+
+    DEFAULT means every check that runs out of the box (``default_enabled``); ALL adds the
+    checks that need models downloaded with ``mtqa models pull``.
+    """
+    code = cls.code
     if pattern == "ALL":
         return 0
+    if pattern == "DEFAULT":
+        return 0 if cls.default_enabled else -1
     return len(pattern) if code.startswith(pattern) else -1
 
 
 def select_checks(select: list[str], ignore: list[str]) -> list[type[Check]]:
-    """Resolve select/ignore selectors (code, prefix or ALL); the most specific one wins.
+    """Resolve select/ignore selectors (code, prefix, DEFAULT or ALL); the most specific wins.
 
     Raises ValueError naming the setting when a selector matches no known check.
     """
     checks = all_checks()
     for setting, patterns in (("select", select), ("ignore", ignore)):
         for pattern in patterns:
-            if pattern != "ALL" and not any(code.startswith(pattern) for code in checks):
+            if pattern not in {"ALL", "DEFAULT"} and not any(code.startswith(pattern) for code in checks):
                 raise ValueError(f"{setting}: unknown check code or prefix {pattern!r}")
     chosen = []
     for code, cls in checks.items():
-        best_select = max((_specificity(p, code) for p in select), default=-1)
-        best_ignore = max((_specificity(p, code) for p in ignore), default=-1)
+        best_select = max((_specificity(p, cls) for p in select), default=-1)
+        best_ignore = max((_specificity(p, cls) for p in ignore), default=-1)
         if best_select >= 0 and best_select > best_ignore:
             chosen.append(cls)
     return chosen

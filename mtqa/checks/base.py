@@ -36,6 +36,7 @@ class Check:
     category: ClassVar[str]
     languages: ClassVar[frozenset[str] | None] = None  # target languages it understands
     needs_source: ClassVar[bool] = False
+    default_enabled: ClassVar[bool] = True  # False for checks that need downloaded models
 
     def applies_to(self, document: Document, ctx: CheckContext) -> bool:
         if self.needs_source and not document.bilingual:
