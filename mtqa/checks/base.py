@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -17,7 +17,10 @@ class CheckContext:
 
     target_lang: str = "en"
     source_lang: str | None = None
-    options: dict[str, object] = field(default_factory=dict)
+    options: dict[str, object] = field(default_factory=dict)  # per-check settings by code: options.get(self.code, {})
+    languages: frozenset[str] = frozenset()  # languages the text could plausibly be in (config `languages`)
+    # progress(task, done, total): report long work (model loading, scoring); total None = unknown
+    progress: Callable[[str, int, int | None], None] = lambda task, done, total: None
 
 
 class Check:
