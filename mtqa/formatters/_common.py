@@ -1,0 +1,121 @@
+"""Helpers shared by the human-readable formatters: excerpts, fix hints, the summary sentence."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+
+from mtqa.findings import Finding, Severity
+from mtqa.report import Report
+
+ELLIPSIS = "…"
+# Bidirectional overrides and isolates: shown raw they reorder the line around them.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def flatten(text: str) -> str:
+    """One display line: whitespace becomes a space and control characters become U+FFFD.
+
+    The replacement is one code point for one, so offsets into ``text`` stay valid; it also
+    keeps escape sequences in a document from reaching the user's terminal.
+    """
+    out = []
+    for char in text:
+        if char.isspace():
+            out.append(" ")
+        elif char in _BIDI_CONTROLS or unicodedata.category(char) == "Cc":
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _clip_right(text: str, room: int) -> str:
+    """``text`` cut to ``room`` terminal cells, with an ellipsis when something was cut."""
+    if cell_len(text) <= room:
+        return text
+    kept, used = [], 1
+    for char in text:
+        used += cell_len(char)
+        if used > room:
+            break
+        kept.append(char)
+    return "".join(kept) + ELLIPSIS if room > 0 else ""
+
+
+def _clip_left(text: str, room: int) -> str:
+    return _clip_right(text[::-1], room)[::-1]
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """The flagged span inside (a window of) its sentence, flattened to one line."""
+
+    before: str
+    span: str
+    after: str
+
+
+def excerpt(finding: Finding, width: int = 80, span_width: int = 60) -> Excerpt:
+    """A window of at most about ``width`` terminal cells around the span.
+
+    Long spans are clipped to ``span_width`` cells; the rest of the room is shared between the
+    text before and after the span, so short sentences are shown whole.
+    """
+    start, end = finding.start - finding.context_start, finding.end - finding.context_start
+    context = finding.context
+    if not (0 <= start <= end <= len(context)) or context[start:end] != finding.text:
+        context, start, end = finding.text, 0, len(finding.text)
+    before, span, after = (flatten(part) for part in (context[:start], context[start:end], context[end:]))
+    span = _clip_right(span, span_width)
+    room = max(width - cell_len(span), 0)
+    before_room = min(cell_len(before), max(room // 2, room - cell_len(after)))
+    return Excerpt(_clip_left(before, before_room), span, _clip_right(after, room - before_room))
+
+
+def fix(finding: Finding) -> tuple[str, str] | None:
+    """The suggestion as (verb, text): ("replace with", "an invasion"), ("delete", "the "), …"""
+    if finding.suggestion is None:
+        return None
+    if finding.suggestion == "":
+        return "delete", finding.text
+    if finding.start == finding.end:
+        return "insert", finding.suggestion
+    return "replace with", finding.suggestion
+
+
+def fix_hint(finding: Finding) -> str | None:
+    """The suggestion as one instruction ("replace with 'an invasion'"), or None."""
+    action = fix(finding)
+    return None if action is None else f"{action[0]} '{flatten(action[1])}'"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def severity_counts(findings: list[Finding]) -> dict[Severity, int]:
+    """Counts by severity, worst first (all three keys present)."""
+    return {sev: sum(1 for f in findings if f.severity == sev) for sev in sorted(Severity, reverse=True)}
+
+
+def summary_sentence(report: Report) -> str:
+    """One line for the end of a human report: counts, files, the gate, errors."""
+    findings = report.findings
+    files = len(report.files)
+    if findings:
+        counts = ", ".join(f"{n} {sev}" for sev, n in severity_counts(findings).items() if n)
+        text = f"Found {plural(len(findings), 'finding')} ({counts}) in {plural(files, 'file')}"
+    else:
+        text = f"No findings in {plural(files, 'file')}"
+    failing = len(report.failing())
+    text += f"; {failing} at or above --fail-on {report.fail_on}."
+    suppressed = sum(r.suppressed for r in report.files)
+    if suppressed:
+        text += f" {suppressed} suppressed."
+    errors = sum(1 for r in report.files if r.error)
+    if errors:
+        text += f" {plural(errors, 'file')} could not be checked."
+    return text

@@ -1,0 +1,44 @@
+"""CSV: one row per finding (and per file that could not be checked), for spreadsheets.
+
+Cells that begin with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a leading
+apostrophe, so a spreadsheet shows a sentence like ``=SUM(A1)`` as text instead of running it
+(CSV/formula injection). Numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+from io import StringIO
+
+from mtqa.findings import Finding
+from mtqa.report import Report
+
+FIELDS = ["path", "line", "column", "end_line", "end_column", "start", "end", "code", "severity",
+          "category", "check", "message", "text", "suggestion", "fingerprint"]
+ERROR_CODE = "ERROR"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard(value: object) -> object:
+    """A cell safe to open in a spreadsheet (see the module docstring)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _row(finding: Finding) -> list[object]:
+    data = finding.to_dict()
+    return [guard(data[name]) for name in FIELDS]
+
+
+def render(report: Report, color: bool = False) -> str:
+    out = StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for result in report.files:
+        if result.error:
+            error_row = dict.fromkeys(FIELDS, "")
+            error_row.update(path=result.path, code=ERROR_CODE, message=result.error)
+            writer.writerow([guard(error_row[name]) for name in FIELDS])
+        writer.writerows(_row(finding) for finding in result.findings)
+    return out.getvalue()

@@ -1,0 +1,77 @@
+"""JUnit XML, for CI systems that show test reports: one suite per file, one case per finding.
+
+A finding at or above ``--fail-on`` is a ``<failure>``; one below it is a passing case whose
+``<system-out>`` describes it (it does not fail the gate, but stays visible). A file that could
+not be checked is a case with an ``<error>``; a clean file is one passing case.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from rich.cells import cell_len
+
+from mtqa.findings import Finding
+from mtqa.formatters._common import excerpt, fix_hint
+from mtqa.report import FileResult, Report
+
+# Characters XML 1.0 cannot hold at all; ElementTree would write them and break the file.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _describe(finding: Finding) -> str:
+    part = excerpt(finding, width=100)
+    lines = [
+        f"{finding.path}:{finding.line}:{finding.column}: {finding.code} [{finding.severity}] "
+        f"{finding.category}: {finding.message}",
+        f"  {part.before}{part.span}{part.after}",
+        f"  {' ' * cell_len(part.before)}{'^' * max(cell_len(part.span), 1)}",
+    ]
+    hint = fix_hint(finding)
+    if hint:
+        lines.append(f"  help: {hint}")
+    return _clean("\n".join(lines))
+
+
+def _case(suite: ET.Element, result: FileResult, name: str) -> ET.Element:
+    return ET.SubElement(suite, "testcase", name=_clean(name), classname=_clean(result.path), file=_clean(result.path))
+
+
+def _suite(result: FileResult, report: Report) -> ET.Element:
+    suite = ET.Element("testsuite", name=_clean(result.path))
+    failures = errors = 0
+    if result.error:
+        errors += 1
+        case = _case(suite, result, "read and check")
+        ET.SubElement(case, "error", message=_clean(result.error), type="mtqa.error").text = _clean(result.error)
+    for finding in result.findings:
+        case = _case(suite, result, f"{finding.code} {finding.check} ({finding.severity}) at {finding.line}:{finding.column}")
+        case.set("line", str(finding.line))
+        if finding.severity >= report.fail_on:
+            failures += 1
+            failure = ET.SubElement(case, "failure", message=_clean(finding.message), type=finding.code)
+            failure.text = _describe(finding)
+        else:
+            ET.SubElement(case, "system-out").text = _describe(finding)
+    if not result.error and not result.findings:
+        _case(suite, result, "no findings")
+    suite.set("tests", str(len(suite)))
+    suite.set("failures", str(failures))
+    suite.set("errors", str(errors))
+    suite.set("skipped", "0")
+    return suite
+
+
+def render(report: Report, color: bool = False) -> str:
+    root = ET.Element("testsuites", name="mtqa")
+    suites = [_suite(result, report) for result in report.files]
+    root.extend(suites)
+    for key in ("tests", "failures", "errors"):
+        root.set(key, str(sum(int(s.get(key, "0")) for s in suites)))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
