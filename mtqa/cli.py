@@ -1,28 +1,58 @@
-"""The ``mtqa`` command line. Heavy libraries load only inside the commands that need them."""
+"""The ``mtqa`` command line: parse, call the engine, pick the formatter, exit.
+
+Heavy libraries (and even the checks and formatters) load only inside the commands that
+need them, so ``mtqa --help`` starts fast.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from mtqa import __version__
 
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from mtqa.checks.base import Check
+
+EXIT_CODES = (
+    "[b]Exit codes:[/b] 0 nothing at or above --fail-on; 1 findings at or above --fail-on; "
+    "2 usage error, bad configuration, or an input that could not be read or checked."
+)
+
 app = typer.Typer(
     help=(
-        "Check machine-translated text for likely mistranslations.\n\n"
-        "Examples:\n\n"
-        "  mtqa check article.txt\n\n"
-        "  mtqa check docs/ --format sarif -o mtqa.sarif --fail-on major\n\n"
-        "  cat article.txt | mtqa check - --format json\n\n"
-        "  mtqa rules"
+        "Check machine-translated text for likely mistranslations: a linter for translations "
+        "with exact spans, MQM categories and suggestions.\n\n"
+        "[b]Examples:[/b]\n\n"
+        "  [cyan]mtqa check article.txt[/cyan]                    report in the terminal\n\n"
+        "  [cyan]mtqa check docs/ --format sarif -o mtqa.sarif[/cyan]  for GitHub code scanning\n\n"
+        "  [cyan]cat article.txt | mtqa check - --format json[/cyan]\n\n"
+        "  [cyan]mtqa rules[/cyan]  /  [cyan]mtqa rules MT102[/cyan]      what each check catches and why\n\n"
+        "Settings come from \\[tool.mtqa] in pyproject.toml or from mtqa.toml; options on the "
+        "command line override them."
     ),
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+SELECTION, INPUT, OUTPUT, GATE = "Selecting checks", "Input", "Output", "CI gate"
+# config setting → the option that sets it, for error messages
+OPTION_NAMES = {
+    "fail_on": "--fail-on", "select": "--select", "ignore": "--ignore", "target_lang": "--lang",
+    "source_lang": "--src-lang", "include": "--include", "exclude": "--exclude",
+    "max_file_mb": "--max-file-mb", "severity": "--severity",
+}
+MACHINE_FORMATS = frozenset({"json", "sarif", "junit", "github", "csv", "markdown", "html"})
 
 
 def _version(value: bool) -> None:
@@ -45,81 +75,282 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-@app.command()
+def _severity_overrides(values: list[str]) -> dict[str, str]:
+    overrides = {}
+    for value in values:
+        code, sep, level = value.partition("=")
+        if not sep or not code.strip() or not level.strip():
+            _fail(f"--severity: expected CODE=LEVEL such as MT102=major, got {value!r}")
+        overrides[code.strip().upper()] = level.strip()
+    return overrides
+
+
+class RichProgress:
+    """Progress bars on stderr, shown only once a run has lasted long enough to need them.
+
+    Implements the engine's ``progress(task, done, total)`` callback; a task's bar goes away
+    when it is done, and the whole display is transient, so nothing is left in the terminal.
+    """
+
+    DELAY_S = 0.5
+
+    def __init__(self) -> None:
+        self._started = time.monotonic()
+        self._progress: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+
+    def __call__(self, task: str, done: int, total: int | None) -> None:
+        finished = total is not None and done >= total
+        if self._progress is None:
+            if finished or time.monotonic() - self._started < self.DELAY_S:
+                return
+            self._start()
+        assert self._progress is not None
+        if task not in self._tasks:
+            if finished:
+                return
+            self._tasks[task] = self._progress.add_task(task, total=total)
+        task_id = self._tasks[task]
+        self._progress.update(task_id, completed=done, total=total)
+        if finished:
+            self._progress.remove_task(task_id)
+            del self._tasks[task]
+
+    def _start(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self._progress.start()
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def _use_color(flag: bool | None, output: Path | None) -> bool:
+    """Colour only for a terminal: never into a file, off with NO_COLOR, forced by --color."""
+    if flag is not None:
+        return flag
+    return output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+@app.command(epilog=EXIT_CODES)
 def check(
-    paths: Annotated[list[str], typer.Argument(help="Files, directories or globs to check; '-' reads stdin.")],
+    paths: Annotated[list[str], typer.Argument(help="Files, directories or globs to check; '-' reads stdin.", show_default=False)],
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="terminal, json, markdown, sarif, junit, github, csv or html.")
+        str, typer.Option("--format", "-f", help="terminal, json, markdown, sarif, junit, github, csv or html.", rich_help_panel=OUTPUT)
     ] = "terminal",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file.")] = None,
-    fail_on: Annotated[
-        Optional[str], typer.Option(help="Exit 1 when a finding is at least this severe: minor, major, critical.")
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Write the report to this file instead of stdout.", rich_help_panel=OUTPUT)
     ] = None,
-    select: Annotated[Optional[str], typer.Option(help="Comma-separated check codes or prefixes to run (DEFAULT = the out-of-the-box set, ALL = every check).")] = None,
-    ignore: Annotated[Optional[str], typer.Option(help="Comma-separated check codes or prefixes to skip.")] = None,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="Expected target language (ISO 639-1), default en.")] = None,
-    src_lang: Annotated[Optional[str], typer.Option("--src-lang", help="Source language of bilingual files.")] = None,
-    include: Annotated[Optional[str], typer.Option(help="Comma-separated patterns of files to check inside directories.")] = None,
-    exclude: Annotated[Optional[str], typer.Option(help="Comma-separated patterns of files to skip (gitignore syntax).")] = None,
+    color: Annotated[
+        Optional[bool], typer.Option("--color/--no-color", help="Force colour on or off (default: on when stdout is a terminal).", rich_help_panel=OUTPUT, show_default=False)
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bars or notes on stderr; errors are still printed.", rich_help_panel=OUTPUT)
+    ] = False,
+    select: Annotated[
+        Optional[str], typer.Option(help="Comma-separated check codes or prefixes to run (DEFAULT = the out-of-the-box set, ALL = every check).", rich_help_panel=SELECTION)
+    ] = None,
+    ignore: Annotated[Optional[str], typer.Option(help="Comma-separated check codes or prefixes to skip.", rich_help_panel=SELECTION)] = None,
+    severity: Annotated[
+        Optional[list[str]], typer.Option("--severity", metavar="CODE=LEVEL", help="Change a check's severity, e.g. MT102=major (repeatable).", rich_help_panel=SELECTION, show_default=False)
+    ] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="Expected language of the text checked (ISO 639-1) \\[default: en].", rich_help_panel=INPUT, show_default=False)] = None,
+    src_lang: Annotated[Optional[str], typer.Option("--src-lang", help="Source language of bilingual files.", rich_help_panel=INPUT)] = None,
+    include: Annotated[Optional[str], typer.Option(help="Comma-separated patterns of files to check inside directories and globs.", rich_help_panel=INPUT)] = None,
+    exclude: Annotated[Optional[str], typer.Option(help="Comma-separated patterns of files to skip (gitignore syntax).", rich_help_panel=INPUT)] = None,
     input_format: Annotated[
-        Optional[str], typer.Option(help="Read every input as this format (plaintext, markdown, html, po, xliff, tabular, jsonl).")
+        Optional[str], typer.Option(help="Read every input as this format: plaintext, markdown, html, po, xliff, tabular or jsonl \\[default: by extension].", rich_help_panel=INPUT, show_default=False)
     ] = None,
-    max_file_mb: Annotated[Optional[float], typer.Option(help="Refuse files larger than this many MB (default 20).")] = None,
-    config_file: Annotated[Optional[Path], typer.Option("--config", help="Read settings from this TOML file only.")] = None,
-    exit_zero: Annotated[bool, typer.Option(help="Exit 0 even when findings reach --fail-on (errors still exit 2).")] = False,
-    color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Force colour on or off (default: on a TTY).")] = None,
+    max_file_mb: Annotated[
+        Optional[float], typer.Option(help="Refuse files larger than this many MB \\[default: 20].", rich_help_panel=INPUT, show_default=False)
+    ] = None,
+    config_file: Annotated[
+        Optional[Path], typer.Option("--config", help="Read settings from this TOML file instead of pyproject.toml / mtqa.toml.", rich_help_panel=INPUT)
+    ] = None,
+    fail_on: Annotated[
+        Optional[str], typer.Option(help="Exit 1 when a finding is at least this severe: minor, major or critical \\[default: major].", rich_help_panel=GATE, show_default=False)
+    ] = None,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when findings reach --fail-on (errors still exit 2).", rich_help_panel=GATE)] = False,
+    baseline: Annotated[
+        Optional[Path], typer.Option(help="Hide the findings recorded in this baseline file; only new ones count.", rich_help_panel=GATE)
+    ] = None,
+    write_baseline: Annotated[
+        Optional[Path], typer.Option(help="Record every current finding in this baseline file and exit 0.", rich_help_panel=GATE)
+    ] = None,
 ) -> None:
-    """Check translated text and report findings. Exit 0 clean, 1 findings at/above --fail-on, 2 error."""
+    """Check translated text and report findings with exact spans.
+
+    [b]Examples:[/b]
+
+      [cyan]mtqa check article.txt[/cyan]
+
+      [cyan]mtqa check docs/ --include '*.md' --fail-on critical[/cyan]
+
+      [cyan]mtqa check strings.po --src-lang de --format json -o report.json[/cyan]
+
+      [cyan]mtqa check docs/ --write-baseline base.json[/cyan]  accept today's findings
+
+      [cyan]mtqa check docs/ --baseline base.json[/cyan]        fail only on new ones
+
+    Silence a passage in Markdown or HTML with [cyan]<!-- mtqa-disable MT102 -->[/cyan] …
+    [cyan]<!-- mtqa-enable -->[/cyan], or one line with [cyan]<!-- mtqa-disable-next-line -->[/cyan].
+    """
+    from mtqa import baseline as baselines
     from mtqa.config import load_config
     from mtqa.engine import run
     from mtqa.errors import ConfigError
     from mtqa.formatters import get_formatter
+    from mtqa.readers import FORMAT_NAMES
 
-    overrides = {
+    overrides: dict[str, Any] = {
         key: value
         for key, value in {
             "fail_on": fail_on, "select": select, "ignore": ignore, "target_lang": lang,
             "source_lang": src_lang, "include": include, "exclude": exclude, "max_file_mb": max_file_mb,
+            "severity": _severity_overrides(severity) if severity else None,
         }.items()
         if value is not None
     }
+    if input_format is not None and input_format not in FORMAT_NAMES:
+        _fail(f"--input-format: unknown format {input_format!r} (choose from {', '.join(FORMAT_NAMES)})")
+    show_progress = (
+        not quiet and sys.stderr.isatty() and not (output is None and output_format in MACHINE_FORMATS)
+    )
     try:
-        config = load_config(explicit=config_file).merged(overrides, "command line")
         formatter = get_formatter(output_format)
-        report = run(paths, config, input_format=input_format)
-    except (ConfigError, ValueError) as exc:
+    except ValueError as exc:
+        _fail(f"--format: {exc}")
+    progress = RichProgress() if show_progress else None
+    try:
+        config = load_config(explicit=config_file).merged(overrides, "command line", OPTION_NAMES)
+        accepted = baselines.load(baseline) if baseline is not None and write_baseline is None else None
+        try:
+            report = run(paths, config, input_format=input_format, progress=progress)
+        finally:
+            if progress is not None:
+                progress.close()
+        if write_baseline is not None:
+            count = baselines.write(report, write_baseline)
+    except ConfigError as exc:
         _fail(str(exc))
-    use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    text = formatter(report, color=use_color)
+    for result in report.files:
+        if result.error:
+            typer.echo(f"mtqa: error: {result.path}: {result.error}", err=True)
+    if write_baseline is not None:
+        if not quiet:
+            typer.echo(f"mtqa: wrote {count} finding(s) to the baseline {write_baseline}", err=True)
+        raise typer.Exit(2 if report.exit_code() == 2 else 0)
+    if accepted is not None:
+        baselines.apply(report, accepted)
+    text = formatter(report, color=_use_color(color, output))
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror or exc}")
+            _fail(f"-o: cannot write {output}: {exc.strerror or exc}")
     else:
         sys.stdout.write(text)
-    for result in report.files:
-        if result.error:
-            typer.echo(f"mtqa: {result.path}: {result.error}", err=True)
+        sys.stdout.flush()
     code = report.exit_code()
     raise typer.Exit(0 if exit_zero and code == 1 else code)
 
 
+def _rule_dict(cls: type[Check]) -> dict[str, Any]:
+    """A check's documentation as data (``mtqa rules --format json``)."""
+    return {
+        "code": cls.code,
+        "name": cls.name,
+        "summary": cls.summary,
+        "severity": str(cls.severity),
+        "category": cls.category,
+        "default_enabled": getattr(cls, "default_enabled", True),
+        "needs_source": cls.needs_source,
+        "languages": sorted(cls.languages) if cls.languages is not None else None,
+        "what_it_does": cls.doc_section("What it does"),
+        "why_is_this_bad": cls.doc_section("Why is this bad"),
+        "example": cls.doc_section("Example"),
+        "use_instead": cls.doc_section("Use instead"),
+        "options": cls.doc_section("Options"),
+    }
+
+
+def _print_rule(console: Any, rule: dict[str, Any]) -> None:
+    from rich.markup import escape
+    from rich.panel import Panel
+
+    lines = [
+        f"[b]{escape(rule['summary'])}[/b]",
+        f"severity [b]{rule['severity']}[/b] · category [b]{escape(rule['category'])}[/b]"
+        + ("" if rule["default_enabled"] else " · off by default (select it, or ALL)")
+        + (" · bilingual files only" if rule["needs_source"] else ""),
+    ]
+    for title, key in (("What it does", "what_it_does"), ("Why is this bad", "why_is_this_bad"),
+                       ("Example", "example"), ("Use instead", "use_instead"), ("Options", "options")):
+        if rule[key]:
+            lines.append(f"\n[b]{title}[/b]\n{escape(rule[key])}")
+    console.print(Panel("\n".join(lines), title=f"[b]{rule['code']}[/b] {rule['name']}", title_align="left"))
+
+
 @app.command()
-def rules() -> None:
-    """List every check: code, name, default severity, category, what it catches and why."""
-    from rich.console import Console
-    from rich.table import Table
+def rules(
+    code: Annotated[
+        Optional[str], typer.Argument(help="One check code or name (full documentation), or a code prefix.", show_default=False)
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """List every check: code, name, default severity, category, what it catches and why.
+
+    [b]Examples:[/b]  [cyan]mtqa rules[/cyan]   [cyan]mtqa rules MT102[/cyan]   [cyan]mtqa rules MT1 --format json[/cyan]
+    """
+    import json
 
     from mtqa.checks import all_checks
 
-    table = Table(show_lines=True)
-    for column in ("code", "name", "severity", "category", "what it catches and why"):
-        table.add_column(column)
-    for code, cls in all_checks().items():
-        why = cls.doc_section("Why is this bad")
-        table.add_row(code, cls.name, str(cls.severity), cls.category, f"{cls.summary}\n{why}")
-    Console().print(table)
+    if output_format not in {"text", "json"}:
+        _fail(f"--format: unknown format {output_format!r} (choose from text, json)")
+    checks = all_checks()
+    chosen = list(checks.values())
+    single = False
+    if code is not None:
+        wanted = code.strip()
+        exact = [cls for cls in chosen if cls.code == wanted.upper() or cls.name == wanted.lower()]
+        single = bool(exact)
+        chosen = exact or [cls for cls in chosen if cls.code.startswith(wanted.upper())]
+        if not chosen:
+            _fail(f"unknown check code or name {code!r} (run `mtqa rules` for the list)")
+    data = [_rule_dict(cls) for cls in chosen]
+    if output_format == "json":
+        typer.echo(json.dumps(data[0] if single else data, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+
+    console = Console()
+    if single:
+        _print_rule(console, data[0])
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(show_lines=True, title="mtqa checks — `mtqa rules CODE` shows one in full", title_justify="left")
+    table.add_column("code", no_wrap=True, style="bold")
+    table.add_column("check: severity, category, what it catches and why")
+    for rule in data:
+        head = f"[b]{rule['name']}[/b] · {rule['severity']} · {escape(rule['category'])}"
+        if not rule["default_enabled"]:
+            head += " · [dim]off by default[/dim]"
+        parts = [head, escape(rule["summary"]), f"[dim]Why:[/dim] {escape(rule['why_is_this_bad'])}"]
+        if rule["example"]:
+            parts.append(f"[dim]Example:[/dim] {escape(rule['example'])}")
+        if rule["use_instead"]:
+            parts.append(f"[dim]Use instead:[/dim] {escape(rule['use_instead'])}")
+        table.add_row(rule["code"], "\n".join(parts))
+    console.print(table)
 
 
 def main() -> None:

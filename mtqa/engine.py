@@ -1,22 +1,41 @@
-"""The one data path: inputs → documents → checks → findings → Report."""
+"""The one data path: inputs → documents → checks → findings → Report.
+
+Nothing here prints or exits: every problem with an input, and every crash of a check,
+becomes the file's ``error`` and the run goes on with the next check and the next file.
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mtqa.checks import Check, CheckContext, select_checks
-from mtqa.config import Config
+from mtqa.checks import Check, CheckContext, all_checks, select_checks
+from mtqa.config import Config, resolve_codes
 from mtqa.document import Document
-from mtqa.errors import InputError
+from mtqa.errors import ConfigError, InputError
 from mtqa.findings import Finding
 from mtqa.readers import decode, read_document
 from mtqa.report import FileResult, Report
+from mtqa.suppression import suppress
 from mtqa.walk import expand_paths
 
 STDIN = "-"
+
+ProgressCallback = Callable[[str, int, "int | None"], None]
+"""``progress(task, done, total)``: ``task`` names a bar, ``total`` None when unknown.
+
+The engine reports files and, for large documents, segments; model checks report loading
+and scoring through ``CheckContext.progress``. A bar is finished when ``done == total``.
+"""
+
+# Below this many segments a document finishes too fast for a per-document bar to help.
+SEGMENT_PROGRESS_MIN = 500
+
+
+def _no_progress(task: str, done: int, total: int | None) -> None:
+    """The default: nobody is watching."""
 
 
 @dataclass
@@ -27,57 +46,109 @@ class Input:
     error: str | None = None
 
 
+def prepare(config: Config) -> tuple[Config, list[Check]]:
+    """Validate the codes the config names and build its checks; ConfigError names the setting."""
+    known = {code: code for code in all_checks()}
+    known.update({cls.name: code for code, cls in all_checks().items()})
+    config = resolve_codes(config, known)
+    try:
+        classes = select_checks(config.select, config.ignore)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return config, [cls() for cls in classes]
+
+
 def load_checks(config: Config) -> list[Check]:
-    return [cls() for cls in select_checks(config.select, config.ignore)]
+    return prepare(config)[1]
 
 
 def read_input(item: Input, config: Config, input_format: str | None = None) -> Document:
+    """Read, decode and parse one input; InputError says what is wrong with it.
+
+    The size limit is checked on the file's metadata before reading, so an oversized file
+    is refused without being loaded; the raw bytes are dropped as soon as they are decoded.
+    """
     limit = int(config.max_file_mb * 1024 * 1024)
+    too_big = "over the max_file_mb limit of {limit:g} MB (raise it with --max-file-mb or max_file_mb in the config)"
     if item.path == STDIN:
         data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise InputError("input is " + too_big.format(limit=config.max_file_mb))
         display = "<stdin>"
     else:
         path = Path(item.path)
         try:
             size = path.stat().st_size
             if size > limit:
-                raise InputError(
-                    f"file is {size / 1048576:.1f} MB, over the {config.max_file_mb:g} MB limit "
-                    "(raise it with --max-file-mb or max_file_mb in the config)"
-                )
+                shown = f"{size / 1048576:.1f} MB" if size >= 104858 else f"{size} bytes"
+                raise InputError(f"file is {shown}, " + too_big.format(limit=config.max_file_mb))
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read file: {exc.strerror or exc}") from None
         display = item.path
-    if len(data) > limit:
-        raise InputError(f"input is over the {config.max_file_mb:g} MB limit (raise it with --max-file-mb)")
     text = decode(data)
     del data
     return read_document(display, text, lang=config.target_lang, input_format=input_format)
 
 
-def check_document(document: Document, checks: Iterable[Check], config: Config) -> list[Finding]:
-    """Run every applicable check; findings in markup, or of suppressed codes, are dropped."""
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def check_document(
+    document: Document,
+    checks: list[Check],
+    config: Config,
+    progress: ProgressCallback = _no_progress,
+) -> tuple[list[Finding], list[str]]:
+    """Run every applicable check: the findings, and one message per check that crashed.
+
+    Findings inside protected markup are dropped, severity overrides applied, and the
+    document's inline ``mtqa-disable`` comments honoured (see ``suppress``).
+    """
     ctx = CheckContext(
-        target_lang=config.target_lang, source_lang=config.source_lang, options=config.options
+        target_lang=config.target_lang,
+        source_lang=config.source_lang,
+        languages=frozenset(config.languages),
+        options=config.options,
+        progress=progress,
     )
     segments_by_start = {s.start: s for s in document.segments}
+    applicable = [check for check in checks if check.applies_to(document, ctx)]
+    task = f"Checking {document.path}"
+    show = len(document.segments) >= SEGMENT_PROGRESS_MIN
+    total = len(document.segments) * len(applicable)
     findings: list[Finding] = []
-    for check in checks:
-        if not check.applies_to(document, ctx):
+    crashes: list[str] = []
+    for done, check in enumerate(applicable):
+        if show:
+            progress(task, done * len(document.segments), total)
+        produced: list[Finding] = []
+        try:
+            produced.extend(check.check_document(document, ctx))
+        except Exception as exc:  # a crashing check is reported, and the other checks still run
+            crashes.append(f"check {check.code} ({check.name}) crashed: {type(exc).__name__}: {_one_line(str(exc))}")
             continue
-        for finding in check.check_document(document, ctx):
+        for finding in produced:
             segment = segments_by_start.get(finding.context_start)
             if segment and segment.is_protected(finding.start, max(finding.end, finding.start + 1)):
                 continue
             if finding.code in config.severity:
                 finding.severity = config.severity[finding.code]
             findings.append(finding)
+    if show:
+        progress(task, total, total)
     findings.sort(key=lambda f: (f.start, f.end, f.code))
-    return findings
+    return findings, crashes
 
 
-def check_input(item: Input, checks: list[Check], config: Config, input_format: str | None = None) -> FileResult:
+def check_input(
+    item: Input,
+    checks: list[Check],
+    config: Config,
+    input_format: str | None = None,
+    progress: ProgressCallback = _no_progress,
+) -> FileResult:
     """Check one input; any problem becomes the result's error, never an exception."""
     display = "<stdin>" if item.path == STDIN else item.path
     if item.error:
@@ -85,17 +156,32 @@ def check_input(item: Input, checks: list[Check], config: Config, input_format: 
     try:
         document = read_input(item, config, input_format)
     except InputError as exc:
-        return FileResult(path=display, error=str(exc))
+        return FileResult(path=display, error=_one_line(str(exc)))
+    except Exception as exc:  # a reader bug must not end the run either
+        return FileResult(path=display, error=f"cannot read: {type(exc).__name__}: {_one_line(str(exc))}")
     result = FileResult(path=document.path, document=document)
-    try:
-        result.findings = check_document(document, checks, config)
-    except Exception as exc:  # a crashing check is reported, and the run goes on
-        result.error = f"internal error while checking: {type(exc).__name__}: {exc}"
+    findings, problems = check_document(document, checks, config, progress)
+    result.findings, result.suppressed = suppress(document.text, findings)
+    if problems:
+        result.error = "; ".join(problems)
     return result
 
 
-def run(paths: list[str], config: Config, input_format: str | None = None) -> Report:
-    checks = load_checks(config)
+def run(
+    paths: list[str],
+    config: Config,
+    input_format: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> Report:
+    """Check every input named by ``paths``; raises only ConfigError (a bad setting)."""
+    config, checks = prepare(config)
+    progress = progress or _no_progress
     inputs = [Input(p, err) for p, err in expand_paths(paths, config.include, config.exclude)]
-    files = [check_input(item, checks, config, input_format) for item in inputs]
+    files = []
+    for done, item in enumerate(inputs):
+        if len(inputs) > 1:
+            progress("Checking files", done, len(inputs))
+        files.append(check_input(item, checks, config, input_format, progress))
+    if len(inputs) > 1:
+        progress("Checking files", len(inputs), len(inputs))
     return Report(files=files, fail_on=config.fail_on, checks=[c.code for c in checks])

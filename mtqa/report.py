@@ -21,7 +21,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None
     document: Document | None = None
-    suppressed: int = 0
+    suppressed: int = 0  # hidden by inline comments or the baseline (both counted here)
+    baselined: int = 0  # the part of ``suppressed`` the baseline accounted for
 
     @property
     def segments(self) -> int:
@@ -57,6 +58,7 @@ class Report:
             "segments": sum(r.segments for r in self.files),
             "findings": len(findings),
             "suppressed": sum(r.suppressed for r in self.files),
+            "baselined": sum(r.baselined for r in self.files),
             "by_severity": {str(s): sum(1 for f in findings if f.severity == s) for s in Severity},
             "by_category": dict(sorted(Counter(f.category for f in findings).items())),
             "by_code": dict(sorted(Counter(f.code for f in findings).items())),

@@ -13,7 +13,9 @@ def expand_paths(paths: list[str], include: list[str], exclude: list[str]) -> li
     """(path, error) pairs in a stable order; error is set for missing or empty inputs.
 
     Files named explicitly are always checked; ``include`` filters what directory walks and
-    globs find, and ``exclude`` (gitignore syntax) removes matches everywhere.
+    globs find, and ``exclude`` (gitignore syntax) removes matches everywhere. Paths are
+    normalised (``./docs//a.md`` → ``docs/a.md``) and each file is listed once, so a
+    finding's path, and with it its baseline fingerprint, does not depend on how it was named.
     """
     inc = pathspec.PathSpec.from_lines("gitwildmatch", include)
     exc = pathspec.PathSpec.from_lines("gitwildmatch", exclude)
@@ -50,4 +52,21 @@ def expand_paths(paths: list[str], include: list[str], exclude: list[str]) -> li
                 results.append((raw, "no files match this pattern"))
         else:
             results.append((raw, "no such file or directory"))
-    return results
+    seen: set[str] = set()
+    unique = []
+    for path, error in results:
+        if not error and path != "-":
+            path = _normal(path)
+            if path in seen:
+                continue
+            seen.add(path)
+        unique.append((path, error))
+    return unique
+
+
+def _normal(path: str) -> str:
+    """``path`` without ``./`` or doubled slashes; absolute ones under the working directory become relative."""
+    if os.path.isabs(path):
+        relative = os.path.relpath(path)
+        return os.path.normpath(path) if relative.startswith(os.pardir) else relative
+    return os.path.normpath(path)
