@@ -39,6 +39,7 @@ class Segment:
     protected: tuple[Span, ...] = ()
     source: str | None = None
     unit_id: str | None = None
+    overlong: bool = False  # a piece of a sentence over max_sentence_words, cut at whitespace
 
     def is_protected(self, start: int, end: int) -> bool:
         """True when [start, end) overlaps markup the checks must leave alone."""
