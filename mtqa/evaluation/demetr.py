@@ -1,0 +1,111 @@
+"""DEMETR: does the checker score a deliberately broken translation worse than the original?
+
+Layout: ``{DIR}/{split}.jsonl``, one item a line with ``mt_sent``, ``pert_sent``, ``eng_sent``
+(the human reference), ``pert_name``, ``severity`` and ``pert_check`` (false = the item was
+not actually perturbed; such items are left out).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mtqa.errors import InputError
+from mtqa.evaluation.system import System
+
+# The perturbation that swaps in the human reference is no error: it keeps its own row
+# but stays out of the severity and overall figures.
+NOT_AN_ERROR = frozenset({"base_id35_reference"})
+SEVERITY_ORDER = ("base", "minor", "major", "critical")
+
+
+@dataclass(frozen=True)
+class DemetrItem:
+    id: int | str
+    mt: str
+    perturbed: str
+    reference: str
+    pert_name: str
+    severity: str
+
+
+def load(root: Path, split: str, limit: int | None = None) -> list[DemetrItem]:
+    """Items with ``pert_check: true`` of the first ``limit`` source sentences (ids)."""
+    path = root / f"{split}.jsonl"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc}; expected {{DIR}}/{split}.jsonl)") from None
+    items: list[DemetrItem] = []
+    kept_ids: set[int | str] = set()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            item = DemetrItem(
+                raw["id"], raw["mt_sent"], raw["pert_sent"], raw["eng_sent"], raw["pert_name"], raw["severity"]
+            )
+            checked = raw["pert_check"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise InputError(f"{path} line {number}: not a DEMETR item ({type(exc).__name__}: {exc})") from None
+        if limit is not None and item.id not in kept_ids:
+            if len(kept_ids) >= limit:
+                continue
+            kept_ids.add(item.id)
+        if checked is True:
+            items.append(item)
+    return items
+
+
+def accuracy_table(items: Sequence[DemetrItem], correct: Sequence[bool]) -> dict[str, Any]:
+    """Accuracy per perturbation, per severity (errors only) and overall."""
+    by_pert: dict[str, list[bool]] = defaultdict(list)
+    by_severity: dict[str, list[bool]] = defaultdict(list)
+    overall: list[bool] = []
+    for item, ok in zip(items, correct, strict=True):
+        by_pert[item.pert_name].append(ok)
+        if item.pert_name not in NOT_AN_ERROR:
+            by_severity[item.severity].append(ok)
+            overall.append(ok)
+
+    def cell(values: list[bool]) -> dict[str, Any]:
+        return {"n": len(values), "accuracy": sum(values) / len(values) if values else None}
+
+    severities = sorted(by_severity, key=lambda s: (SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else 99, s))
+    return {
+        "perturbations": {name: cell(by_pert[name]) for name in sorted(by_pert)},
+        "severity": {name: cell(by_severity[name]) for name in severities},
+        "overall": cell(overall),
+    }
+
+
+def evaluate(items: Sequence[DemetrItem], system: System, lang: str = "en") -> dict[str, Any]:
+    """Share of items whose perturbed sentence scores worse (higher) than the MT; ties fail."""
+    unique = sorted({s for item in items for s in (item.mt, item.perturbed)})
+    scores = dict(zip(unique, (p.score for p in system.predict(unique, lang)), strict=True))
+    return accuracy_table(items, [scores[item.perturbed] > scores[item.mt] for item in items])
+
+
+def chrf_reference(items: Sequence[DemetrItem]) -> tuple[dict[str, Any], str]:
+    """The same table for sacrebleu sentence chrF against ``eng_sent``, and its signature.
+
+    A reference-based upper bound that a target-only checker does not get to use.
+    """
+    from sacrebleu.metrics import CHRF
+
+    chrf = CHRF()
+    cache: dict[tuple[str, str], float] = {}
+
+    def chrf_of(hypothesis: str, reference: str) -> float:
+        key = (hypothesis, reference)
+        if key not in cache:
+            cache[key] = chrf.sentence_score(hypothesis, [reference]).score
+        return cache[key]
+
+    correct = [chrf_of(item.perturbed, item.reference) < chrf_of(item.mt, item.reference) for item in items]
+    return accuracy_table(items, correct), str(chrf.get_signature())

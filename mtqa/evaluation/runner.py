@@ -1,0 +1,111 @@
+"""One evaluation run: load a benchmark split, measure the checker and the reference rows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mtqa import __version__
+from mtqa.config import Config
+from mtqa.evaluation import demetr, mlqe, mqm
+from mtqa.evaluation.system import CheckerSystem, ConstantSystem, Prediction, System
+
+BENCHMARKS = ("mlqe-pe", "demetr", "mqm")
+
+
+class TimedSystem:
+    """Wraps a system and counts the sentences it scored and the seconds it took."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        self.items = 0
+        self.seconds = 0.0
+
+    def predict(self, sentences: Sequence[str], lang: str) -> list[Prediction]:
+        began = time.perf_counter()
+        predictions = self.system.predict(sentences, lang)
+        self.seconds += time.perf_counter() - began
+        self.items += len(sentences)
+        return predictions
+
+
+@dataclass
+class EvalRun:
+    benchmark: str
+    split: str
+    checks: list[str]
+    signatures: dict[str, str]
+    results: dict[str, Any]
+    items: int = 0  # sentences the checker scored
+    seconds: float = 0.0  # time the checker took for them
+    reference: dict[str, Any] = field(default_factory=dict)  # reference rows, same shape as results
+
+    @property
+    def items_per_second(self) -> float:
+        return self.items / self.seconds if self.seconds else float("inf")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON interface (docs/evaluation.md); reference rows go in ``results``."""
+        return {
+            "benchmark": self.benchmark,
+            "split": self.split,
+            "mtqa_version": __version__,
+            "checks": self.checks,
+            "signatures": self.signatures,
+            "results": {**self.results, "reference": self.reference},
+        }
+
+
+def run_eval(
+    benchmark: str,
+    data: Path,
+    split: str,
+    config: Config,
+    pairs: Sequence[str] | None = None,
+    limit: int | None = None,
+    lang: str = "en",
+) -> EvalRun:
+    """Measure the checks ``config`` selects on one benchmark split.
+
+    ``lang`` is the target language of DEMETR and MQM; MLQE-PE takes it from the pair name.
+    Raises ``InputError`` for unreadable data and ``ValueError`` for an unknown benchmark
+    or check selector.
+    """
+    if benchmark not in BENCHMARKS:
+        raise ValueError(f"unknown benchmark {benchmark!r} (choose from {', '.join(BENCHMARKS)})")
+    checker = CheckerSystem(config)
+    timed = TimedSystem(checker)
+    signatures = checker.signatures()
+    nothing, everything = ConstantSystem(flag=False), ConstantSystem(flag=True)
+    if benchmark == "mlqe-pe":
+        pair_data = mlqe.load(data, split, pairs, limit)
+        results = mlqe.evaluate(pair_data, timed)
+        reference = {
+            "flag_nothing": mlqe.evaluate(pair_data, nothing),
+            "flag_everything": mlqe.evaluate(pair_data, everything),
+        }
+    elif benchmark == "demetr":
+        items = demetr.load(data, split, limit)
+        results = demetr.evaluate(items, timed, lang)
+        chrf_results, signatures["chrf"] = demetr.chrf_reference(items)
+        reference = {"chrf": chrf_results}
+    else:
+        segments = mqm.load(data, split, limit)
+        results = mqm.evaluate(segments, timed, lang)
+        reference = {
+            "flag_nothing": mqm.evaluate(segments, nothing, lang),
+            "flag_everything": mqm.evaluate(segments, everything, lang),
+        }
+    return EvalRun(
+        benchmark=benchmark,
+        split=split,
+        checks=checker.codes,
+        signatures=signatures,
+        results=results,
+        items=timed.items,
+        seconds=timed.seconds,
+        reference=reference,
+    )

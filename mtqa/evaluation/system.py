@@ -1,0 +1,128 @@
+"""What is measured: a ``System`` turns sentences into flagged spans and a sentence score.
+
+The checker is one such system; training code (and the reference rows) can pass any other
+object with the same ``predict`` method to the benchmark functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from mtqa import __version__
+from mtqa.checks import CheckContext
+from mtqa.config import Config
+from mtqa.document import Document, Segment
+from mtqa.scoring import SCORE_NAME, SegmentScorer, segment_index, segment_penalties
+
+Span = tuple[int, int]
+_LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+class CheckCrashed(Exception):
+    """A check crashed on benchmark text, so the run's figures would be wrong."""
+
+
+@dataclass
+class Prediction:
+    """One sentence's result: flagged spans (offsets into the sentence) and its score."""
+
+    spans: list[Span] = field(default_factory=list)
+    score: float = 0.0  # higher = worse (see mtqa.scoring)
+
+
+class System(Protocol):
+    def predict(self, sentences: Sequence[str], lang: str) -> list[Prediction]:
+        """One prediction per sentence, in order; ``lang`` is the target language."""
+        ...
+
+
+def sentences_document(sentences: Sequence[str], path: str = "<eval>") -> Document:
+    """One document, one line and one unsplit segment per sentence (so models can batch).
+
+    Line breaks inside a sentence become spaces, which keeps every offset unchanged.
+    """
+    lines = [_LINE_BREAKS.sub(" ", s) for s in sentences]
+    text = "\n".join(lines)
+    document = Document(path=path, text=text, format="plaintext")
+    start = 0
+    for index, line in enumerate(lines):
+        end = start + len(line)
+        document.segments.append(Segment(start=start, end=end, text=line, index=index))
+        start = end + 1
+    return document
+
+
+class CheckerSystem:
+    """The mtqa checker (the checks ``config`` selects) as a ``System``."""
+
+    def __init__(self, config: Config) -> None:
+        """Raises ``ConfigError`` when the selection names an unknown check."""
+        from mtqa.engine import prepare
+
+        self.config, self.checks = prepare(config)
+
+    @property
+    def codes(self) -> list[str]:
+        return [check.code for check in self.checks]
+
+    def signatures(self) -> dict[str, str]:
+        """``checker`` → the rule set and score; plus each model check's own signature.
+
+        A check states its signature with a ``signature`` attribute (a string, or a method
+        returning one), as model checks do.
+        """
+        codes = ",".join(self.codes) or "none"
+        result = {"checker": f"mtqa:{__version__}|checks:{codes}|score:{SCORE_NAME}"}
+        for check in self.checks:
+            signature = getattr(check, "signature", None)
+            if callable(signature):
+                signature = signature()
+            if signature:
+                result[check.code] = str(signature)
+        return result
+
+    def predict(self, sentences: Sequence[str], lang: str) -> list[Prediction]:
+        from mtqa.engine import check_document
+
+        if not sentences:
+            return []
+        config = replace(self.config, target_lang=lang)
+        document = sentences_document(sentences)
+        findings, crashes = check_document(document, self.checks, config)
+        if crashes:  # figures without the crashed check would be reported under its name
+            raise CheckCrashed("; ".join(crashes))
+        ctx = CheckContext(
+            target_lang=lang,
+            source_lang=config.source_lang,
+            languages=frozenset(config.languages),
+            options=config.options,
+        )
+        scorers = [c for c in self.checks if isinstance(c, SegmentScorer) and c.applies_to(document, ctx)]
+        scores = segment_penalties(document, findings, scorers, ctx)
+        predictions = [Prediction(score=score) for score in scores]
+        segments = document.segments
+        starts = [s.start for s in segments]
+        for finding in findings:
+            i = segment_index(segments, starts, finding)
+            if i is None:
+                continue
+            segment = segments[i]
+            start, end = max(finding.start, segment.start), min(finding.end, segment.end)
+            if end >= start:  # zero-width findings (a missing word) keep their position
+                predictions[i].spans.append((start - segment.start, end - segment.start))
+        return predictions
+
+
+class ConstantSystem:
+    """A reference row: flags every sentence whole (``flag=True``) or nothing at all."""
+
+    def __init__(self, flag: bool) -> None:
+        self.flag = flag
+
+    def predict(self, sentences: Sequence[str], lang: str) -> list[Prediction]:
+        if not self.flag:
+            return [Prediction() for _ in sentences]
+        return [Prediction(spans=[(0, len(s))], score=1.0) for s in sentences]

@@ -1,0 +1,94 @@
+"""The sentence score: one number per segment, higher = worse ("mqm-penalty-v1").
+
+A segment's score is an MQM-style penalty: the sum of its findings' weights (minor 1,
+major 5, critical 10), not normalised by length, like the WMT MQM segment scores it is
+compared with. 0 means the checker found nothing.
+
+Two hooks let model checks supply finer scores than severity weights:
+
+* a finding whose ``details`` has a numeric ``"penalty"`` counts that value instead of its
+  severity weight;
+* a check that implements ``SegmentScorer`` (a ``segment_scores(document, ctx)`` method
+  returning one penalty per segment, higher = worse) adds those scores, and its own
+  findings then add nothing, so a model is not counted twice.
+
+docs/evaluation.md describes the convention for users.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from typing import Protocol, runtime_checkable
+
+from mtqa.checks.base import CheckContext
+from mtqa.document import Document, Segment
+from mtqa.findings import Finding, Severity
+
+SCORE_NAME = "mqm-penalty-v1"
+SEVERITY_WEIGHTS: dict[Severity, float] = {
+    Severity.MINOR: 1.0,
+    Severity.MAJOR: 5.0,
+    Severity.CRITICAL: 10.0,
+}
+
+
+@runtime_checkable
+class SegmentScorer(Protocol):
+    """A check that scores every segment itself (e.g. a quality-estimation model)."""
+
+    code: str
+
+    def segment_scores(self, document: Document, ctx: CheckContext) -> Sequence[float]:
+        """One penalty per ``document.segments`` entry, in order; higher = worse."""
+        ...
+
+
+def finding_penalty(finding: Finding) -> float:
+    """A finding's weight: its ``details["penalty"]`` when numeric, else its severity's."""
+    value = finding.details.get("penalty")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return SEVERITY_WEIGHTS[finding.severity]
+
+
+def segment_index(segments: Sequence[Segment], starts: Sequence[int], finding: Finding) -> int | None:
+    """Index of the segment a finding belongs to (by its context, else by its start).
+
+    ``starts`` is ``[s.start for s in segments]``, computed once by the caller.
+    """
+    i = bisect.bisect_right(starts, finding.context_start) - 1
+    if i >= 0 and segments[i].start == finding.context_start:
+        return i
+    i = bisect.bisect_right(starts, finding.start) - 1
+    if i >= 0 and finding.start <= segments[i].end:
+        return i
+    return None
+
+
+def segment_penalties(
+    document: Document,
+    findings: Iterable[Finding],
+    scorers: Iterable[SegmentScorer] = (),
+    ctx: CheckContext | None = None,
+) -> list[float]:
+    """The score of every segment of ``document`` (higher = worse)."""
+    segments = document.segments
+    scores = [0.0] * len(segments)
+    scorers = list(scorers)
+    scored_codes = {s.code for s in scorers}
+    starts = [s.start for s in segments]
+    for finding in findings:
+        if finding.code in scored_codes:
+            continue
+        i = segment_index(segments, starts, finding)
+        if i is not None:
+            scores[i] += finding_penalty(finding)
+    for scorer in scorers:
+        values = list(scorer.segment_scores(document, ctx or CheckContext()))
+        if len(values) != len(segments):
+            raise ValueError(
+                f"{scorer.code}: segment_scores returned {len(values)} scores for {len(segments)} segments"
+            )
+        scores = [a + float(b) for a, b in zip(scores, values)]
+    return scores
