@@ -242,6 +242,8 @@ def check(
     for result in report.files:
         if result.error:
             typer.echo(f"mtqa: error: {result.path}: {result.error}", err=True)
+    for code, reason in report.skipped.items():
+        typer.echo(f"mtqa: warning: check {code} skipped: {reason}", err=True)
     if write_baseline is not None:
         if not quiet:
             typer.echo(f"mtqa: wrote {count} finding(s) to the baseline {write_baseline}", err=True)
@@ -351,6 +353,15 @@ def rules(
             parts.append(f"[dim]Use instead:[/dim] {escape(rule['use_instead'])}")
         table.add_row(rule["code"], "\n".join(parts))
     console.print(table)
+
+
+from mtqa.evaluation.command import eval_command  # noqa: E402
+
+app.command("eval")(eval_command)
+
+from mtqa.models_cli import models_app  # noqa: E402
+
+app.add_typer(models_app, name="models")
 
 
 def main() -> None:

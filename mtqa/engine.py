@@ -14,7 +14,7 @@ from pathlib import Path
 from mtqa.checks import Check, CheckContext, all_checks, select_checks
 from mtqa.config import Config, resolve_codes
 from mtqa.document import Document
-from mtqa.errors import ConfigError, InputError
+from mtqa.errors import ConfigError, InputError, ModelUnavailable
 from mtqa.findings import Finding
 from mtqa.readers import decode, read_document
 from mtqa.report import FileResult, Report
@@ -95,17 +95,48 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
+def overlong_sentences(document: Document, max_words: int) -> list[str]:
+    """One message per sentence the splitter had to cut for being over ``max_words``.
+
+    The splitter marks each piece ``overlong``; every piece but a sentence's last holds
+    exactly ``max_words`` words, which is how consecutive pieces are told apart.
+    """
+    messages = []
+    words = 0
+    first: int | None = None
+    previous_full = False
+    for segment in [*document.segments, None]:
+        continues = segment is not None and segment.overlong and previous_full and first is not None
+        if first is not None and not continues:
+            line, _ = document.line_col(first)
+            messages.append(
+                f"line {line}: a sentence of {words} words (over max_sentence_words = {max_words}); checked in chunks"
+            )
+            first, words = None, 0
+        if segment is None or not segment.overlong:
+            previous_full = False
+            continue
+        count = len(segment.text.split())
+        first = segment.start if first is None else first
+        words += count
+        previous_full = count >= max_words
+    return messages
+
+
 def check_document(
     document: Document,
     checks: list[Check],
     config: Config,
     progress: ProgressCallback = _no_progress,
+    skipped: dict[str, str] | None = None,
 ) -> tuple[list[Finding], list[str]]:
     """Run every applicable check: the findings, and one message per check that crashed.
 
-    Findings inside protected markup are dropped, severity overrides applied, and the
-    document's inline ``mtqa-disable`` comments honoured (see ``suppress``).
+    Findings inside protected markup are dropped and severity overrides applied. A check
+    whose model is not on this machine (``ModelUnavailable``) is recorded in ``skipped``
+    (code → reason) and not tried again in this run: that is a warning, not an error.
     """
+    skipped = {} if skipped is None else skipped
     ctx = CheckContext(
         target_lang=config.target_lang,
         source_lang=config.source_lang,
@@ -114,7 +145,7 @@ def check_document(
         progress=progress,
     )
     segments_by_start = {s.start: s for s in document.segments}
-    applicable = [check for check in checks if check.applies_to(document, ctx)]
+    applicable = [c for c in checks if c.code not in skipped and c.applies_to(document, ctx)]
     task = f"Checking {document.path}"
     show = len(document.segments) >= SEGMENT_PROGRESS_MIN
     total = len(document.segments) * len(applicable)
@@ -126,6 +157,9 @@ def check_document(
         produced: list[Finding] = []
         try:
             produced.extend(check.check_document(document, ctx))
+        except ModelUnavailable as exc:
+            skipped[check.code] = _one_line(str(exc))
+            continue
         except Exception as exc:  # a crashing check is reported, and the other checks still run
             crashes.append(f"check {check.code} ({check.name}) crashed: {type(exc).__name__}: {_one_line(str(exc))}")
             continue
@@ -148,6 +182,7 @@ def check_input(
     config: Config,
     input_format: str | None = None,
     progress: ProgressCallback = _no_progress,
+    skipped: dict[str, str] | None = None,
 ) -> FileResult:
     """Check one input; any problem becomes the result's error, never an exception."""
     display = "<stdin>" if item.path == STDIN else item.path
@@ -160,7 +195,11 @@ def check_input(
     except Exception as exc:  # a reader bug must not end the run either
         return FileResult(path=display, error=f"cannot read: {type(exc).__name__}: {_one_line(str(exc))}")
     result = FileResult(path=document.path, document=document)
-    findings, problems = check_document(document, checks, config, progress)
+    problems = overlong_sentences(document, config.max_sentence_words)
+    if len(problems) > 3:
+        problems[3:] = [f"and {len(problems) - 3} more over-long sentences"]
+    findings, crashes = check_document(document, checks, config, progress, skipped)
+    problems += crashes
     result.findings, result.suppressed = suppress(document.text, findings)
     if problems:
         result.error = "; ".join(problems)
@@ -178,10 +217,11 @@ def run(
     progress = progress or _no_progress
     inputs = [Input(p, err) for p, err in expand_paths(paths, config.include, config.exclude)]
     files = []
+    skipped: dict[str, str] = {}
     for done, item in enumerate(inputs):
         if len(inputs) > 1:
             progress("Checking files", done, len(inputs))
-        files.append(check_input(item, checks, config, input_format, progress))
+        files.append(check_input(item, checks, config, input_format, progress, skipped))
     if len(inputs) > 1:
         progress("Checking files", len(inputs), len(inputs))
-    return Report(files=files, fail_on=config.fail_on, checks=[c.code for c in checks])
+    return Report(files=files, fail_on=config.fail_on, checks=[c.code for c in checks], skipped=skipped)

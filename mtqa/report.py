@@ -35,6 +35,7 @@ class Report:
     fail_on: Severity = Severity.MAJOR
     checks: list[str] = field(default_factory=list)
     signatures: dict[str, str] = field(default_factory=dict)  # check code → model signature
+    skipped: dict[str, str] = field(default_factory=dict)  # check code → why it did not run (no model)
     version: str = __version__
 
     @property
@@ -81,6 +82,7 @@ class Report:
             "mtqa_version": self.version,
             "checks": self.checks,
             "signatures": self.signatures,
+            "skipped_checks": self.skipped,
             "files": files,
             "summary": self.summary(),
         }

@@ -17,8 +17,8 @@ def expand_paths(paths: list[str], include: list[str], exclude: list[str]) -> li
     normalised (``./docs//a.md`` → ``docs/a.md``) and each file is listed once, so a
     finding's path, and with it its baseline fingerprint, does not depend on how it was named.
     """
-    inc = pathspec.PathSpec.from_lines("gitwildmatch", include)
-    exc = pathspec.PathSpec.from_lines("gitwildmatch", exclude)
+    inc = pathspec.GitIgnoreSpec.from_lines(include)
+    exc = pathspec.GitIgnoreSpec.from_lines(exclude)
     results: list[tuple[str, str | None]] = []
     for raw in paths:
         if raw == "-":

@@ -1,0 +1,56 @@
+"""Shared test helpers: run the CLI in-process and write small input files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mtqa.cli import app
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+    exception: BaseException | None
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """``cli("check", "a.txt")`` runs mtqa in ``tmp_path`` and returns exit code and output.
+
+    Runs in-process (fast); the working directory is the test's tmp_path, so no project
+    configuration from the repository leaks in.
+    """
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | bytes | None = None) -> CliResult:
+        result = runner.invoke(app, list(args), input=input)
+        # SystemExit is how typer ends every command; anything else is a crash (a traceback)
+        crash = None if isinstance(result.exception, SystemExit) else result.exception
+        return CliResult(result.exit_code, result.stdout, result.stderr, crash)
+
+    return invoke
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
+    """``write("a.txt", "text")`` creates a file under tmp_path (bytes are written as is)."""
+
+    def _write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return _write
