@@ -1,0 +1,52 @@
+"""MT207 length-ratio."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mtqa.checks._text import option
+from mtqa.checks.base import Check, CheckContext
+from mtqa.document import Document, Segment
+from mtqa.findings import Finding, Severity
+
+
+class LengthRatio(Check):
+    """Flags a target much shorter or much longer than its source.
+
+    What it does:
+        Compares the character lengths of target and source and reports ratios outside
+        ``min_ratio`` (0.4) … ``max_ratio`` (2.5). Sources shorter than ``min_chars`` (20)
+        are skipped: short strings vary too much. Set them under ``options.MT207``.
+    Why is this bad:
+        A target far shorter than its source has usually lost content (a dropped clause);
+        one far longer has usually gained some (a hallucination, a repeated phrase).
+    Example:
+        Source: Die Gespräche, die am Dienstag in Genf begannen, werden im Mai fortgesetzt.
+        Target: The talks resume.
+    Use instead:
+        The talks, which began in Geneva on Tuesday, will resume in May.
+    """
+
+    code = "MT207"
+    name = "length-ratio"
+    summary = "The target is much shorter or much longer than the source."
+    severity = Severity.MINOR
+    category = "accuracy/omission"
+    needs_source = True
+
+    def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
+        source, target = (segment.source or "").strip(), segment.text.strip()
+        if len(source) < option(ctx, self.code, "min_chars", 20) or not target:
+            return  # an empty target is MT206's finding
+        ratio = len(target) / len(source)
+        low, high = option(ctx, self.code, "min_ratio", 0.4), option(ctx, self.code, "max_ratio", 2.5)
+        if low <= ratio <= high:
+            return
+        finding = self.finding(
+            document, segment, segment.start, segment.end,
+            f"target is {ratio:.2f}× the length of the source (expected {low:g}–{high:g}×)",
+            ratio=round(ratio, 3),
+        )
+        if ratio > high:
+            finding.category = "accuracy/addition"
+        yield finding

@@ -1,0 +1,58 @@
+"""MT205 target-identical-to-source."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mtqa.checks._text import PLACEHOLDER, email_spans, mask, option, url_spans
+from mtqa.checks.base import Check, CheckContext
+from mtqa.document import Document, Segment
+from mtqa.findings import Finding, Severity
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _translatable_words(text: str) -> list[str]:
+    """Words that would need translating: not URLs, e-mails, placeholders or numbers."""
+    hidden = url_spans(text) + email_spans(text) + [m.span() for m in PLACEHOLDER.finditer(text)]
+    return _WORD.findall(mask(text, hidden))
+
+
+class TargetIdenticalToSource(Check):
+    """Flags a target that is an exact copy of its source.
+
+    What it does:
+        Reports units whose target equals the source (ignoring surrounding whitespace).
+        Short strings (fewer than ``min_words`` = 3 words, set under ``options.MT205``),
+        strings of numbers, codes or URLs, and strings made only of capitalised words
+        (product and proper names such as "Google Cloud Platform") are left alone, as they
+        are often the same in both languages.
+    Why is this bad:
+        A copied source is an untranslated string: the MT system or the tool chain passed
+        it through, and readers get the source language.
+    Example:
+        Source: Die Gespräche werden im Mai fortgesetzt.  Target: Die Gespräche werden im Mai fortgesetzt.
+    Use instead:
+        The talks will resume in May.
+    """
+
+    code = "MT205"
+    name = "target-identical-to-source"
+    summary = "The target is a copy of the source."
+    severity = Severity.MAJOR
+    category = "accuracy/untranslated"
+    needs_source = True
+
+    def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
+        if segment.source is None or segment.text.strip() != segment.source.strip():
+            return
+        if ctx.source_lang and ctx.source_lang.split("-")[0] == ctx.target_lang.split("-")[0]:
+            return
+        words = _translatable_words(segment.text)
+        if len(words) < option(ctx, self.code, "min_words", 3) or all(w[0].isupper() for w in words):
+            return
+        yield self.finding(
+            document, segment, segment.start, segment.end,
+            "target is identical to the source (untranslated?)",
+        )

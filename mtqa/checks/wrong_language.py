@@ -1,0 +1,76 @@
+"""MT107 wrong-language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+from mtqa.checks._text import EMAIL, PLACEHOLDER, URL, option
+from mtqa.checks.base import Check, CheckContext
+from mtqa.document import Document, Segment
+from mtqa.findings import Finding, Severity
+
+DEFAULT_LANGUAGES = frozenset({"en", "de", "fr", "es", "it", "nl", "pt", "ro", "ru"})
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+@cache
+def _language(code: str):  # noqa: ANN202 - lingua.Language, imported lazily
+    """The lingua Language for an ISO 639-1 code, or None when lingua does not know it."""
+    from lingua import IsoCode639_1, Language
+
+    iso = getattr(IsoCode639_1, code.upper(), None)
+    return Language.from_iso_code_639_1(iso) if isinstance(iso, IsoCode639_1) else None
+
+
+@cache
+def _detector(codes: frozenset[str]):  # noqa: ANN202 - lingua's detector type
+    """A lingua detector for those of ``codes`` lingua knows, built once per language set."""
+    from lingua import LanguageDetectorBuilder
+
+    languages = {lang for lang in map(_language, codes) if lang is not None}
+    return LanguageDetectorBuilder.from_languages(*languages).build() if len(languages) > 1 else None
+
+
+class WrongLanguage(Check):
+    """Flags a segment that is not in the target language.
+
+    What it does:
+        Identifies the language of each segment of four words or more (lingua, limited to
+        the config's ``languages`` plus the target) and reports a confident mismatch.
+        Options: ``min_words`` (4) and ``min_confidence`` (0.9) under ``options.MT107``.
+    Why is this bad:
+        MT systems copy untranslatable-looking sentences through, fall back to a pivot
+        language, or answer in the wrong language entirely; the reader gets text they cannot
+        read.
+    Example:
+        The ministers met on Tuesday. Die Gespräche werden im Mai fortgesetzt.
+    Use instead:
+        The ministers met on Tuesday. The talks will resume in May.
+    """
+
+    code = "MT107"
+    name = "wrong-language"
+    summary = "A segment is in another language than the target language."
+    severity = Severity.MAJOR
+    category = "accuracy/untranslated"
+
+    def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
+        target = ctx.target_lang.split("-")[0].lower()
+        if _language(target) is None:
+            return  # lingua cannot recognise the target, so it cannot tell it apart
+        detector = _detector(frozenset(ctx.languages or DEFAULT_LANGUAGES) | {target})
+        text = PLACEHOLDER.sub(" ", EMAIL.sub(" ", URL.sub(" ", segment.text)))
+        if detector is None or len(_WORD.findall(text)) < option(ctx, self.code, "min_words", 4):
+            return
+        best = detector.compute_language_confidence_values(text)[0]
+        found = best.language.iso_code_639_1.name.lower()
+        if found == target or best.value < option(ctx, self.code, "min_confidence", 0.9):
+            return
+        yield self.finding(
+            document, segment, segment.start, segment.end,
+            f"text looks like {best.language.name.title()} ({best.value:.2f}), expected {target!r}",
+            detected=found,
+            confidence=round(best.value, 4),
+        )
