@@ -51,4 +51,6 @@ def render(report: Report, color: bool = False) -> str:
             properties = {"file": PurePath(result.path).as_posix(), "title": "mtqa: cannot check file"}
             lines.append(_command("error", properties, result.error))
         lines.extend(_annotation(finding) for finding in result.findings)
+    for code, reason in report.skipped.items():
+        lines.append(_command("warning", {"title": f"mtqa: {code} did not run"}, reason))
     return "".join(line + "\n" for line in lines)

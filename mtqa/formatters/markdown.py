@@ -84,6 +84,14 @@ def _errors(report: Report) -> list[str]:
     return [*lines, ""]
 
 
+def _skipped(report: Report) -> list[str]:
+    if not report.skipped:
+        return []
+    lines = ["**Checks that did not run:**", ""]
+    lines += [f"- **{escape(code)}**: {escape(reason, MAX_FIELD)}" for code, reason in report.skipped.items()]
+    return [*lines, ""]
+
+
 def _item(finding: Finding) -> str:
     part = excerpt(finding, width=100)
     span = escape(part.span) or "‸"  # an empty span marks an insertion point
@@ -103,7 +111,8 @@ def render(report: Report, color: bool = False) -> str:
     headline = f"{'❌' if report.exit_code() else '✅'} mtqa: {plural(len(report.failing()), 'finding')} at or above {report.fail_on}"
     if errors:
         headline += f", {plural(errors, 'file')} not checked"
-    head = [MARKER, f"### {headline}", "", *_table(report), "", summary_sentence(report), "", *_errors(report)]
+    head = [MARKER, f"### {headline}", "", *_table(report), "", summary_sentence(report), ""]
+    head += [*_errors(report), *_skipped(report)]
     parts = ["\n".join(head) + "\n"]
     used = _size(parts[0])
     budget = LIMIT - _RESERVE

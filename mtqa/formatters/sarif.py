@@ -144,6 +144,10 @@ def to_sarif(report: Report) -> dict[str, Any]:
         for result in report.files
         if result.error
     ]
+    skipped = [
+        {"level": "warning", "message": {"text": f"{code} did not run: {reason}"}, "descriptor": {"id": code}}
+        for code, reason in report.skipped.items()
+    ]
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -154,7 +158,11 @@ def to_sarif(report: Report) -> dict[str, Any]:
                 "rules": rules,
             }
         },
-        "invocations": [{"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}],
+        "invocations": [{
+            "executionSuccessful": not notifications,
+            "toolExecutionNotifications": notifications,
+            "toolConfigurationNotifications": skipped,
+        }],
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, index[f.code]) for f in report.findings],
         "properties": {"failOn": str(report.fail_on), "signatures": report.signatures},

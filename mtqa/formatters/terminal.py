@@ -73,7 +73,7 @@ def render(report: Report, color: bool = False) -> str:
         highlight=False,
         markup=False,
         emoji=False,
-        soft_wrap=False,
+        soft_wrap=True,  # long messages wrap in the terminal itself; excerpts are sized to fit
     )
     for result in report.files:
         if result.error:
@@ -83,5 +83,10 @@ def render(report: Report, color: bool = False) -> str:
             for line in _finding(finding):
                 console.print(line)
             console.print()
+    for code, reason in report.skipped.items():
+        note = Text()
+        note.append(f"{code} skipped: ", style="bold yellow")
+        note.append(flatten(reason))
+        console.print(note)
     console.print(Text(summary_sentence(report), style="bold red" if report.exit_code() else "bold green"))
     return out.getvalue()
