@@ -224,4 +224,7 @@ def run(
         files.append(check_input(item, checks, config, input_format, progress, skipped))
     if len(inputs) > 1:
         progress("Checking files", len(inputs), len(inputs))
-    return Report(files=files, fail_on=config.fail_on, checks=[c.code for c in checks], skipped=skipped)
+    signatures = {c.code: c.signature for c in checks if getattr(c, "signature", None)}  # model checks
+    return Report(
+        files=files, fail_on=config.fail_on, checks=[c.code for c in checks], skipped=skipped, signatures=signatures
+    )

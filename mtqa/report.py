@@ -46,8 +46,12 @@ class Report:
         return [f for f in self.findings if f.severity >= self.fail_on]
 
     def exit_code(self) -> int:
-        """2 when any input or check failed, else 1 when findings reach --fail-on, else 0."""
-        if any(result.error for result in self.files):
+        """2 when any input or check failed, else 1 when findings reach --fail-on, else 0.
+
+        A selected check that could not run (its model is not downloaded: ``skipped``) also
+        gives 2: the gate was not evaluated, so it must not pass as clean.
+        """
+        if self.skipped or any(result.error for result in self.files):
             return EXIT_ERROR
         return EXIT_FINDINGS if self.failing() else EXIT_CLEAN
 
