@@ -1,67 +1,183 @@
-"""Sentence splitting with exact offsets (pysbd, rule-based, many languages)."""
+"""Sentence splitting with exact offsets (pysbd, rule-based, many languages).
+
+pysbd sees a *view* of each block that has the same length as the block: line breaks and
+tabs become spaces (a sentence wrapped over a single newline stays one sentence) and
+protected markup becomes spaces (a tag or a code span never starts or ends a sentence).
+Offsets found in the view are offsets into the real text.
+
+Two guards keep long inputs linear. pysbd's own time grows faster than the input (its
+char-span search and some of its rules are quadratic), so a long block is fed to it in
+chunks of about ``CHUNK_CHARS``, cut at a likely sentence end; where a chunk has to be cut
+mid-sentence the two halves are joined again afterwards, so chunking never adds a
+sentence boundary. A sentence of more than ``max_sentence_words`` words is cut into pieces
+of at most that many words at whitespace, and each piece has ``Segment.overlong`` set, so
+nothing is dropped and the caller can report the file.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from functools import cache
 
-from mtqa.document import Block, Segment
+from mtqa.document import Block, Segment, Span
 
 # Languages pysbd has rules for; others fall back to English rules.
 _PYSBD_LANGS = frozenset(
     "en hi mr zh es am ar el ru hy bg ur it pl nl da fr my fa ja de kk sk".split()
 )
+CHUNK_CHARS = 1000
+DEFAULT_MAX_SENTENCE_WORDS = 1000
+
+_TO_SPACE = str.maketrans("\n\r\t\x0b\x0c\x85\u2028\u2029", " " * 8)
+_SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]]*(?=\s)|[。！？]+")
+_WORD = re.compile(r"\S+")
 
 
 @cache
 def _segmenter(lang: str):  # noqa: ANN202 - pysbd has no type hints
     import pysbd
 
-    return pysbd.Segmenter(language=lang if lang in _PYSBD_LANGS else "en", clean=False, char_span=True)
+    return pysbd.Segmenter(language=lang if lang in _PYSBD_LANGS else "en", clean=False)
 
 
-def sentence_spans(text: str, lang: str = "en") -> list[tuple[int, int]]:
-    """Sentence [start, end) spans of ``text``, trimmed of surrounding whitespace."""
-    spans = []
-    cursor = 0
-    for piece in _segmenter(lang).segment(text):
-        sent = piece.sent
-        # pysbd's spans are usually right; re-anchor on the text itself when they are not.
-        start = piece.start if text.startswith(sent, piece.start) else text.find(sent, cursor)
-        if start < 0:
+def _view(text: str, protected: tuple[Span, ...] = ()) -> str:
+    """``text`` with line breaks and protected spans (relative offsets) blanked, same length."""
+    view = text.translate(_TO_SPACE)
+    if not protected:
+        return view
+    pieces, cursor = [], 0
+    for start, end in sorted(protected):
+        start, end = max(start, cursor), min(end, len(view))
+        if start >= end:
             continue
-        end = start + len(sent)
+        pieces += [view[cursor:start], " " * (end - start)]
         cursor = end
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
+    pieces.append(view[cursor:])
+    return "".join(pieces)
+
+
+def _likely_sentence_end(view: str, match: re.Match[str]) -> bool:
+    """A cheap, conservative test used only to choose chunk cuts (not abbreviations)."""
+    if view[match.start()] in "。！？":
+        return True
+    before = view[max(0, match.start() - 2) : match.start()]
+    after = view[match.end() : match.end() + 3].lstrip()
+    return len(before) == 2 and before.isalpha() and before.islower() and after[:1].isupper()
+
+
+def _chunks(view: str) -> Iterator[tuple[int, int, bool]]:
+    """(start, end, hard) pieces of at most CHUNK_CHARS; ``hard`` when the cut is a sentence end."""
+    start = 0
+    while len(view) - start > CHUNK_CHARS:
+        limit = start + CHUNK_CHARS
+        cut, hard = -1, True
+        for match in _SENTENCE_END.finditer(view, start + CHUNK_CHARS // 2, limit):
+            if _likely_sentence_end(view, match):
+                cut = match.end()
+        if cut < 0:
+            hard = False
+            space = view.rfind(" ", start + 1, limit)
+            cut = space if space > start else limit
+        yield start, cut, hard
+        start = cut
+    yield start, len(view), True
+
+
+def _boundaries(view: str, lang: str) -> list[int]:
+    """Offsets in ``view`` where a new sentence starts (excluding 0, including len(view))."""
+    segmenter = _segmenter(lang)
+    cuts: list[int] = []
+    for start, end, hard in _chunks(view):
+        chunk = view[start:end]
+        cursor, last = 0, len(chunk.rstrip())
+        for sentence in segmenter.processor(chunk).process():
+            sentence = sentence.strip()
+            found = chunk.find(sentence, cursor) if sentence else -1
+            if found < 0:  # pysbd rewrote this piece; it joins the next sentence instead
+                continue
+            cursor = found + len(sentence)
+            if cursor < last:
+                cuts.append(start + cursor)
+        if hard:  # the last chunk is always hard, so len(view) is always the last cut
+            cuts.append(end)
+    return cuts
+
+
+def sentence_spans(text: str, lang: str = "en", protected: tuple[Span, ...] = ()) -> list[Span]:
+    """Sentence [start, end) spans of ``text``, trimmed of surrounding whitespace.
+
+    ``protected`` spans (relative to ``text``) are markup that cannot hold a sentence
+    boundary; markup right after a sentence's last character stays with that sentence
+    (``*Hello.*``), and a stretch holding nothing but markup is no sentence.
+    """
+    view = _view(text, protected)
+    spans: list[Span] = []
+    start = 0
+    for end in _boundaries(view, lang):
+        while end < len(view) and view[end] == " " and not text[end].isspace():
+            end += 1
+        if start >= end:
+            continue
+        if not view[start:end].isspace():
+            s, e = start, end
+            while text[s].isspace():
+                s += 1
+            while text[e - 1].isspace():
+                e -= 1
+            spans.append((s, e))
+        start = end
     return spans
 
 
-def split_blocks(text: str, blocks: list[Block], lang: str = "en") -> list[Segment]:
-    """Turn reader blocks into segments: sentences for prose, whole units for bilingual files."""
+def _word_pieces(text: str, start: int, end: int, max_words: int) -> list[Span]:
+    """[start, end) cut into pieces of at most ``max_words`` words, at whitespace."""
+    words = [m.span() for m in _WORD.finditer(text, start, end)]
+    return [
+        (words[i][0], words[min(i + max_words, len(words)) - 1][1])
+        for i in range(0, len(words), max_words)
+    ]
+
+
+def split_blocks(
+    text: str,
+    blocks: list[Block],
+    lang: str = "en",
+    max_sentence_words: int = DEFAULT_MAX_SENTENCE_WORDS,
+) -> list[Segment]:
+    """Turn reader blocks into segments: sentences for prose, whole units for bilingual files.
+
+    A sentence (or unit) over ``max_sentence_words`` words becomes several segments with
+    ``overlong=True``; ``any(s.overlong for s in segments)`` tells the caller to report it.
+    """
     segments: list[Segment] = []
     for block in blocks:
         if block.split:
+            relative = tuple((s - block.start, e - block.start) for s, e in block.protected)
             spans = [
                 (block.start + s, block.start + e)
-                for s, e in sentence_spans(text[block.start : block.end], lang)
+                for s, e in sentence_spans(text[block.start : block.end], lang, relative)
             ]
         else:
             spans = [(block.start, block.end)]
         for start, end in spans:
-            protected = tuple(p for p in block.protected if p[0] < end and start < p[1])
-            segments.append(
-                Segment(
-                    start=start,
-                    end=end,
-                    text=text[start:end],
-                    index=len(segments),
-                    protected=protected,
-                    source=block.source,
-                    unit_id=block.unit_id,
+            # a sentence of k words has at least 2k-1 characters: short ones need no count
+            pieces = [(start, end)]
+            if (end - start + 1) // 2 > max_sentence_words:
+                pieces = _word_pieces(text, start, end, max_sentence_words)
+            overlong = len(pieces) > 1
+            for p_start, p_end in pieces:
+                protected = tuple(p for p in block.protected if p[0] < p_end and p_start < p[1])
+                segments.append(
+                    Segment(
+                        start=p_start,
+                        end=p_end,
+                        text=text[p_start:p_end],
+                        index=len(segments),
+                        protected=protected,
+                        source=block.source,
+                        unit_id=block.unit_id,
+                        overlong=overlong,
+                    )
                 )
-            )
     return segments

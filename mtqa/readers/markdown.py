@@ -1,0 +1,168 @@
+"""Markdown: prose blocks (paragraphs, headings, list items, quotes, table cells).
+
+markdown-it-py finds the block structure and gives each block's source lines
+(``token.map``); each line of a block's content is then located in its source line, so
+offsets are exact. Code (fenced and indented), HTML blocks and YAML/TOML front matter are
+not prose and produce no block. Inside a block, markup is protected rather than removed:
+inline code, link and image destinations and brackets, autolinks, inline HTML and
+comments, emphasis markers, backslash escapes, entity references, and the ``>`` or
+indentation that continues a quote or list item on the next line.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from markdown_it import MarkdownIt
+
+from mtqa.document import Block, Span
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")  # markdown-it's own line breaks (it normalises all three)
+_PROSE_OPENERS = {"paragraph_open", "heading_open", "th_open", "td_open"}
+_FRONT_MATTER_FENCES = {"---": ("---", "..."), "+++": ("+++",)}
+
+_BACKTICKS = re.compile(r"`+")
+_LINK = re.compile(
+    r"(!?\[)(?:[^\[\]\n]|\[[^\[\]\n]*\])*"  # [text] with one level of nested brackets
+    r"(\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)|\]\[[^\[\]\n]*\])"
+)
+_AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*>|<[^\s<>@]+@[^\s<>]+>")
+_INLINE_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_MARKERS = re.compile(r"\*+|(?<![^\W_])_+|_+(?![^\W_])|~~+")  # emphasis, not snake_case
+_ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]|\\(?=\n)")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def read(text: str) -> list[Block]:
+    starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+    ends = [m.start() for m in _NEWLINE.finditer(text)] + [len(text)]
+    skip = _front_matter_lines(text, starts, ends)
+    parsed = "\n" * skip + text[starts[skip] :] if skip else text
+    tokens = MarkdownIt("commonmark").enable("table").parse(parsed)
+
+    blocks: list[Block] = []
+    cell_cursor: dict[int, int] = {}  # table row line → where the next cell's search starts
+    for previous, token in zip(tokens, tokens[1:]):
+        if token.type != "inline" or previous.type not in _PROSE_OPENERS or not token.map:
+            continue
+        first = token.map[0]
+        if previous.type in {"th_open", "td_open"}:
+            span = _locate_cell(text, starts[first], ends[first], token.content, cell_cursor, first)
+            located = [span] if span else None
+        elif previous.type == "heading_open" and previous.markup.startswith("#"):
+            located = _locate_atx(text, starts[first], ends[first], token.content)
+        else:
+            located = _locate_lines(text, starts, ends, first, token.content)
+        if not located:
+            continue  # content markdown-it rewrote (tabs in indentation): not mappable exactly
+        start, end = located[0][0], located[-1][1]
+        protected = [
+            (starts[first + i], span_start)
+            for i, (span_start, _) in enumerate(located)
+            if i and text[starts[first + i] : span_start].strip()
+        ]
+        protected += _inline_markup(text, start, end)
+        blocks.append(Block(start, end, protected=_merge(protected)))
+    return blocks
+
+
+def _front_matter_lines(text: str, starts: list[int], ends: list[int]) -> int:
+    """Number of leading lines that are YAML (---) or TOML (+++) front matter, else 0."""
+    opener = text[starts[0] : ends[0]].rstrip()
+    closers = _FRONT_MATTER_FENCES.get(opener)
+    if not closers:
+        return 0
+    for line in range(1, len(starts)):
+        if text[starts[line] : ends[line]].rstrip() in closers:
+            return line + 1
+    return 0
+
+
+def _locate_lines(text: str, starts: list[int], ends: list[int], first: int, content: str) -> list[Span]:
+    """Each content line is its source line minus a prefix (quote markers, indentation)."""
+    located = []
+    for i, line in enumerate(content.split("\n")):
+        wanted = line.rstrip()
+        source_end = ends[first + i]
+        while source_end > starts[first + i] and text[source_end - 1].isspace():
+            source_end -= 1
+        span_start = source_end - len(wanted)
+        if not wanted or span_start < starts[first + i] or text[span_start:source_end] != wanted:
+            return []
+        located.append((span_start, source_end))
+    return located
+
+
+def _locate_atx(text: str, line_start: int, line_end: int, content: str) -> list[Span]:
+    hashes = text.find("#", line_start, line_end)
+    while hashes < line_end and text[hashes] == "#":
+        hashes += 1
+    found = text.find(content, hashes, line_end) if content else -1
+    return [(found, found + len(content))] if found >= 0 else []
+
+
+def _locate_cell(
+    text: str, line_start: int, line_end: int, content: str, cursor: dict[int, int], line: int
+) -> Span | None:
+    found = text.find(content, cursor.get(line, line_start), line_end) if content else -1
+    if found < 0:
+        return None
+    cursor[line] = found + len(content)
+    return found, found + len(content)
+
+
+def _inline_markup(text: str, start: int, end: int) -> list[Span]:
+    """Absolute spans of markup inside one block (linear: no backtracking across the block)."""
+    spans = _code_spans(text, start, end)
+    spans += _comments(text, start, end)
+    for match in _LINK.finditer(text, start, end):
+        spans += [match.span(1), match.span(2)]
+    for pattern in (_AUTOLINK, _INLINE_TAG, _MARKERS, _ESCAPE, _ENTITY):
+        spans += [m.span() for m in pattern.finditer(text, start, end)]
+    return spans
+
+
+def _code_spans(text: str, start: int, end: int) -> list[Span]:
+    """`code` spans: a backtick run closed by the next run of the same length."""
+    runs = [m.span() for m in _BACKTICKS.finditer(text, start, end)]
+    by_length: dict[int, list[int]] = {}
+    for index, (run_start, run_end) in enumerate(runs):
+        by_length.setdefault(run_end - run_start, []).append(index)
+    spans: list[Span] = []
+    index = 0
+    while index < len(runs):
+        run_start, run_end = runs[index]
+        same = by_length[run_end - run_start]
+        later = bisect.bisect_right(same, index)
+        escaped = run_start > start and text[run_start - 1] == "\\"
+        if later < len(same) and not escaped:
+            closer = same[later]
+            spans.append((run_start, runs[closer][1]))
+            index = closer
+        index += 1
+    return spans
+
+
+def _comments(text: str, start: int, end: int) -> list[Span]:
+    spans = []
+    opening = text.find("<!--", start, end)
+    while opening >= 0:
+        closing = text.find("-->", opening + 4, end)
+        if closing < 0:
+            break
+        spans.append((opening, closing + 3))
+        opening = text.find("<!--", closing + 3, end)
+    return spans
+
+
+def _merge(spans: list[Span]) -> tuple[Span, ...]:
+    merged: list[list[int]] = []
+    for span_start, span_end in sorted(spans):
+        if span_end <= span_start:
+            continue
+        if merged and span_start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], span_end)
+        else:
+            merged.append([span_start, span_end])
+    return tuple((s, e) for s, e in merged)
