@@ -243,7 +243,7 @@ def check(
         if result.error:
             typer.echo(f"mtqa: error: {result.path}: {result.error}", err=True)
     for code, reason in report.skipped.items():
-        typer.echo(f"mtqa: warning: check {code} skipped: {reason}", err=True)
+        typer.echo(f"mtqa: error: check {code} could not run: {reason}", err=True)
     if write_baseline is not None:
         if not quiet:
             typer.echo(f"mtqa: wrote {count} finding(s) to the baseline {write_baseline}", err=True)

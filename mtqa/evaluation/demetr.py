@@ -8,6 +8,7 @@ not actually perturbed; such items are left out).
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,6 +63,18 @@ def load(root: Path, split: str, limit: int | None = None) -> list[DemetrItem]:
     return items
 
 
+def _severity_rank(severity: str) -> tuple[int, str]:
+    return (SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER), severity)
+
+
+def _pert_rank(name: str) -> tuple[tuple[int, str], int, str]:
+    """Severity, then DEMETR's perturbation number (``minor_id12_conj_removed`` → 12)."""
+    match = re.match(r"([a-z]+)_id(\d+)", name)
+    if not match:
+        return _severity_rank(""), 0, name
+    return _severity_rank(match.group(1)), int(match.group(2)), name
+
+
 def accuracy_table(items: Sequence[DemetrItem], correct: Sequence[bool]) -> dict[str, Any]:
     """Accuracy per perturbation, per severity (errors only) and overall."""
     by_pert: dict[str, list[bool]] = defaultdict(list)
@@ -76,9 +89,9 @@ def accuracy_table(items: Sequence[DemetrItem], correct: Sequence[bool]) -> dict
     def cell(values: list[bool]) -> dict[str, Any]:
         return {"n": len(values), "accuracy": sum(values) / len(values) if values else None}
 
-    severities = sorted(by_severity, key=lambda s: (SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else 99, s))
+    severities = sorted(by_severity, key=_severity_rank)
     return {
-        "perturbations": {name: cell(by_pert[name]) for name in sorted(by_pert)},
+        "perturbations": {name: cell(by_pert[name]) for name in sorted(by_pert, key=_pert_rank)},
         "severity": {name: cell(by_severity[name]) for name in severities},
         "overall": cell(overall),
     }

@@ -1,0 +1,3 @@
+It is n't here .
+The cat sat .
+A dog ran .

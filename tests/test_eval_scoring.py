@@ -1,0 +1,113 @@
+"""The sentence score (mtqa.scoring) and the checker as an evaluation system."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from mtqa import __version__
+from mtqa.checks import Check, CheckContext
+from mtqa.checks.doubled_word import DoubledWord
+from mtqa.config import Config
+from mtqa.document import Document, Segment
+from mtqa.evaluation.system import CheckerSystem, sentences_document
+from mtqa.findings import Finding, Severity
+from mtqa.scoring import SCORE_NAME, SEVERITY_WEIGHTS, SegmentScorer, finding_penalty, segment_penalties
+
+
+class _Probe(Check):
+    """Not registered (no code): builds findings for the tests.
+
+    What it does:
+        Nothing.
+    Why is this bad:
+        It is not.
+    Example:
+        None.
+    """
+
+    name = "probe"
+    summary = "test helper"
+    severity = Severity.MINOR
+    category = "test"
+
+    def __init__(self, code: str = "T1") -> None:
+        self.code = code
+
+    def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
+        return iter(())
+
+
+class _Scorer(_Probe):
+    """A model-like check that scores every segment itself."""
+
+    def __init__(self, scores: Sequence[float]) -> None:
+        super().__init__("T9")
+        self.scores = list(scores)
+
+    def segment_scores(self, document: Document, ctx: CheckContext) -> Sequence[float]:
+        return self.scores
+
+
+def _finding(document: Document, index: int, severity: Severity, code: str = "T1", **details: object) -> Finding:
+    segment = document.segments[index]
+    return _Probe(code).finding(document, segment, segment.start, segment.start + 1, "x", severity=severity, **details)
+
+
+def test_weights_are_mqm_style() -> None:
+    assert SEVERITY_WEIGHTS == {Severity.MINOR: 1.0, Severity.MAJOR: 5.0, Severity.CRITICAL: 10.0}
+    assert SCORE_NAME == "mqm-penalty-v1"
+
+
+def test_segment_penalty_sums_severity_weights_per_segment() -> None:
+    document = sentences_document(["One.", "Two.", "Three."])
+    findings = [
+        _finding(document, 0, Severity.MINOR),
+        _finding(document, 0, Severity.MAJOR),
+        _finding(document, 2, Severity.CRITICAL),
+    ]
+    assert segment_penalties(document, findings) == [6.0, 0.0, 10.0]
+
+
+def test_a_finding_may_carry_its_own_penalty() -> None:
+    document = sentences_document(["One."])
+    finding = _finding(document, 0, Severity.MAJOR, penalty=0.25)
+    assert finding_penalty(finding) == 0.25
+    assert finding_penalty(_finding(document, 0, Severity.MAJOR, penalty="high")) == 5.0
+    assert segment_penalties(document, [finding]) == [0.25]
+
+
+def test_a_segment_scorer_replaces_its_own_findings() -> None:
+    document = sentences_document(["One.", "Two."])
+    scorer = _Scorer([0.5, 2.0])
+    assert isinstance(scorer, SegmentScorer)
+    assert not isinstance(_Probe(), SegmentScorer)
+    findings = [_finding(document, 0, Severity.MINOR), _finding(document, 1, Severity.CRITICAL, code="T9")]
+    # T1's minor finding counts 1; T9's critical finding is covered by T9's own scores
+    assert segment_penalties(document, findings, [scorer]) == [1.5, 2.0]
+    with pytest.raises(ValueError, match="T9: segment_scores returned 1 scores for 2 segments"):
+        segment_penalties(document, [], [_Scorer([1.0])])
+
+
+def test_sentences_document_one_segment_per_sentence() -> None:
+    document = sentences_document(["A b.", "", "C\nd."])
+    assert document.text == "A b.\n\nC d."
+    assert [(s.start, s.end, s.text, s.index) for s in document.segments] == [
+        (0, 4, "A b.", 0), (5, 5, "", 1), (6, 10, "C d.", 2),
+    ]
+
+
+def test_checker_system_maps_findings_back_to_sentences() -> None:
+    system = CheckerSystem(Config(select=["MT102"]))
+    assert system.codes == ["MT102"]
+    predictions = system.predict(["Fine here.", "It was the the end.", "No no no."], "en")
+    assert predictions[0].spans == [] and predictions[0].score == 0.0
+    assert predictions[1].spans == [(7, 14)]  # "the the", offsets into the sentence
+    assert predictions[1].score == SEVERITY_WEIGHTS[DoubledWord.severity]
+    assert predictions[2].score == 0.0  # "no no" is allowed English
+
+
+def test_checker_signature_names_checks_and_score() -> None:
+    system = CheckerSystem(Config(select=["MT102"]))
+    assert system.signatures() == {"checker": f"mtqa:{__version__}|checks:MT102|score:{SCORE_NAME}"}
