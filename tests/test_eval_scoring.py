@@ -11,7 +11,8 @@ from mtqa.checks import Check, CheckContext
 from mtqa.checks.doubled_word import DoubledWord
 from mtqa.config import Config
 from mtqa.document import Document, Segment
-from mtqa.evaluation.system import CheckerSystem, sentences_document
+from mtqa.errors import ModelUnavailable
+from mtqa.evaluation.system import CheckerSystem, CheckFailed, sentences_document
 from mtqa.findings import Finding, Severity
 from mtqa.scoring import SCORE_NAME, SEVERITY_WEIGHTS, SegmentScorer, finding_penalty, segment_penalties
 
@@ -111,3 +112,23 @@ def test_checker_system_maps_findings_back_to_sentences() -> None:
 def test_checker_signature_names_checks_and_score() -> None:
     system = CheckerSystem(Config(select=["MT102"]))
     assert system.signatures() == {"checker": f"mtqa:{__version__}|checks:MT102|score:{SCORE_NAME}"}
+
+
+class _Crashing(_Probe):
+    def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
+        raise RuntimeError("boom")
+
+
+class _NoModel(_Probe):
+    def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
+        raise ModelUnavailable("model x is not installed", "mtqa models pull x")
+
+
+def test_a_check_that_fails_stops_the_evaluation() -> None:
+    system = CheckerSystem(Config(select=["MT102"]))
+    system.checks.append(_Crashing("T2"))
+    with pytest.raises(CheckFailed, match="T2.*crashed: RuntimeError: boom"):
+        system.predict(["A sentence."], "en")
+    system.checks[-1] = _NoModel("T3")
+    with pytest.raises(CheckFailed, match="T3 could not run: .*mtqa models pull x"):
+        system.predict(["A sentence."], "en")

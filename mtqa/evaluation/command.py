@@ -38,7 +38,7 @@ def eval_command(
     from mtqa.config import load_config
     from mtqa.errors import ConfigError, InputError
     from mtqa.evaluation.runner import run_eval
-    from mtqa.evaluation.system import CheckCrashed
+    from mtqa.evaluation.system import CheckFailed
     from mtqa.evaluation.table import render
 
     if pairs is not None and benchmark != "mlqe-pe":
@@ -49,7 +49,7 @@ def eval_command(
         if checks is not None:
             config = config.merged({"select": checks}, "--checks")
         run = run_eval(benchmark, data, split, config, pairs=pair_list, limit=limit, lang=lang)
-    except (CheckCrashed, ConfigError, InputError, ValueError) as exc:
+    except (CheckFailed, ConfigError, InputError, ValueError) as exc:
         _fail(str(exc))
     console = Console()
     console.print(render(run))

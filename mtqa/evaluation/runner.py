@@ -78,8 +78,8 @@ def run_eval(
         raise ValueError(f"unknown benchmark {benchmark!r} (choose from {', '.join(BENCHMARKS)})")
     checker = CheckerSystem(config)
     timed = TimedSystem(checker)
-    signatures = checker.signatures()
     nothing, everything = ConstantSystem(flag=False), ConstantSystem(flag=True)
+    extra: dict[str, str] = {}
     if benchmark == "mlqe-pe":
         pair_data = mlqe.load(data, split, pairs, limit)
         results = mlqe.evaluate(pair_data, timed)
@@ -90,7 +90,7 @@ def run_eval(
     elif benchmark == "demetr":
         items = demetr.load(data, split, limit)
         results = demetr.evaluate(items, timed, lang)
-        chrf_results, signatures["chrf"] = demetr.chrf_reference(items)
+        chrf_results, extra["chrf"] = demetr.chrf_reference(items)
         reference = {"chrf": chrf_results}
     else:
         segments = mqm.load(data, split, limit)
@@ -103,7 +103,7 @@ def run_eval(
         benchmark=benchmark,
         split=split,
         checks=checker.codes,
-        signatures=signatures,
+        signatures={**checker.signatures(), **extra},  # after the run: models know their revision
         results=results,
         items=timed.items,
         seconds=timed.seconds,

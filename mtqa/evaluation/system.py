@@ -21,8 +21,8 @@ Span = tuple[int, int]
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
-class CheckCrashed(Exception):
-    """A check crashed on benchmark text, so the run's figures would be wrong."""
+class CheckFailed(Exception):
+    """A selected check crashed or could not run (no model), so the figures would be wrong."""
 
 
 @dataclass
@@ -91,9 +91,12 @@ class CheckerSystem:
             return []
         config = replace(self.config, target_lang=lang)
         document = sentences_document(sentences)
-        findings, crashes = check_document(document, self.checks, config)
-        if crashes:  # figures without the crashed check would be reported under its name
-            raise CheckCrashed("; ".join(crashes))
+        skipped: dict[str, str] = {}
+        findings, crashes = check_document(document, self.checks, config, skipped=skipped)
+        # figures without a selected check would be reported under its name
+        problems = crashes + [f"check {code} could not run: {reason}" for code, reason in skipped.items()]
+        if problems:
+            raise CheckFailed("; ".join(problems))
         ctx = CheckContext(
             target_lang=lang,
             source_lang=config.source_lang,
