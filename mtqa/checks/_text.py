@@ -28,6 +28,9 @@ def url_spans(text: str) -> list[tuple[int, int]]:
     for match in URL.finditer(text):
         end = match.end()
         while end > match.start() and text[end - 1] in _TRAILING:
+            url = text[match.start() : end]
+            if url[-1] == ")" and url.count("(") >= url.count(")"):
+                break  # https://en.wikipedia.org/wiki/Geneva_(city)
             end -= 1
         spans.append((match.start(), end))
     return spans

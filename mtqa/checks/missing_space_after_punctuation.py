@@ -68,7 +68,8 @@ class MissingSpaceAfterPunctuation(Check):
         if before and after:
             start = previous.start + before.start()
             flagged = before.group() + after.group()
-            yield self._finding(document, previous, start, flagged, len(before.group()) - 1)
+            both = Segment(previous.start, segment.end, document.text[previous.start : segment.end], previous.index)
+            yield self._finding(document, both, start, flagged, len(before.group()) - 1)
 
     def _finding(self, document: Document, segment: Segment, start: int, flagged: str, cut: int) -> Finding:
         """``flagged`` is "word,word"; ``cut`` is the offset of its punctuation mark."""

@@ -24,10 +24,11 @@ _QUOTES = {
     "ro": {"„": "”", "«": "»"},
     "hu": {"„": "”", "»": "«"},
 }
-# "1) first", "a) second" list markers and emoticons use a lone ")".
-_LIST_MARKER = re.compile(r"[ \t]*(?:\w{1,2}|[ivx]+)\)")
-_EMOTICON = re.compile(r"[:;]-?$")
+# A lone ")" closes a list marker ("1) first", "b) second", "iv) last") or an emoticon (":)").
+_LIST_MARKER = re.compile(r"(?:^|(?<=\s))(?:[^\W_]{1,2}|[ivx]+)\)")
+_EMOTICON = re.compile(r"[:;]-?\)")
 _WORD = re.compile(r"[^\W_][\w'’-]*")
+Problem = tuple[int, int, str, "str | None"]  # start, end (offsets into the run), message, suggestion
 
 
 class UnbalancedQuotesBrackets(Check):
@@ -65,70 +66,77 @@ class UnbalancedQuotesBrackets(Check):
     def _check_run(self, document: Document, run: list[Segment], quotes: dict[str, str]) -> Iterator[Finding]:
         base = run[0].start
         text = document.text[base : run[-1].end]
-        skip = url_spans(text)
-        closing_quotes = {v: k for k, v in quotes.items()}
-        brackets: list[int] = []  # offsets into text of open brackets
-        open_quotes: list[int] = []
-        straight: list[int] = []
-        problems: list[tuple[int, int, str, str | None]] = []  # start, end, message, suggestion
-        marks = re.compile("[" + re.escape("()[]{}\"‘" + "".join(quotes) + "".join(closing_quotes)) + "]")
-        for mark in marks.finditer(text):
-            i, char = mark.start(), mark.group()
-            if inside(i, skip):
-                continue
-            before, after = text[i - 1] if i else " ", text[i + 1] if i + 1 < len(text) else " "
-            if char in _BRACKETS:
-                brackets.append(i)
-            elif char in _CLOSING_BRACKETS:
-                if brackets and text[brackets[-1]] == _CLOSING_BRACKETS[char]:
-                    brackets.pop()
-                elif _LIST_MARKER.fullmatch(text, text.rfind("\n", 0, i) + 1, i + 1) or _EMOTICON.search(
-                    text, max(0, i - 2), i
-                ):
-                    continue
-                elif any(text[j] == _CLOSING_BRACKETS[char] for j in brackets):
-                    while text[brackets[-1]] != _CLOSING_BRACKETS[char]:
-                        j = brackets.pop()
-                        problems.append((j, j + 1, f"{text[j]!r} is never closed", None))
-                    brackets.pop()
-                else:
-                    problems.append((i, i + 1, f"{char!r} has no opening {_CLOSING_BRACKETS[char]!r}", None))
-            elif char in closing_quotes:
-                opener = closing_quotes[char]
-                word = _WORD.match(text, i + 1)
-                if before.isspace() and word and char == "”":
-                    # A closing quote glued to the next word: on the wrong side of the space,
-                    # or used as an opening quote.
-                    if open_quotes and text[open_quotes[-1]] == opener:
-                        open_quotes.pop()
-                        start = len(text[:i].rstrip())
-                        if start > 0 and text[start - 1] in ",.!?":
-                            start -= 1
-                        lead = text[start:i].rstrip()
-                        problems.append((start, word.end(), "closing quote on the wrong side of the space",
-                                         f"{lead}{char} {word.group()}"))
-                    else:
-                        open_quotes.append(i)
-                        problems.append((i, word.end(), f"closing quote {char!r} opens a quotation",
-                                         f"{opener}{word.group()}"))
-                elif open_quotes and text[open_quotes[-1]] == opener:
-                    open_quotes.pop()
-                else:
-                    problems.append((i, i + 1, f"closing quote {char!r} without an opening {opener!r}", None))
-            elif char in quotes:
-                open_quotes.append(i)
-            elif char == '"' and not before.isdigit():
-                straight.append(i)
-            elif char == "‘" and quotes is _QUOTES["default"] and not after.isdigit() and "’" not in text[i:]:
-                problems.append((i, i + 1, "opening quote '‘' is never closed", None))
-        for j in brackets:
-            problems.append((j, j + 1, f"{text[j]!r} is never closed", None))
-        for j in open_quotes:
-            if not any(start == j for start, *_ in problems):
-                problems.append((j, j + 1, f"quotation opened with {text[j]!r} is never closed", None))
-        if len(straight) % 2:
-            j = straight[-1]
-            problems.append((j, j + 1, 'odd number of straight double quotes (")', None))
-        for start, end, message, suggestion in sorted(problems):
+        for start, end, message, suggestion in sorted(_problems(text, quotes)):
             segment = segment_at(run, base + start)
             yield self.finding(document, segment, base + start, base + end, message, suggestion=suggestion)
+
+
+def _lone_closer(text: str, i: int) -> bool:
+    """A ")" that needs no "(": a list marker or an emoticon."""
+    return bool(_LIST_MARKER.search(text, max(0, i - 4), i + 1) or _EMOTICON.search(text, max(0, i - 2), i + 1))
+
+
+def _problems(text: str, quotes: dict[str, str]) -> list[Problem]:
+    """Every unmatched or misplaced bracket and quote in a paragraph's text."""
+    skip = url_spans(text)
+    closing_quotes = {v: k for k, v in quotes.items()}
+    marks = re.compile("[" + re.escape("()[]{}\"‘" + "".join(quotes) + "".join(closing_quotes)) + "]")
+    brackets: list[int] = []  # offsets of open brackets
+    open_quotes: list[tuple[int, str]] = []  # offset and expected closing mark of open quotations
+    straight: list[int] = []
+    problems: list[Problem] = []
+    for mark in marks.finditer(text):
+        i, char = mark.start(), mark.group()
+        if inside(i, skip):
+            continue
+        before = text[i - 1] if i else " "
+        if char in _BRACKETS:
+            brackets.append(i)
+        elif char in _CLOSING_BRACKETS:
+            opener = _CLOSING_BRACKETS[char]
+            if opener in (text[j] for j in brackets):
+                while text[brackets[-1]] != opener:
+                    j = brackets.pop()
+                    problems.append((j, j + 1, f"{text[j]!r} is never closed", None))
+                brackets.pop()
+            elif char != ")" or not _lone_closer(text, i):
+                problems.append((i, i + 1, f"{char!r} has no opening {opener!r}", None))
+        elif char in closing_quotes:
+            opener = closing_quotes[char]
+            is_open = bool(open_quotes) and open_quotes[-1][1] == char
+            word = _WORD.match(text, i + 1)
+            if before.isspace() and word and char == "”":
+                # Glued to the next word: a closing quote on the wrong side of the space, or a
+                # closing quote used to open a quotation.
+                if is_open:
+                    open_quotes.pop()
+                    start = len(text[:i].rstrip())
+                    start -= start > 0 and text[start - 1] in ",.!?"
+                    lead = text[start:i].rstrip()
+                    problems.append((start, word.end(), "closing quote on the wrong side of the space",
+                                     f"{lead}{char} {word.group()}"))
+                else:
+                    open_quotes.append((i, char))
+                    problems.append((i, word.end(), f"closing quote {char!r} opens a quotation",
+                                     f"{opener}{word.group()}"))
+            elif is_open:
+                open_quotes.pop()
+            else:
+                problems.append((i, i + 1, f"closing quote {char!r} without an opening {opener!r}", None))
+        elif char in quotes:
+            open_quotes.append((i, quotes[char]))
+        elif char == '"':
+            if not before.isdigit():  # 5" is inches
+                straight.append(i)
+        elif quotes is _QUOTES["default"] and "’" not in text[i:] and not text[i + 1 : i + 2].isdigit():
+            problems.append((i, i + 1, "opening quote '‘' is never closed", None))  # ‘90s is an apostrophe
+    flagged = {start for start, *_ in problems}
+    problems += [(j, j + 1, f"{text[j]!r} is never closed", None) for j in brackets]
+    problems += [
+        (j, j + 1, f"quotation opened with {text[j]!r} is never closed", None)
+        for j, _ in open_quotes
+        if j not in flagged
+    ]
+    if len(straight) % 2:
+        problems.append((straight[-1], straight[-1] + 1, 'odd number of straight double quotes (")', None))
+    return problems

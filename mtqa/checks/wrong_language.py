@@ -38,8 +38,10 @@ class WrongLanguage(Check):
 
     What it does:
         Identifies the language of each segment of four words or more (lingua, limited to
-        the config's ``languages`` plus the target) and reports a confident mismatch.
-        Options: ``min_words`` (4) and ``min_confidence`` (0.9) under ``options.MT107``.
+        the config's ``languages`` plus the target) and reports a segment when another
+        language is the likeliest (confidence ≥ ``min_confidence``, 0.5) and the target
+        language is unlikely (≤ ``max_target_confidence``, 0.1). Set these and ``min_words``
+        (4) under ``options.MT107``.
     Why is this bad:
         MT systems copy untranslatable-looking sentences through, fall back to a pivot
         language, or answer in the wrong language entirely; the reader gets text they cannot
@@ -64,9 +66,15 @@ class WrongLanguage(Check):
         text = PLACEHOLDER.sub(" ", EMAIL.sub(" ", URL.sub(" ", segment.text)))
         if detector is None or len(_WORD.findall(text)) < option(ctx, self.code, "min_words", 4):
             return
-        best = detector.compute_language_confidence_values(text)[0]
+        values = detector.compute_language_confidence_values(text)
+        best = values[0]
         found = best.language.iso_code_639_1.name.lower()
-        if found == target or best.value < option(ctx, self.code, "min_confidence", 0.9):
+        target_value = next(v.value for v in values if v.language == _language(target))
+        if (
+            found == target
+            or best.value < option(ctx, self.code, "min_confidence", 0.5)
+            or target_value > option(ctx, self.code, "max_target_confidence", 0.1)
+        ):
             return
         yield self.finding(
             document, segment, segment.start, segment.end,

@@ -1,0 +1,114 @@
+"""Every deterministic check against its cases in tests/cases/<CODE>.toml.
+
+A case file has ``[[fail]]`` tables (``text``, the flagged ``span`` or ``spans`` in order,
+optionally the first finding's ``suggestion``) and ``[[pass]]`` tables (``text`` that must
+give no finding of that check). Any case may set ``lang`` (target language, default "en"),
+``source`` (makes it a bilingual unit), ``source_lang``, ``languages`` and ``options``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mtqa.checks import Check, CheckContext, all_checks
+from mtqa.document import Document, Segment
+from mtqa.findings import Finding, Severity
+from mtqa.readers import read_document
+
+CASES = Path(__file__).parent / "cases"
+
+
+def make_document(text: str, lang: str = "en", source: str | None = None) -> Document:
+    """A plain-text document split into sentences, or (with ``source``) one bilingual unit.
+
+    The unit is laid out as a TSV line "source<TAB>target", so offsets point into real text.
+    """
+    if source is None:
+        return read_document("case.txt", text, lang=lang)
+    line = f"{source}\t{text}\n"
+    start = len(source) + 1
+    segment = Segment(start=start, end=start + len(text), text=text, index=0, source=source)
+    return Document(path="case.tsv", text=line, format="tabular", segments=[segment], bilingual=True)
+
+
+def run_check(code: str, case: dict[str, Any]) -> tuple[Document, list[Finding]]:
+    check: Check = all_checks()[code]()
+    document = make_document(case["text"], case.get("lang", "en"), case.get("source"))
+    ctx = CheckContext(
+        target_lang=case.get("lang", "en"),
+        source_lang=case.get("source_lang"),
+        options={code: case.get("options", {})},
+        languages=frozenset(case.get("languages", ())),
+    )
+    if not check.applies_to(document, ctx):
+        return document, []
+    return document, list(check.check_document(document, ctx))
+
+
+def load_cases() -> list[Any]:
+    params = []
+    for path in sorted(CASES.glob("MT*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for kind in ("fail", "pass"):
+            for number, case in enumerate(data.get(kind, []), 1):
+                params.append(pytest.param(path.stem, kind, case, id=f"{path.stem}-{kind}-{number}"))
+    return params
+
+
+@pytest.mark.parametrize(("code", "kind", "case"), load_cases())
+def test_case(code: str, kind: str, case: dict[str, Any]) -> None:
+    document, findings = run_check(code, case)
+    for finding in findings:
+        assert finding.code == code
+        assert finding.text == document.text[finding.start : finding.end]
+        assert finding.context_start <= finding.start <= finding.end <= finding.context_end
+    flagged = [f.text for f in findings]
+    if kind == "pass":
+        assert flagged == [], [f.message for f in findings]
+        return
+    assert flagged == case.get("spans", [case.get("span")]), [f.message for f in findings]
+    if "suggestion" in case:
+        assert findings[0].suggestion == case["suggestion"]
+
+
+def test_every_deterministic_check_has_passing_and_failing_cases() -> None:
+    for code in all_checks():
+        if re.fullmatch(r"MT[12]\d\d", code):
+            data = tomllib.loads((CASES / f"{code}.toml").read_text(encoding="utf-8"))
+            assert data.get("fail") and data.get("pass"), code
+
+
+def _coded_subclasses(cls: type) -> list[type[Check]]:
+    found = []
+    for sub in cls.__subclasses__():
+        if getattr(sub, "code", None):
+            found.append(sub)
+        found.extend(_coded_subclasses(sub))
+    return found
+
+
+def test_check_codes_and_names_are_unique() -> None:
+    all_checks()  # imports every check module
+    classes = _coded_subclasses(Check)
+    codes = [cls.code for cls in classes]
+    names = [cls.name for cls in classes]
+    assert len(codes) == len(set(codes)), codes
+    assert len(names) == len(set(names)), names
+
+
+@pytest.mark.parametrize("code", list(all_checks()))
+def test_check_is_documented(code: str) -> None:
+    """The "docs test": ``mtqa rules`` and SARIF rule metadata are built from these."""
+    cls = all_checks()[code]
+    assert re.fullmatch(r"MT\d{3}", cls.code)
+    assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", cls.name)
+    assert cls.summary.strip() and "\n" not in cls.summary
+    assert isinstance(cls.severity, Severity)
+    assert re.fullmatch(r"(accuracy|fluency|terminology|style|locale|verity|design)(/[a-z-]+)*", cls.category)
+    for section in ("What it does", "Why is this bad", "Example", "Use instead"):
+        assert cls.doc_section(section), f"{code} docstring lacks a {section!r} section"
