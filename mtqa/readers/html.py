@@ -13,6 +13,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from mtqa.document import Block, Span
+from mtqa.readers._spans import merge
 
 _HIDDEN = frozenset("script style template noscript pre textarea svg math iframe object select".split())
 _CODE = frozenset("code kbd samp var tt".split())  # inline, but their content is not prose
@@ -129,7 +130,7 @@ class _Reader(HTMLParser):
             piece_end = end if piece_end is None else piece_end
             if kind != TEXT and piece_start < end and start < piece_end:
                 protected.append((max(piece_start, start), min(piece_end, end)))
-        self.blocks.append(Block(start, end, protected=tuple(protected)))
+        self.blocks.append(Block(start, end, protected=merge(protected)))
 
 
 def read(text: str) -> list[Block]:

@@ -17,6 +17,7 @@ import re
 from markdown_it import MarkdownIt
 
 from mtqa.document import Block, Span
+from mtqa.readers._spans import merge
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # markdown-it's own line breaks (it normalises all three)
 _PROSE_OPENERS = {"paragraph_open", "heading_open", "th_open", "td_open"}
@@ -63,7 +64,7 @@ def read(text: str) -> list[Block]:
             if i and text[starts[first + i] : span_start].strip()
         ]
         protected += _inline_markup(text, start, end)
-        blocks.append(Block(start, end, protected=_merge(protected)))
+        blocks.append(Block(start, end, protected=merge(protected)))
     return blocks
 
 
@@ -154,15 +155,3 @@ def _comments(text: str, start: int, end: int) -> list[Span]:
         spans.append((opening, closing + 3))
         opening = text.find("<!--", closing + 3, end)
     return spans
-
-
-def _merge(spans: list[Span]) -> tuple[Span, ...]:
-    merged: list[list[int]] = []
-    for span_start, span_end in sorted(spans):
-        if span_end <= span_start:
-            continue
-        if merged and span_start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], span_end)
-        else:
-            merged.append([span_start, span_end])
-    return tuple((s, e) for s, e in merged)

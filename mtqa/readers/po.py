@@ -21,6 +21,7 @@ import polib
 
 from mtqa.document import Block, Span
 from mtqa.errors import InputError
+from mtqa.readers._spans import merge
 
 _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)[ \t]+(?=\")")
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"[ \t]*\Z')
@@ -129,4 +130,4 @@ def _block(text: str, pieces: list[Span], source: str, unit: str) -> Block:
     protected = [(a[1], b[0]) for a, b in zip(filled, filled[1:])]
     for piece_start, piece_end in filled:
         protected += [m.span() for m in _ESCAPE.finditer(text, piece_start, piece_end)]
-    return Block(start, end, protected=tuple(sorted(protected)), source=source, unit_id=unit, split=False)
+    return Block(start, end, protected=merge(protected), source=source, unit_id=unit, split=False)
