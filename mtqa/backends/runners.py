@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +32,14 @@ def _cpu_has_bf16() -> bool:
     except OSError:
         return False
     return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def _quiet_transformers() -> None:
+    """Checks never print: no download/loading progress bars or advice from transformers."""
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
 
 
 def select_device(preference: str = "auto") -> str:
@@ -113,11 +122,14 @@ class HFTranslator(_Runner):
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
+        _quiet_transformers()
         set_threads(int(self.settings.get("threads", 0)))
         self.device = select_device(str(self.settings.get("device", "auto")))
         self.dtype = select_dtype(str(self.settings.get("dtype", "auto")), self.device)
         path = str(model.path)
-        self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+        with warnings.catch_warnings():  # Marian's "Recommended: pip install sacremoses"
+            warnings.simplefilter("ignore")
+            self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
         self.net = AutoModelForSeq2SeqLM.from_pretrained(
             path, use_safetensors=True, trust_remote_code=False, dtype=self.dtype
         ).to(self.device)
@@ -185,6 +197,7 @@ class HFLanguageModel(_Runner):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        _quiet_transformers()
         set_threads(int(self.settings.get("threads", 0)))
         self.device = select_device(str(self.settings.get("device", "auto")))
         self.dtype = select_dtype(str(self.settings.get("dtype", "auto")), self.device)
@@ -255,6 +268,7 @@ class HFEmbedder(_Runner):
         import torch
         from transformers import AutoModel, AutoTokenizer
 
+        _quiet_transformers()
         set_threads(int(self.settings.get("threads", 0)))
         self.device = select_device(str(self.settings.get("device", "auto")))
         path = str(model.path)

@@ -1,0 +1,127 @@
+"""MT301 back-translation: a sentence that does not survive a round trip through a pivot language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mtqa.backends.compare import CHRF_NAME, changed_spans, sentence_scores
+from mtqa.backends.modelcheck import ModelCheck
+from mtqa.backends.runners import cosine
+from mtqa.backends.signature import signature
+from mtqa.checks.base import CheckContext
+from mtqa.document import Document, Segment
+from mtqa.findings import Finding, Severity
+
+
+def default_pivot(target: str) -> str:
+    return "en" if target == "de" else "de"
+
+
+def combined(chrf: float, cos: float, weight: float) -> float:
+    """The round-trip score on 0–1: ``weight``·chrF/100 + (1 − weight)·embedding cosine."""
+    return weight * chrf / 100 + (1 - weight) * cos
+
+
+class BackTranslation(ModelCheck):
+    """Flags sentences whose back-translation through a pivot language comes back different.
+
+    What it does:
+        Translates each sentence into a pivot language (default German; English for German
+        text) and back, then scores the round trip against the original with sentence chrF
+        and sentence-embedding cosine similarity (BLEU and TER are in the details). Below the
+        threshold, the words that changed are flagged and the round trip is the suggestion.
+        Options under ``options.MT301``: ``pivot``, ``threshold`` (0.45), ``chrf_weight`` (0.5).
+    Why is this bad:
+        A sentence the models cannot carry across and back usually says something other than
+        intended: a wrong word sense, a garbled clause, a mistranslated term. chrF alone
+        punishes harmless paraphrase, so the embedding similarity is weighed in. Text copied
+        untranslated round-trips perfectly; such sentences are flagged when the language
+        check says they are not in the target language.
+    Example:
+        The committee will table the motion until the next session.
+    Use instead:
+        The committee will postpone the motion until the next session.
+    """
+
+    code = "MT301"
+    name = "back-translation"
+    summary = "The sentence changes meaning when translated to a pivot language and back."
+    severity = Severity.MAJOR
+    category = "accuracy/mistranslation"
+    defaults = {"pivot": None, "threshold": 0.45, "chrf_weight": 0.5, "copy_guard": 0.9}
+
+    def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
+        segments = [s for s in document.segments if any(c.isalpha() for c in s.text)]
+        if not segments:
+            return
+        target = ctx.target_lang
+        pivot = self.option(ctx, "pivot") or default_pivot(target)
+        threshold = self.option(ctx, "threshold")
+        weight = self.option(ctx, "chrf_weight")
+        forward = self.models.translator(target, pivot)
+        backward = self.models.translator(pivot, target)
+        embedder = self.models.embedder()
+        self.signature = signature(
+            {
+                "model": f"{forward.ref}+{backward.ref}",
+                "embed": embedder.ref,
+                "pivot": pivot,
+                "metric": f"{CHRF_NAME}*{weight:g}+cos*{1 - weight:g}",
+                "thr": threshold,
+                "backend": forward.backend,
+            }
+        )
+        texts = [s.text for s in segments]
+        pivots = forward.translate(texts)
+        round_trips = backward.translate(pivots)
+        vectors = embedder.embed(texts + round_trips)
+        for i, segment in enumerate(segments):
+            scores = sentence_scores(round_trips[i], texts[i])
+            cos = cosine(vectors[i], vectors[len(texts) + i])
+            score = combined(scores["chrf"], cos, weight)
+            details = {
+                **scores,
+                "cosine": round(cos, 4),
+                "score": round(score, 4),
+                "round_trip": round_trips[i],
+                "pivot_text": pivots[i],
+                "signature": self.signature,
+            }
+            if score < threshold:
+                yield from self._divergence(document, segment, round_trips[i], details)
+            elif score >= self.option(ctx, "copy_guard"):
+                yield from self._copied(document, segment, ctx, details)
+
+    def _divergence(self, document: Document, segment: Segment, round_trip: str, details: dict) -> Iterator[Finding]:
+        score = details["score"]
+        changes = changed_spans(segment.text, round_trip)
+        if not changes:  # most words changed (or none did, yet the scores are low): the sentence
+            yield self.finding(
+                document, segment, segment.start, segment.end,
+                f"sentence does not survive back-translation (score {score:.2f}); round trip: {round_trip!r}",
+                suggestion=round_trip,
+                **details,
+            )
+            return
+        for change in changes:
+            start, end = segment.start + change.start, segment.start + change.end
+            lost = "dropped" if change.replacement is None else f"came back as {change.replacement!r}"
+            yield self.finding(
+                document, segment, start, end,
+                f"{document.text[start:end]!r} {lost} in the back-translation (sentence score {score:.2f})",
+                suggestion=change.replacement,
+                **details,
+            )
+
+    def _copied(self, document: Document, segment: Segment, ctx: CheckContext, details: dict) -> Iterator[Finding]:
+        """The round trip's blind spot: untranslated text comes back unchanged."""
+        from mtqa.checks.wrong_language import WrongLanguage
+
+        for hit in WrongLanguage().check_segment(document, segment, ctx):
+            yield self.finding(
+                document, segment, segment.start, segment.end,
+                f"round trip is near-perfect (score {details['score']:.2f}) only because the text is not in "
+                f"{ctx.target_lang!r} ({hit.message}); it was probably left untranslated",
+                **details,
+                detected=hit.details.get("detected"),
+            )
