@@ -12,7 +12,7 @@ from pathlib import PurePath
 
 from mtqa.document import Block, Document
 from mtqa.errors import InputError
-from mtqa.segment import split_blocks
+from mtqa.segment import DEFAULT_MAX_SENTENCE_WORDS, split_blocks
 
 # extension → (reader module, bilingual)
 FORMATS: dict[str, tuple[str, bool]] = {
@@ -67,13 +67,23 @@ def format_for(path: str, explicit: str | None = None) -> tuple[str, bool]:
     return FORMATS.get(PurePath(path).suffix.lower(), ("plaintext", False))
 
 
-def read_document(path: str, text: str, lang: str = "en", input_format: str | None = None) -> Document:
-    """Parse decoded text into a Document with segments; InputError on bad content."""
+def read_document(
+    path: str,
+    text: str,
+    lang: str = "en",
+    input_format: str | None = None,
+    max_sentence_words: int = DEFAULT_MAX_SENTENCE_WORDS,
+) -> Document:
+    """Parse decoded text into a Document with segments; InputError on bad content.
+
+    Sentences over ``max_sentence_words`` words are cut into pieces flagged
+    ``Segment.overlong`` (see ``mtqa.segment.split_blocks``); nothing is dropped.
+    """
     if not text.strip():
         raise InputError("empty file (nothing to check)")
     module_name, bilingual = format_for(path, input_format)
     module = importlib.import_module(f"{__name__}.{module_name}")
     blocks: list[Block] = module.read(text)
     document = Document(path=path, text=text, format=module_name, bilingual=bilingual)
-    document.segments = split_blocks(text, blocks, lang)
+    document.segments = split_blocks(text, blocks, lang, max_sentence_words)
     return document
