@@ -17,6 +17,7 @@ import typer
 from mtqa import __version__
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
     from mtqa.checks.base import Check
@@ -94,7 +95,8 @@ class RichProgress:
 
     DELAY_S = 0.5
 
-    def __init__(self) -> None:
+    def __init__(self, console: Console | None = None) -> None:
+        self._console = console
         self._started = time.monotonic()
         self._progress: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
@@ -122,13 +124,17 @@ class RichProgress:
 
         self._progress = Progress(
             SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=Console(stderr=True), transient=True,
+            console=self._console or Console(stderr=True), transient=True,
         )
         self._progress.start()
 
     def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
 
 
 def _use_color(flag: bool | None, output: Path | None) -> bool:
@@ -219,8 +225,9 @@ def check(
     }
     if input_format is not None and input_format not in FORMAT_NAMES:
         _fail(f"--input-format: unknown format {input_format!r} (choose from {', '.join(FORMAT_NAMES)})")
+    # progress goes to stderr, and only where a person watches a terminal report being made
     show_progress = (
-        not quiet and sys.stderr.isatty() and not (output is None and output_format in MACHINE_FORMATS)
+        not quiet and _stderr_is_terminal() and not (output is None and output_format in MACHINE_FORMATS)
     )
     try:
         formatter = get_formatter(output_format)
@@ -282,6 +289,16 @@ def _rule_dict(cls: type[Check]) -> dict[str, Any]:
     }
 
 
+def rules_markdown(rules: list[dict[str, Any]]) -> str:
+    """The checks as a Markdown table (the README's table is this output)."""
+    lines = ["| code | name | severity | category | summary |", "| --- | --- | --- | --- | --- |"]
+    for rule in rules:
+        name = f"`{rule['name']}`" + ("" if rule["default_enabled"] else " (opt-in)")
+        summary = rule["summary"].replace("|", "\\|")
+        lines.append(f"| {rule['code']} | {name} | {rule['severity']} | {rule['category']} | {summary} |")
+    return "\n".join(lines) + "\n"
+
+
 def _print_rule(console: Any, rule: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.panel import Panel
@@ -304,7 +321,7 @@ def rules(
     code: Annotated[
         Optional[str], typer.Argument(help="One check code or name (full documentation), or a code prefix.", show_default=False)
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown (the README's table).")] = "text",
 ) -> None:
     """List every check: code, name, default severity, category, what it catches and why.
 
@@ -314,8 +331,8 @@ def rules(
 
     from mtqa.checks import all_checks
 
-    if output_format not in {"text", "json"}:
-        _fail(f"--format: unknown format {output_format!r} (choose from text, json)")
+    if output_format not in {"text", "json", "markdown"}:
+        _fail(f"--format: unknown format {output_format!r} (choose from text, json, markdown)")
     checks = all_checks()
     chosen = list(checks.values())
     single = False
@@ -329,6 +346,9 @@ def rules(
     data = [_rule_dict(cls) for cls in chosen]
     if output_format == "json":
         typer.echo(json.dumps(data[0] if single else data, ensure_ascii=False, indent=2))
+        return
+    if output_format == "markdown":
+        typer.echo(rules_markdown(data), nl=False)
         return
     from rich.console import Console
 

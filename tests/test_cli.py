@@ -1,0 +1,349 @@
+"""The command line: exit codes, options, colour, progress, rules, help, startup cost, README."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from mtqa import cli as cli_module
+from mtqa.checks import all_checks
+from mtqa.config import Config
+from mtqa.engine import run
+
+REPO = Path(__file__).resolve().parent.parent
+CLEAN = "The delegation met the officials.\n"
+MINOR = "The delegation met the the officials.\n"  # MT102 doubled word: minor
+ANSI = re.compile(r"\x1b\[")
+
+
+# --- exit codes -------------------------------------------------------------------------
+
+
+def test_exit_0_when_clean(cli, write) -> None:
+    write("a.txt", CLEAN)
+    result = cli("check", "a.txt")
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_exit_0_when_findings_are_below_fail_on(cli, write) -> None:
+    write("a.txt", MINOR)
+    result = cli("check", "a.txt")  # default fail-on major
+    assert result.exit_code == 0
+    assert "the the" in result.stdout
+
+
+def test_exit_1_when_findings_reach_fail_on(cli, write) -> None:
+    write("a.txt", MINOR)
+    assert cli("check", "a.txt", "--fail-on", "minor").exit_code == 1
+    assert cli("check", "a.txt", "--severity", "MT102=major").exit_code == 1
+    assert cli("check", "a.txt", "--severity", "MT102=major", "--fail-on", "critical").exit_code == 0
+
+
+def test_exit_zero_turns_findings_into_0_but_not_errors(cli, write) -> None:
+    write("a.txt", MINOR)
+    assert cli("check", "a.txt", "--fail-on", "minor", "--exit-zero").exit_code == 0
+    assert cli("check", "a.txt", "missing.txt", "--exit-zero").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check"],  # no paths
+        ["check", "a.txt", "--no-such-option"],
+        ["check", "a.txt", "--fail-on", "severe"],
+        ["check", "a.txt", "--format", "yaml"],
+        ["frobnicate"],
+        ["rules", "MT999"],
+        ["rules", "--format", "xml"],
+    ],
+)
+def test_exit_2_on_usage_errors(cli, write, args: list[str]) -> None:
+    write("a.txt", MINOR)
+    result = cli(*args)
+    assert result.exit_code == 2 and result.exception is None
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_exit_2_on_unreadable_input(cli, write) -> None:
+    write("a.txt", CLEAN)
+    result = cli("check", "a.txt", "missing.txt")
+    assert result.exit_code == 2
+    assert "mtqa: error: missing.txt: no such file or directory" in result.stderr
+
+
+# --- input and output -------------------------------------------------------------------
+
+
+def test_stdin(cli) -> None:
+    result = cli("check", "-", "--format", "json", "--fail-on", "minor", input=MINOR)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["files"][0]["path"] == "<stdin>"
+    assert data["files"][0]["findings"][0]["text"] == "the the"
+
+
+def test_output_file_and_format(cli, write, tmp_path: Path) -> None:
+    write("a.txt", MINOR)
+    result = cli("check", "a.txt", "--format", "json", "-o", "out/report.json")
+    assert result.exit_code == 2 and "-o: cannot write out/report.json" in result.stderr
+    result = cli("check", "a.txt", "--format", "json", "-o", "report.json")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads((tmp_path / "report.json").read_text())["summary"]["findings"] == 1
+
+
+def test_select_and_ignore(cli, write) -> None:
+    write("a.txt", "The delegation met the the officials , today.\n")
+    codes = lambda *args: sorted(  # noqa: E731
+        {f["code"] for f in json.loads(cli("check", "a.txt", "-f", "json", *args).stdout)["files"][0]["findings"]}
+    )
+    assert codes() == ["MT102", "MT103"]
+    assert codes("--select", "MT102") == ["MT102"]
+    assert codes("--ignore", "MT102") == ["MT103"]
+    assert codes("--select", "MT1", "--ignore", "MT10") == []
+
+
+def test_include_exclude_on_directories(cli, write) -> None:
+    write("docs/a.txt", MINOR)
+    write("docs/b.md", MINOR)
+    write("docs/drafts/c.txt", MINOR)
+    paths = lambda *args: [f["path"] for f in json.loads(cli("check", "docs", "-f", "json", *args).stdout)["files"]]  # noqa: E731
+    assert paths() == ["docs/a.txt", "docs/b.md", "docs/drafts/c.txt"]
+    assert paths("--include", "*.txt") == ["docs/a.txt", "docs/drafts/c.txt"]
+    assert paths("--exclude", "drafts/,*.md") == ["docs/a.txt"]
+
+
+def test_input_format_overrides_the_extension(cli, write) -> None:
+    write("notes.data", "# Heading\n\nThe the delegation met.\n\n```\ncode code\n```\n")
+    data = json.loads(cli("check", "notes.data", "-f", "json", "--input-format", "markdown").stdout)
+    assert [f["text"] for f in data["files"][0]["findings"]] == ["The the"]  # code block skipped
+
+
+# --- colour and progress ----------------------------------------------------------------
+
+
+def test_colour_only_when_asked_or_on_a_tty(cli, write) -> None:
+    write("a.txt", MINOR)
+    assert not ANSI.search(cli("check", "a.txt").stdout)  # the test runner is not a TTY
+    assert ANSI.search(cli("check", "a.txt", "--color").stdout)
+    assert not ANSI.search(cli("check", "a.txt", "--no-color").stdout)
+
+
+def test_use_color_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert cli_module._use_color(None, None) is True
+    assert cli_module._use_color(None, Path("report.txt")) is False  # never into a file
+    assert cli_module._use_color(False, None) is False
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert cli_module._use_color(None, None) is False
+
+
+class Recorder:
+    instances: list[Recorder] = []
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, int | None]] = []
+        Recorder.instances.append(self)
+
+    def __call__(self, task: str, done: int, total: int | None) -> None:
+        self.calls.append((task, done, total))
+
+    def close(self) -> None:
+        self.calls.append(("closed", 0, 0))
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> type[Recorder]:
+    Recorder.instances = []
+    monkeypatch.setattr(cli_module, "RichProgress", Recorder)
+    return Recorder
+
+
+@pytest.mark.parametrize(
+    ("tty", "args", "shown"),
+    [
+        (True, [], True),
+        (True, ["--quiet"], False),
+        (False, [], False),
+        (True, ["--format", "json"], False),  # a machine format on stdout
+        (True, ["--format", "json", "-o", "r.json"], True),
+    ],
+)
+def test_progress_only_for_a_person_at_a_terminal(cli, write, recorder, monkeypatch, tty, args, shown) -> None:
+    monkeypatch.setattr(cli_module, "_stderr_is_terminal", lambda: tty)
+    for name in ("a.txt", "b.txt", "c.txt"):
+        write(f"docs/{name}", CLEAN)
+    result = cli("check", "docs", *args)
+    assert result.exit_code == 0
+    assert bool(recorder.instances) is shown
+    if shown:
+        calls = recorder.instances[0].calls
+        assert ("Checking files", 0, 3) in calls and ("Checking files", 3, 3) in calls
+        assert calls[-1][0] == "closed"
+
+
+def test_rich_progress_draws_on_its_console_and_cleans_up() -> None:
+    buffer = io.StringIO()
+    progress = cli_module.RichProgress(console=Console(file=buffer, force_terminal=True, width=80))
+    progress(task="Loading model x", done=0, total=None)  # too early: nothing shown yet
+    assert progress._progress is None
+    progress.DELAY_S = 0
+    progress("Loading model x", 0, None)
+    progress("Checking files", 1, 4)
+    assert set(progress._tasks) == {"Loading model x", "Checking files"}
+    progress("Checking files", 4, 4)
+    assert set(progress._tasks) == {"Loading model x"}
+    progress.close()
+    assert "Loading model x" in buffer.getvalue()
+
+
+def test_engine_reports_files_and_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mtqa.engine
+
+    monkeypatch.setattr(mtqa.engine, "SEGMENT_PROGRESS_MIN", 3)
+    (tmp_path / "a.txt").write_text("One. Two. Three. Four.\n")
+    (tmp_path / "b.txt").write_text("Short.\n")
+    calls: list[tuple[str, int, int | None]] = []
+    run([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], Config(select=["MT102", "MT103"]),
+        progress=lambda task, done, total: calls.append((task, done, total)))
+    task = f"Checking {tmp_path / 'a.txt'}"
+    assert [c for c in calls if c[0] == task] == [(task, 0, 8), (task, 4, 8), (task, 8, 8)]
+    assert [c for c in calls if c[0] == "Checking files"] == [
+        ("Checking files", 0, 2), ("Checking files", 1, 2), ("Checking files", 2, 2)]
+    assert not any(c[0].endswith("b.txt") for c in calls)  # too short for its own bar
+
+
+def test_model_checks_get_the_progress_callback(cli, write, monkeypatch) -> None:
+    from mtqa.checks.doubled_word import DoubledWord
+
+    def uses_progress(self, document, segment, ctx):
+        ctx.progress("Loading model demo", 1, 1)
+        return iter(())
+
+    monkeypatch.setattr(DoubledWord, "check_segment", uses_progress)
+    write("a.txt", CLEAN)
+    calls = []
+    run(["a.txt"], Config(select=["MT102"]), progress=lambda *c: calls.append(c))
+    assert ("Loading model demo", 1, 1) in calls
+
+
+# --- rules and help ---------------------------------------------------------------------
+
+
+def test_rules_lists_every_check_with_rationale(cli) -> None:
+    result = cli("rules")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    for code, cls in all_checks().items():
+        assert code in result.stdout and cls.name in text
+    assert "Why:" in text and "Example:" in text and "Use instead:" in text
+
+
+def test_rules_json(cli) -> None:
+    data = json.loads(cli("rules", "--format", "json").stdout)
+    assert [r["code"] for r in data] == list(all_checks())
+    for rule in data:
+        assert rule["what_it_does"] and rule["why_is_this_bad"] and rule["example"]
+        assert rule["severity"] in {"minor", "major", "critical"}
+
+
+def test_rules_for_one_check_in_full(cli) -> None:
+    result = cli("rules", "MT102")
+    text = " ".join(result.stdout.split())
+    for section in ("What it does", "Why is this bad", "Example", "Use instead", "the the officials"):
+        assert section in text
+    by_name = json.loads(cli("rules", "doubled-word", "-f", "json").stdout)
+    assert by_name["code"] == "MT102" and by_name["use_instead"] == "The delegation met the officials."
+    prefix = json.loads(cli("rules", "MT10", "-f", "json").stdout)
+    assert {r["code"] for r in prefix} == {c for c in all_checks() if c.startswith("MT10")}
+    result = cli("rules", "MT999")
+    assert result.exit_code == 2 and "unknown check code or name 'MT999'" in result.stderr
+
+
+def test_help_teaches_examples_and_exit_codes(cli) -> None:
+    for args in (["--help"], ["check", "--help"]):
+        text = " ".join(cli(*args).stdout.split())
+        assert "Examples:" in text and "mtqa check" in text
+        assert "Exit codes: 0" in text and "1 findings at or above --fail-on" in text
+    text = " ".join(cli("check", "--help").stdout.split())
+    for option in ("--fail-on", "--select", "--ignore", "--severity", "--lang", "--src-lang", "--include",
+                   "--exclude", "--input-format", "--max-file-mb", "--config", "--exit-zero", "--color",
+                   "--quiet", "--output", "--format", "--baseline", "--write-baseline", "mtqa-disable"):
+        assert option in text, option
+
+
+def test_version(cli) -> None:
+    from mtqa import __version__
+
+    assert cli("--version").stdout.strip() == f"mtqa {__version__}"
+
+
+# --- startup cost -------------------------------------------------------------------------
+
+PROBE = """
+import sys
+from mtqa.cli import app
+try:
+    app(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = sorted(m for m in ("torch", "transformers") if m in sys.modules)
+print("HEAVY=" + ",".join(heavy))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["check", "{path}"], ["check", "{path}", "--select", "ALL", "--ignore", "MT3"], ["rules"]])
+def test_help_and_rules_only_checks_never_import_torch(tmp_path: Path, args: list[str]) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("# Title\n\nThe delegation met the the officials.\n")
+    argv = [a.format(path=path) for a in args]
+    done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert "HEAVY=" in done.stdout, done.stderr
+    assert done.stdout.strip().endswith("HEAVY="), done.stdout
+
+
+# --- README ---------------------------------------------------------------------------------
+
+
+def readme() -> str:
+    return (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_rules_table_matches_the_registry() -> None:
+    text = readme()
+    start, end = "<!-- rules-table:start -->\n", "<!-- rules-table:end -->"
+    table = text[text.index(start) + len(start) : text.index(end)]
+    expected = cli_module.rules_markdown([cli_module._rule_dict(cls) for cls in all_checks().values()])
+    assert table == expected, "README table is stale: paste the output of `mtqa rules --format markdown`"
+
+
+def test_readme_opens_with_the_setup_commands_and_ci_runs_the_test_command() -> None:
+    text = readme()
+    run_cmd = "pip install torch==2.13.0 -e . && mtqa check fixtures/articles/summit-mt.txt"
+    test_cmd = "pip install torch==2.13.0 -e '.[test]' && python -m pytest -q"
+    head = text[:1500]
+    assert run_cmd in head and test_cmd in head
+    assert head.index(run_cmd) < head.index(test_cmd)
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "pip install -q torch==2.13.0 -e '.[test]' && python3 -m pytest -q" in ci
+    for fixture in ("fixtures/articles/summit-mt.txt",):
+        assert (REPO / fixture).is_file()
+
+
+def test_readme_configuration_example_is_valid(tmp_path: Path) -> None:
+    from mtqa.config import load_config
+    from mtqa.engine import prepare
+
+    text = readme()
+    example = text[text.index("```toml\n") + len("```toml\n") :]
+    (tmp_path / "pyproject.toml").write_text(example[: example.index("```")])
+    config, checks = prepare(load_config(start=tmp_path))
+    assert config.options == {"MT207": {"max_ratio": 3.0}} and config.source_lang == "de"
+    assert "MT104" not in {c.code for c in checks}
