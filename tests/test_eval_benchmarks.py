@@ -22,10 +22,16 @@ class FixedSystem:
 
     def __init__(self, table: dict[str, Prediction]) -> None:
         self.table = table
-        self.calls: list[tuple[list[str], str]] = []
+        self.calls: list[tuple[list[str], str, list[str] | None, str | None]] = []
 
-    def predict(self, sentences: Sequence[str], lang: str) -> list[Prediction]:
-        self.calls.append((list(sentences), lang))
+    def predict(
+        self,
+        sentences: Sequence[str],
+        lang: str,
+        sources: Sequence[str] | None = None,
+        source_lang: str | None = None,
+    ) -> list[Prediction]:
+        self.calls.append((list(sentences), lang, None if sources is None else list(sources), source_lang))
         return [self.table.get(s, Prediction()) for s in sentences]
 
 
@@ -39,7 +45,8 @@ MLQE_SYSTEM = {
 
 def test_mlqe_loader_reads_word_tags_without_gaps() -> None:
     (pair,) = mlqe.load(DATA / "mlqe", "dev", None, None)
-    assert pair.pair == "xx-en" and pair.target_lang == "en"
+    assert pair.pair == "xx-en" and pair.source_lang == "xx" and pair.target_lang == "en"
+    assert pair.sources == ["Nu e aici.", "Pisica a stat.", "Un câine a alergat."]
     assert pair.word_bad == [
         [False, True, True, False, False],
         [False, False, False, False],
@@ -72,7 +79,7 @@ def test_mlqe_figures_by_hand() -> None:
     (pair,) = mlqe.load(DATA / "mlqe", "dev", None, None)
     system = FixedSystem(MLQE_SYSTEM)
     results = mlqe.evaluate([pair], system)
-    assert system.calls == [(pair.texts, "en")]
+    assert system.calls == [(pair.texts, "en", pair.sources, "xx")]
     row = results["pairs"]["xx-en"]
     # words: TP 2 (is, n't), FP 1 (cat), FN 1 (dog), TN 9
     assert row["n"] == 3
@@ -89,7 +96,7 @@ def test_mlqe_figures_by_hand() -> None:
 
 def test_mlqe_average_over_pairs() -> None:
     (pair,) = mlqe.load(DATA / "mlqe", "dev", None, None)
-    twin = mlqe.MlqePair("yy-en", pair.sentences, pair.texts, pair.word_bad, pair.hter, pair.da_z)
+    twin = mlqe.MlqePair("yy-en", pair.sentences, pair.texts, pair.sources, pair.word_bad, pair.hter, pair.da_z)
     nothing = mlqe.evaluate([pair, twin], ConstantSystem(flag=False))
     assert nothing["average"]["n"] == 6
     assert nothing["average"]["word_mcc"] == 0.0 and nothing["average"]["word_f1_bad"] == 0.0
@@ -133,9 +140,12 @@ def test_demetr_accuracy_by_hand() -> None:
     items = demetr.load(DATA / "demetr", "dev")
     system = FixedSystem(DEMETR_SCORES)
     results = demetr.evaluate(items, system)
-    # each distinct sentence is scored once
-    assert sorted(system.calls[0][0]) == sorted({"The cat sat.", "The cat cat sat.", "The cat did not sit.",
-                                                  "A cat sat.", "Dogs bark.", "Dogs bark bark."})
+    # each distinct sentence is scored once, with its source, in one batch per source language
+    ((sentences, lang, sources, source_lang),) = system.calls
+    assert sorted(sentences) == sorted({"The cat sat.", "The cat cat sat.", "The cat did not sit.",
+                                        "A cat sat.", "Dogs bark.", "Dogs bark bark."})
+    assert (lang, source_lang) == ("en", "de")
+    assert dict(zip(sentences, sources))["Dogs bark bark."] == "Hunde bellen."
     assert results["perturbations"] == {
         "base_id35_reference": {"n": 1, "accuracy": 0.0},
         "minor_id1_repeat2": {"n": 2, "accuracy": 0.5},  # "Dogs bark bark." ties: a failure
@@ -191,7 +201,8 @@ def test_mqm_loader_groups_rows_into_segments() -> None:
     by_system = {s.key[1]: s for s in segments}
     assert list(by_system) == ["sysA", "sysB", "sysC", "sysD"]
     a = by_system["sysA"]
-    assert a.text == "The cat sat on the mat."
+    assert a.text == "The cat sat on the mat." and a.source == "猫坐在垫子上。"
+    assert a.langs == ("zh", "en")
     assert a.spans == {"rater1": [(4, 7), (15, 18)]}  # the omission has no target span
     assert a.penalties == {"rater1": 6.0} and a.penalty == 6.0
     assert by_system["sysB"].spans == {"rater2": []} and by_system["sysB"].penalty == 0.0
@@ -204,7 +215,9 @@ def test_mqm_loader_groups_rows_into_segments() -> None:
 
 def test_mqm_figures_by_hand() -> None:
     segments = mqm.load(DATA / "mqm", "dev")
-    results = mqm.evaluate(segments, FixedSystem(MQM_SYSTEM))
+    system = FixedSystem(MQM_SYSTEM)
+    results = mqm.evaluate(segments, system)
+    assert [(c[1], c[3]) for c in system.calls] == [("en", "zh")]
     # non-space characters: overlap 3+0+3+7 = 13, predicted 6+1+10+10 = 27, gold 6+0+3+7 = 16
     assert results["n_segments"] == 4
     assert results["span"]["precision"] == pytest.approx(13 / 27)
@@ -225,8 +238,14 @@ def test_mqm_reference_rows() -> None:
     assert everything["span"]["recall"] == 1.0
 
 
+def test_mqm_languages_from_the_file_name() -> None:
+    assert mqm.languages(Path("ted_zhen.dev.tsv"), "dev") == ("zh", "en")
+    assert mqm.languages(Path("news_ende.test.tsv"), "test") == ("en", "de")
+    assert mqm.languages(Path("talks.dev.tsv"), "dev") == (None, "en")
+
+
 def test_mqm_unknown_severity(tmp_path: Path) -> None:
-    lines = (DATA / "mqm" / "talks.dev.tsv").read_text(encoding="utf-8").splitlines()
+    lines = (DATA / "mqm" / "talks_zhen.dev.tsv").read_text(encoding="utf-8").splitlines()
     (tmp_path / "x.dev.tsv").write_text(lines[0] + "\n" + lines[1].replace("Major", "Huge") + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="line 2: unknown severity 'Huge'"):
         mqm.load(tmp_path, "dev")

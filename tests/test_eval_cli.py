@@ -28,7 +28,7 @@ def test_eval_mlqe_json_interface(cli, tmp_path: Path) -> None:
     assert set(data) == TOP_KEYS
     assert data["benchmark"] == "mlqe-pe" and data["split"] == "dev" and data["mtqa_version"] == __version__
     assert data["checks"] == ["MT102"]
-    assert data["signatures"] == {"checker": f"mtqa:{__version__}|checks:MT102|score:{SCORE_NAME}"}
+    assert data["signatures"] == {"checker": f"mtqa:{__version__}|checks:MT102|source:yes|score:{SCORE_NAME}"}
     results = data["results"]
     assert set(results) == {"pairs", "average", "reference"}
     assert set(results["pairs"]) == {"xx-en"}
@@ -61,11 +61,12 @@ def test_eval_demetr_json_interface(cli, tmp_path: Path) -> None:
 def test_eval_mqm_json_interface(cli, tmp_path: Path) -> None:
     out = tmp_path / "mqm.json"
     result = cli("eval", "mqm", "--data", str(DATA / "mqm"), "--split", "dev", "--checks", "MT102",
-                 "--limit", "3", "--json", str(out))
+                 "--limit", "3", "--no-source", "--json", str(out))
     assert result.exit_code == 0, result.stderr
     assert "flag everything" in result.stdout
     data = _json(out)
     assert set(data) == TOP_KEYS
+    assert "|source:no|" in data["signatures"]["checker"]
     results = data["results"]
     assert set(results) == {"n_segments", "span", "kendall_tau", "reference"}
     assert results["n_segments"] == 3

@@ -111,7 +111,20 @@ def test_checker_system_maps_findings_back_to_sentences() -> None:
 
 def test_checker_signature_names_checks_and_score() -> None:
     system = CheckerSystem(Config(select=["MT102"]))
-    assert system.signatures() == {"checker": f"mtqa:{__version__}|checks:MT102|score:{SCORE_NAME}"}
+    assert system.signatures() == {"checker": f"mtqa:{__version__}|checks:MT102|source:yes|score:{SCORE_NAME}"}
+    target_only = CheckerSystem(Config(select=["MT102"]), use_source=False)
+    assert target_only.signatures()["checker"] == f"mtqa:{__version__}|checks:MT102|source:no|score:{SCORE_NAME}"
+
+
+def test_sources_make_the_bilingual_checks_run() -> None:
+    sentences, sources = ["He has 3 cats.", "She has 2 dogs."], ["Er hat 4 Katzen.", "Sie hat 2 Hunde."]
+    with_source = CheckerSystem(Config(select=["MT201"])).predict(sentences, "en", sources, "de")
+    assert with_source[0].spans and with_source[0].score > 0
+    assert not with_source[1].spans and with_source[1].score == 0
+    target_only = CheckerSystem(Config(select=["MT201"]), use_source=False).predict(sentences, "en", sources, "de")
+    assert all(not p.spans and p.score == 0 for p in target_only)
+    document = sentences_document(sentences, sources)
+    assert document.bilingual and [s.source for s in document.segments] == sources
 
 
 class _Crashing(_Probe):

@@ -20,7 +20,7 @@ def eval_command(
     pairs: Annotated[Optional[str], typer.Option("--pairs", help="mlqe-pe only: comma-separated language pairs (default: every pair folder).")] = None,
     checks: Annotated[Optional[str], typer.Option("--checks", help="Comma-separated check codes or prefixes to run (default: the configured selection).")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Only the first N sentences per pair / source sentences / segments.")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Target language of demetr and mqm (mlqe-pe takes it from the pair).")] = "en",
+    use_source: Annotated[bool, typer.Option("--source/--no-source", help="Give the checker the benchmark's source text (default) or the target only.")] = True,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the figures as JSON to this file.")] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="Read settings from this TOML file only.")] = None,
 ) -> None:
@@ -48,7 +48,7 @@ def eval_command(
         config = load_config(explicit=config_file)
         if checks is not None:
             config = config.merged({"select": checks}, "--checks")
-        run = run_eval(benchmark, data, split, config, pairs=pair_list, limit=limit, lang=lang)
+        run = run_eval(benchmark, data, split, config, pairs=pair_list, limit=limit, use_source=use_source)
     except (CheckFailed, ConfigError, InputError, ValueError) as exc:
         _fail(str(exc))
     console = Console()

@@ -1,8 +1,9 @@
 """DEMETR: does the checker score a deliberately broken translation worse than the original?
 
-Layout: ``{DIR}/{split}.jsonl``, one item a line with ``mt_sent``, ``pert_sent``, ``eng_sent``
-(the human reference), ``pert_name``, ``severity`` and ``pert_check`` (false = the item was
-not actually perturbed; such items are left out).
+Layout: ``{DIR}/{split}.jsonl``, one item a line with ``src_sent`` and ``lang_tag`` (the
+source and its language), ``mt_sent``, ``pert_sent``, ``eng_sent`` (the human reference),
+``pert_name``, ``severity`` and ``pert_check`` (false = the item was not actually
+perturbed; such items are left out). The translations are English.
 """
 
 from __future__ import annotations
@@ -22,11 +23,19 @@ from mtqa.evaluation.system import System
 # but stays out of the severity and overall figures.
 NOT_AN_ERROR = frozenset({"base_id35_reference"})
 SEVERITY_ORDER = ("base", "minor", "major", "critical")
+# DEMETR's lang_tag → ISO 639-1 (unknown tags give no source language)
+LANG_TAGS = {
+    "chinese_simple": "zh", "czech": "cs", "french": "fr", "german": "de", "hindi": "hi",
+    "italian": "it", "japanese": "ja", "polish": "pl", "russian": "ru", "spanish": "es",
+}
+TARGET_LANG = "en"
 
 
 @dataclass(frozen=True)
 class DemetrItem:
     id: int | str
+    source: str
+    source_lang: str | None
     mt: str
     perturbed: str
     reference: str
@@ -49,7 +58,8 @@ def load(root: Path, split: str, limit: int | None = None) -> list[DemetrItem]:
         try:
             raw = json.loads(line)
             item = DemetrItem(
-                raw["id"], raw["mt_sent"], raw["pert_sent"], raw["eng_sent"], raw["pert_name"], raw["severity"]
+                raw["id"], raw["src_sent"], LANG_TAGS.get(raw["lang_tag"]), raw["mt_sent"], raw["pert_sent"],
+                raw["eng_sent"], raw["pert_name"], raw["severity"],
             )
             checked = raw["pert_check"]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -97,11 +107,21 @@ def accuracy_table(items: Sequence[DemetrItem], correct: Sequence[bool]) -> dict
     }
 
 
-def evaluate(items: Sequence[DemetrItem], system: System, lang: str = "en") -> dict[str, Any]:
-    """Share of items whose perturbed sentence scores worse (higher) than the MT; ties fail."""
-    unique = sorted({s for item in items for s in (item.mt, item.perturbed)})
-    scores = dict(zip(unique, (p.score for p in system.predict(unique, lang)), strict=True))
-    return accuracy_table(items, [scores[item.perturbed] > scores[item.mt] for item in items])
+def evaluate(items: Sequence[DemetrItem], system: System) -> dict[str, Any]:
+    """Share of items whose perturbed sentence scores worse (higher) than the MT; ties fail.
+
+    Each distinct (sentence, source) is scored once, one batch per source language.
+    """
+    by_lang: dict[str | None, set[tuple[str, str]]] = defaultdict(set)
+    for item in items:
+        by_lang[item.source_lang].update({(item.mt, item.source), (item.perturbed, item.source)})
+    scores: dict[tuple[str, str], float] = {}
+    for source_lang, unique in by_lang.items():
+        pairs = sorted(unique)
+        predictions = system.predict([p[0] for p in pairs], TARGET_LANG, [p[1] for p in pairs], source_lang)
+        scores.update(zip(pairs, (p.score for p in predictions), strict=True))
+    worse = [scores[item.perturbed, item.source] > scores[item.mt, item.source] for item in items]
+    return accuracy_table(items, worse)
 
 
 def chrf_reference(items: Sequence[DemetrItem]) -> tuple[dict[str, Any], str]:

@@ -2,8 +2,8 @@
 
 Layout: ``{DIR}/{pair}/{split}.mt`` (tokenised MT, space-separated), ``.tags`` (2N+1 tags a
 line: gap, word, gap, …; the words are the odd positions), ``.hter`` (a float a line) and
-``.da.tsv`` (a header, then one row per MT line in the same order, with ``translation`` and
-``z_mean`` columns).
+``.da.tsv`` (a header, then one row per MT line in the same order, with ``original`` (the
+source), ``translation`` and ``z_mean`` columns).
 
 The checker sees the MT as it was produced, the untokenised ``translation`` of the .da.tsv
 (tokenised text would trip every punctuation-spacing rule); its spans are mapped onto the
@@ -31,9 +31,14 @@ class MlqePair:
     pair: str
     sentences: list[str]  # tokenised MT (the tags' words)
     texts: list[str]  # what the checker sees: the same MT, untokenised where possible
+    sources: list[str]  # the untokenised source sentences
     word_bad: list[list[bool]]  # per sentence, per MT token: True = BAD
     hter: list[float]
     da_z: list[float]
+
+    @property
+    def source_lang(self) -> str:
+        return self.pair.split("-")[0]
 
     @property
     def target_lang(self) -> str:
@@ -88,19 +93,19 @@ def bad_tokens(text: str, tokenised: str, spans: Sequence[Span]) -> list[bool]:
     return bad
 
 
-def _read_da(path: Path, expected: int) -> tuple[list[str], list[float]]:
-    """The ``translation`` and ``z_mean`` columns, one row per MT line."""
+def _read_da(path: Path, expected: int) -> tuple[list[str], list[str], list[float]]:
+    """The ``original``, ``translation`` and ``z_mean`` columns, one row per MT line."""
     rows = list(csv.reader(_lines(path), delimiter="\t", quoting=csv.QUOTE_NONE))
     header = rows[0] if rows else []
-    missing = [c for c in ("translation", "z_mean") if c not in header]
+    missing = [c for c in ("original", "translation", "z_mean") if c not in header]
     if missing:
         raise InputError(f"{path}: no {' or '.join(repr(c) for c in missing)} column in the header")
     body = rows[1:]
     if len(body) != expected:
         raise InputError(f"{path}: {len(body)} rows for {expected} MT lines")
-    translation, z_mean = header.index("translation"), header.index("z_mean")
+    original, translation, z_mean = (header.index(c) for c in ("original", "translation", "z_mean"))
     try:
-        return [row[translation] for row in body], [float(row[z_mean]) for row in body]
+        return [row[original] for row in body], [row[translation] for row in body], [float(row[z_mean]) for row in body]
     except (ValueError, IndexError) as exc:
         raise InputError(f"{path}: bad row ({exc})") from None
 
@@ -124,7 +129,7 @@ def load_pair(root: Path, pair: str, split: str, limit: int | None = None) -> Ml
     sentences = _lines(mt_path)
     tags = _lines(Path(f"{base}.tags"))
     hter = _floats(Path(f"{base}.hter"))
-    translations, da_z = _read_da(Path(f"{base}.da.tsv"), len(sentences))
+    sources, translations, da_z = _read_da(Path(f"{base}.da.tsv"), len(sentences))
     for name, values in (("tags", tags), ("hter", hter)):
         if len(values) != len(sentences):
             raise InputError(f"{base}.{name}: {len(values)} lines for {len(sentences)} MT lines")
@@ -134,12 +139,12 @@ def load_pair(root: Path, pair: str, split: str, limit: int | None = None) -> Ml
         detok if _non_space(detok) == _non_space(tok) else tok
         for tok, detok in zip(sentences[:n], translations[:n])
     ]
-    return MlqePair(pair, sentences[:n], texts, word_bad, hter[:n], da_z[:n])
+    return MlqePair(pair, sentences[:n], texts, sources[:n], word_bad, hter[:n], da_z[:n])
 
 
 def evaluate_pair(data: MlqePair, system: System) -> dict[str, Any]:
     """The pair's figures; ``da_*`` correlate z_mean with the negated score (see docs)."""
-    predictions = system.predict(data.texts, data.target_lang)
+    predictions = system.predict(data.texts, data.target_lang, data.sources, data.source_lang)
     confusion = Confusion()
     for text, tokenised, gold, prediction in zip(data.texts, data.sentences, data.word_bad, predictions, strict=True):
         confusion += Confusion.of(gold, bad_tokens(text, tokenised, prediction.spans))

@@ -1,8 +1,9 @@
 """WMT MQM: error spans marked by professional raters, with Major/Minor severities.
 
 Layout: ``{DIR}/*.{split}.tsv`` (e.g. ``ted_zhen.dev.tsv``), tab-separated with a header
-naming at least ``system``, ``doc``, ``seg_id``, ``rater``, ``target``, ``category`` and
-``severity``. Each row is one error; its span is marked ``<v>…</v>`` inside ``target``
+naming at least ``system``, ``doc``, ``seg_id``, ``rater``, ``source``, ``target``,
+``category`` and ``severity``. The file name ends in the language pair (``_zhen``: Chinese
+to English); without one the target is taken to be English and the source language unknown. Each row is one error; its span is marked ``<v>…</v>`` inside ``target``
 (omissions mark the source instead, so they have no target span). ``No-error`` rows mark
 segments a rater found clean.
 """
@@ -11,26 +12,30 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mtqa.errors import InputError
 from mtqa.evaluation.metrics import Overlap, Span, kendall_tau
-from mtqa.evaluation.system import System
+from mtqa.evaluation.system import Prediction, System
 
 # MQM weights per error (Freitag et al., 2021, without the punctuation/non-translation cases).
 SEVERITY_PENALTY = {"no-error": 0.0, "neutral": 0.0, "minor": 1.0, "major": 5.0, "critical": 10.0}
 # Errors in the source text are not the translation's fault.
 IGNORED_CATEGORIES = frozenset({"source error", "no-error"})
-COLUMNS = ("system", "doc", "seg_id", "rater", "target", "category", "severity")
+COLUMNS = ("system", "doc", "seg_id", "rater", "source", "target", "category", "severity")
 _MARK = re.compile(r"(</?v>)")
+_PAIR = re.compile(r"_([a-z]{2})([a-z]{2})$")
 
 
 @dataclass
 class MqmSegment:
     key: tuple[str, ...]  # (file, system, doc, seg_id)
     text: str  # the target without <v> marks
+    source: str  # the source without <v> marks
+    langs: tuple[str | None, str]  # (source language, target language)
     spans: dict[str, list[Span]] = field(default_factory=dict)  # rater → error spans in text
     penalties: dict[str, float] = field(default_factory=dict)  # rater → MQM penalty
 
@@ -64,7 +69,13 @@ def strip_marks(target: str, where: str) -> tuple[str, list[Span]]:
     return "".join(text), spans
 
 
-def _read_file(path: Path, segments: dict[tuple[str, ...], MqmSegment]) -> None:
+def languages(path: Path, split: str) -> tuple[str | None, str]:
+    """(source, target) language from a name like ``ted_zhen.dev.tsv``; else (None, "en")."""
+    match = _PAIR.search(path.name.removesuffix(f".{split}.tsv"))
+    return (match.group(1), match.group(2)) if match else (None, "en")
+
+
+def _read_file(path: Path, split: str, segments: dict[tuple[str, ...], MqmSegment]) -> None:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -75,6 +86,7 @@ def _read_file(path: Path, segments: dict[tuple[str, ...], MqmSegment]) -> None:
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
     col = {name: header.index(name) for name in COLUMNS}
+    langs = languages(path, split)
     for number, row in enumerate(rows, 2):
         if not row:
             continue
@@ -83,7 +95,8 @@ def _read_file(path: Path, segments: dict[tuple[str, ...], MqmSegment]) -> None:
             raise InputError(f"{where}: {len(row)} fields, the header has {len(header)}")
         text, marked = strip_marks(row[col["target"]], where)
         key = (path.name, row[col["system"]], row[col["doc"]], row[col["seg_id"]])
-        segment = segments.setdefault(key, MqmSegment(key, text))
+        source, _ = strip_marks(row[col["source"]], where)
+        segment = segments.setdefault(key, MqmSegment(key, text, source, langs))
         if segment.text != text:
             raise InputError(f"{where}: the target differs from an earlier row of the same segment")
         severity = row[col["severity"]].strip().lower()
@@ -105,14 +118,23 @@ def load(root: Path, split: str, limit: int | None = None) -> list[MqmSegment]:
         raise InputError(f"{root}: no *.{split}.tsv file (expected e.g. {{DIR}}/ted_zhen.{split}.tsv)")
     segments: dict[tuple[str, ...], MqmSegment] = {}
     for path in paths:
-        _read_file(path, segments)
+        _read_file(path, split, segments)
     result = list(segments.values())
     return result if limit is None else result[:limit]
 
 
-def evaluate(segments: list[MqmSegment], system: System, lang: str = "en") -> dict[str, Any]:
+def evaluate(segments: list[MqmSegment], system: System) -> dict[str, Any]:
     """Micro-averaged character-overlap span P/R/F1 (per rater) and segment Kendall tau-b."""
-    predictions = system.predict([s.text for s in segments], lang)
+    predictions: list[Prediction] = [Prediction()] * len(segments)
+    by_langs: dict[tuple[str | None, str], list[int]] = defaultdict(list)
+    for i, segment in enumerate(segments):
+        by_langs[segment.langs].append(i)
+    for (source_lang, target_lang), indices in by_langs.items():
+        batch = system.predict(
+            [segments[i].text for i in indices], target_lang, [segments[i].source for i in indices], source_lang
+        )
+        for i, prediction in zip(indices, batch, strict=True):
+            predictions[i] = prediction
     overlap = Overlap()
     for segment, prediction in zip(segments, predictions, strict=True):
         for spans in segment.spans.values():

@@ -24,9 +24,15 @@ class TimedSystem:
         self.items = 0
         self.seconds = 0.0
 
-    def predict(self, sentences: Sequence[str], lang: str) -> list[Prediction]:
+    def predict(
+        self,
+        sentences: Sequence[str],
+        lang: str,
+        sources: Sequence[str] | None = None,
+        source_lang: str | None = None,
+    ) -> list[Prediction]:
         began = time.perf_counter()
-        predictions = self.system.predict(sentences, lang)
+        predictions = self.system.predict(sentences, lang, sources, source_lang)
         self.seconds += time.perf_counter() - began
         self.items += len(sentences)
         return predictions
@@ -66,17 +72,16 @@ def run_eval(
     config: Config,
     pairs: Sequence[str] | None = None,
     limit: int | None = None,
-    lang: str = "en",
+    use_source: bool = True,
 ) -> EvalRun:
     """Measure the checks ``config`` selects on one benchmark split.
 
-    ``lang`` is the target language of DEMETR and MQM; MLQE-PE takes it from the pair name.
-    Raises ``InputError`` for unreadable data and ``ValueError`` for an unknown benchmark
+    ``use_source=False`` hides the benchmark's source text from the checker. Raises ``InputError`` for unreadable data and ``ValueError`` for an unknown benchmark
     or check selector.
     """
     if benchmark not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {benchmark!r} (choose from {', '.join(BENCHMARKS)})")
-    checker = CheckerSystem(config)
+    checker = CheckerSystem(config, use_source)
     timed = TimedSystem(checker)
     nothing, everything = ConstantSystem(flag=False), ConstantSystem(flag=True)
     extra: dict[str, str] = {}
@@ -89,15 +94,15 @@ def run_eval(
         }
     elif benchmark == "demetr":
         items = demetr.load(data, split, limit)
-        results = demetr.evaluate(items, timed, lang)
+        results = demetr.evaluate(items, timed)
         chrf_results, extra["chrf"] = demetr.chrf_reference(items)
         reference = {"chrf": chrf_results}
     else:
         segments = mqm.load(data, split, limit)
-        results = mqm.evaluate(segments, timed, lang)
+        results = mqm.evaluate(segments, timed)
         reference = {
-            "flag_nothing": mqm.evaluate(segments, nothing, lang),
-            "flag_everything": mqm.evaluate(segments, everything, lang),
+            "flag_nothing": mqm.evaluate(segments, nothing),
+            "flag_everything": mqm.evaluate(segments, everything),
         }
     return EvalRun(
         benchmark=benchmark,

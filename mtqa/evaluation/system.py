@@ -34,35 +34,56 @@ class Prediction:
 
 
 class System(Protocol):
-    def predict(self, sentences: Sequence[str], lang: str) -> list[Prediction]:
-        """One prediction per sentence, in order; ``lang`` is the target language."""
+    def predict(
+        self,
+        sentences: Sequence[str],
+        lang: str,
+        sources: Sequence[str] | None = None,
+        source_lang: str | None = None,
+    ) -> list[Prediction]:
+        """One prediction per sentence, in order; ``lang`` is the target language.
+
+        ``sources`` (one per sentence) and ``source_lang`` are given when the benchmark has
+        the source text; a system may ignore them.
+        """
         ...
 
 
-def sentences_document(sentences: Sequence[str], path: str = "<eval>") -> Document:
+def sentences_document(
+    sentences: Sequence[str], sources: Sequence[str] | None = None, path: str = "<eval>"
+) -> Document:
     """One document, one line and one unsplit segment per sentence (so models can batch).
 
-    Line breaks inside a sentence become spaces, which keeps every offset unchanged.
+    Line breaks inside a sentence become spaces, which keeps every offset unchanged. With
+    ``sources`` the document is bilingual and each segment carries its source.
     """
+    if sources is not None and len(sources) != len(sentences):
+        raise ValueError(f"{len(sources)} sources for {len(sentences)} sentences")
     lines = [_LINE_BREAKS.sub(" ", s) for s in sentences]
     text = "\n".join(lines)
-    document = Document(path=path, text=text, format="plaintext")
+    document = Document(path=path, text=text, format="plaintext", bilingual=sources is not None)
     start = 0
     for index, line in enumerate(lines):
         end = start + len(line)
-        document.segments.append(Segment(start=start, end=end, text=line, index=index))
+        source = None if sources is None else sources[index]
+        document.segments.append(Segment(start=start, end=end, text=line, index=index, source=source))
         start = end + 1
     return document
 
 
 class CheckerSystem:
-    """The mtqa checker (the checks ``config`` selects) as a ``System``."""
+    """The mtqa checker (the checks ``config`` selects) as a ``System``.
 
-    def __init__(self, config: Config) -> None:
+    With ``use_source`` (the default) it reads the benchmark's source text as a bilingual
+    file would give it, so the source-aware checks run; without, it sees the target only.
+    """
+
+    def __init__(self, config: Config, use_source: bool = True) -> None:
         """Raises ``ConfigError`` when the selection names an unknown check."""
         from mtqa.engine import prepare
 
         self.config, self.checks = prepare(config)
+        self.use_source = use_source
 
     @property
     def codes(self) -> list[str]:
@@ -75,7 +96,8 @@ class CheckerSystem:
         returning one), as model checks do.
         """
         codes = ",".join(self.codes) or "none"
-        result = {"checker": f"mtqa:{__version__}|checks:{codes}|score:{SCORE_NAME}"}
+        source = "yes" if self.use_source else "no"
+        result = {"checker": f"mtqa:{__version__}|checks:{codes}|source:{source}|score:{SCORE_NAME}"}
         for check in self.checks:
             signature = getattr(check, "signature", None)
             if callable(signature):
@@ -84,13 +106,21 @@ class CheckerSystem:
                 result[check.code] = str(signature)
         return result
 
-    def predict(self, sentences: Sequence[str], lang: str) -> list[Prediction]:
+    def predict(
+        self,
+        sentences: Sequence[str],
+        lang: str,
+        sources: Sequence[str] | None = None,
+        source_lang: str | None = None,
+    ) -> list[Prediction]:
         from mtqa.engine import check_document
 
         if not sentences:
             return []
-        config = replace(self.config, target_lang=lang)
-        document = sentences_document(sentences)
+        if not self.use_source:
+            sources, source_lang = None, None
+        config = replace(self.config, target_lang=lang, source_lang=source_lang)
+        document = sentences_document(sentences, sources)
         skipped: dict[str, str] = {}
         findings, crashes = check_document(document, self.checks, config, skipped=skipped)
         # figures without a selected check would be reported under its name
@@ -125,7 +155,13 @@ class ConstantSystem:
     def __init__(self, flag: bool) -> None:
         self.flag = flag
 
-    def predict(self, sentences: Sequence[str], lang: str) -> list[Prediction]:
+    def predict(
+        self,
+        sentences: Sequence[str],
+        lang: str,
+        sources: Sequence[str] | None = None,
+        source_lang: str | None = None,
+    ) -> list[Prediction]:
         if not self.flag:
             return [Prediction() for _ in sentences]
         return [Prediction(spans=[(0, len(s))], score=1.0) for s in sentences]
