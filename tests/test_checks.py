@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mtqa.checks import Check, CheckContext, all_checks
 from mtqa.document import Document, Segment
@@ -112,3 +114,42 @@ def test_check_is_documented(code: str) -> None:
     assert re.fullmatch(r"(accuracy|fluency|terminology|style|locale|verity|design)(/[a-z-]+)*", cls.category)
     for section in ("What it does", "Why is this bad", "Example", "Use instead"):
         assert cls.doc_section(section), f"{code} docstring lacks a {section!r} section"
+
+
+_ALPHABET = "aAnNeEhHuU18 ,.;:!?-–()[]{}\"'“”‘’„«»%$@/<>\n\t0e.gU.S.wwwhttps"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.text(alphabet=_ALPHABET, min_size=1, max_size=80).filter(str.strip),
+    source=st.none() | st.text(alphabet=_ALPHABET, max_size=60),
+)
+def test_checks_never_crash_and_spans_slice_the_text(text: str, source: str | None) -> None:
+    """On arbitrary punctuation soup every check keeps ``text == document.text[start:end]``."""
+    document = make_document(text, source=source)
+    ctx = CheckContext(source_lang="de")
+    for code, cls in all_checks().items():
+        if not re.fullmatch(r"MT[12]\d\d", code) or not cls().applies_to(document, ctx):
+            continue
+        for finding in cls().check_document(document, ctx):
+            assert finding.text == document.text[finding.start : finding.end], code
+            assert 0 <= finding.start <= finding.end <= len(document.text), code
+
+
+def test_length_ratio_names_additions_and_omissions() -> None:
+    source = "Die Gespräche werden im Mai fortgesetzt."
+    _, [longer] = run_check("MT207", {"source": source, "text": source * 3})
+    _, [shorter] = run_check("MT207", {"source": source, "text": "Talks."})
+    assert (longer.category, shorter.category) == ("accuracy/addition", "accuracy/omission")
+
+
+def test_missing_items_are_named_in_the_message() -> None:
+    _, findings = run_check("MT204", {"source": "Seite {0} von {1}", "text": "Seite von"})
+    assert findings[0].details["missing"] == ["{0}", "{1}"] and "'{0}', '{1}'" in findings[0].message
+
+
+def test_bilingual_checks_skip_monolingual_documents() -> None:
+    document = make_document("Die Gespräche werden im Mai fortgesetzt.")
+    for code, cls in all_checks().items():
+        if code.startswith("MT2"):
+            assert cls.needs_source and not cls().applies_to(document, CheckContext()), code
