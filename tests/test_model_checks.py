@@ -1,0 +1,134 @@
+"""The model checks (MT3xx) end to end on tiny random-weight models.
+
+Random weights translate into nonsense, so these tests assert mechanics: findings carry
+exact spans and signatures, thresholds act, the cache removes model work, and a missing
+model is a skip with the pull command, never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mtqa.backends import Models
+from mtqa.checks import CheckContext, select_checks
+from mtqa.checks.backtranslation import BackTranslation, combined
+from mtqa.checks.lm_surprisal import unigram_bits, word_surprisals
+from mtqa.config import Config
+from mtqa.engine import run
+from mtqa.readers import read_document
+from mtqa.report import EXIT_ERROR, Report
+from tests.model_fixtures import models_env, tiny_models, write_registry  # noqa: F401 - fixtures
+
+ARTICLE = (
+    "The cat sees the red book today. My friend likes a small house in the garden.\n\n"
+    "The doctor reads a new letter every morning. The teacher paints the big window after school.\n"
+)
+
+
+def _run(tmp_path: Path, select: list[str], options: dict | None = None, text: str = ARTICLE) -> Report:
+    path = tmp_path / "article.txt"
+    path.write_text(text, encoding="utf-8")
+    return run([str(path)], Config(select=select, options=options or {}))
+
+
+def _assert_exact(report: Report) -> None:
+    for result in report.files:
+        for finding in result.findings:
+            assert finding.text == result.document.text[finding.start : finding.end]
+            assert finding.context_start <= finding.start <= finding.end <= finding.context_end
+
+
+def test_model_checks_are_opt_in() -> None:
+    default = {cls.code for cls in select_checks(["DEFAULT"], [])}
+    everything = {cls.code for cls in select_checks(["ALL"], [])}
+    assert {"MT301", "MT311"} <= everything - default
+
+
+def test_back_translation_flags_sentences_with_signature(tmp_path: Path, models_env: Path) -> None:
+    report = _run(tmp_path, ["MT301"], {"MT301": {"threshold": 1.01}})  # every sentence is below 1.01
+    findings = report.findings
+    assert {f.code for f in findings} == {"MT301"} and not report.skipped
+    assert {f.context_start for f in findings} == {s.start for s in report.files[0].document.segments}
+    sig = report.signatures["MT301"]
+    assert sig.startswith("model:") and "|pivot:de|metric:chrF2*0.5+cos*0.5|thr:1.01|backend:hf|mtqa:" in sig
+    for finding in findings:
+        details = finding.details
+        assert details["signature"] == sig
+        assert {"chrf", "bleu", "ter", "cosine", "score", "round_trip", "pivot_text"} <= set(details)
+        assert details["score"] == pytest.approx(combined(details["chrf"], details["cosine"], 0.5), abs=1e-3)
+        assert finding.suggestion is None or isinstance(finding.suggestion, str)
+    _assert_exact(report)
+
+
+def test_back_translation_threshold_silences_it(tmp_path: Path, models_env: Path) -> None:
+    report = _run(tmp_path, ["MT301"], {"MT301": {"threshold": -1.0, "copy_guard": 2.0}})
+    assert report.findings == [] and "MT301" in report.signatures
+
+
+def test_second_run_does_no_model_work(tmp_path: Path, models_env: Path) -> None:
+    models = Models()
+    forward, lm = models.translator("en", "de").runner, models.lm("en").runner
+    first = _run(tmp_path, ["MT301", "MT311"], {"MT301": {"threshold": 1.01}})
+    calls = (forward.calls, lm.calls)
+    hits = models.cache.hits
+    second = _run(tmp_path, ["MT301", "MT311"], {"MT301": {"threshold": 1.01}})
+    assert (forward.calls, lm.calls) == calls  # every model output came from the cache
+    assert models.cache.hits > hits
+    assert [f.to_dict() for f in second.findings] == [f.to_dict() for f in first.findings]
+
+
+def test_missing_model_skips_the_check_and_the_others_still_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MTQA_MODELS_DIR", str(tmp_path / "empty-hub"))
+    monkeypatch.setenv("MTQA_REGISTRY", str(write_registry(tmp_path / "r.toml", {})))
+    monkeypatch.setenv("MTQA_CACHE_DIR", "off")
+    report = _run(tmp_path, ["MT301", "MT311", "MT102"], text="The the cat sees the red book today.\n")
+    assert [f.code for f in report.findings] == ["MT102"]
+    assert "mtqa models pull translate:en-de" in report.skipped["MT301"]
+    assert "mtqa models pull lm:en" in report.skipped["MT311"]
+    assert report.exit_code() == EXIT_ERROR  # the gate could not be evaluated
+
+
+def test_lm_surprisal_flags_words_with_signature_and_perplexity(tmp_path: Path, models_env: Path) -> None:
+    report = _run(tmp_path, ["MT311"], {"MT311": {"z": -100.0, "min_excess_bits": -100.0}})
+    findings = report.findings
+    assert findings and {f.code for f in findings} == {"MT311"}
+    sig = report.signatures["MT311"]
+    assert "|freq:wordfreq-" in sig and "|thr:-100|" in sig
+    assert all(f.details["signature"] == sig and f.details["sentence_perplexity"] > 1 for f in findings)
+    assert all(f.text.isalnum() for f in findings)  # words, never spaces or punctuation
+    _assert_exact(report)
+    quiet = _run(tmp_path, ["MT311"], {"MT311": {"z": 100.0}})
+    assert quiet.findings == []
+
+
+def test_word_surprisal_pools_tokens_into_words() -> None:
+    text = "Hello, wonderful world"
+    tokens = [(0, 5, -1.0), (5, 6, -9.0), (7, 11, -2.0), (11, 16, -2.0), (16, 22, -0.5)]
+    words = word_surprisals(text, tokens)
+    assert [(text[s:e], round(b, 3)) for s, e, b in words] == [("Hello", 1.443), ("wonderful", 5.771), ("world", 0.721)]
+    assert unigram_bits("the", "en") < unigram_bits("photosynthesis", "en") < unigram_bits("qzxv", "en")
+
+
+def test_copied_text_is_caught_despite_a_perfect_round_trip() -> None:
+    text = "Die Verhandlungen werden im nächsten Monat in Berlin fortgesetzt."
+    document = read_document("a.txt", text + "\n")
+    details = {"score": 1.0, "signature": "sig"}
+    ctx = CheckContext(target_lang="en", languages=frozenset({"en", "de", "fr"}))
+    [finding] = BackTranslation()._copied(document, document.segments[0], ctx, details)
+    assert finding.code == "MT301" and finding.details["detected"] == "de" and "untranslated" in finding.message
+    english = read_document("b.txt", "The talks will continue next month in Berlin.\n")
+    assert list(BackTranslation()._copied(english, english.segments[0], ctx, details)) == []
+
+
+def test_cli_runs_model_checks_by_name(cli, models_env: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    (tmp_path / "article.txt").write_text(ARTICLE, encoding="utf-8")
+    (tmp_path / "mtqa.toml").write_text("[options.MT301]\nthreshold = 1.01\n", encoding="utf-8")
+    result = cli("check", "article.txt", "--select", "MT301,MT311", "--format", "json")
+    assert result.exception is None, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data["signatures"]) == {"MT301", "MT311"}
+    assert any(f["code"] == "MT301" and f["details"]["signature"] for f in data["files"][0]["findings"])
+    assert result.exit_code == 1
