@@ -108,24 +108,34 @@ def sentence_spans(text: str, lang: str = "en", protected: tuple[Span, ...] = ()
     """Sentence [start, end) spans of ``text``, trimmed of surrounding whitespace.
 
     ``protected`` spans (relative to ``text``) are markup that cannot hold a sentence
-    boundary; markup right after a sentence's last character stays with that sentence
-    (``*Hello.*``), and a stretch holding nothing but markup is no sentence.
+    boundary. Markup right after a sentence's last character stays with it (``*Hello.*``);
+    markup before a sentence's first word belongs to it (a leading code span or tag);
+    markup after the last sentence, and a stretch of nothing but markup, is no sentence.
     """
     view = _view(text, protected)
+    markup_end: dict[int, int] = {}
+    for start, end in protected:
+        markup_end[start] = max(markup_end.get(start, start), end)
+
+    def attached(position: int, limit: int) -> int:
+        """``position`` moved past markup that starts exactly there."""
+        while markup_end.get(position, position) > position:
+            position = markup_end[position]
+        return min(position, limit)
+
     spans: list[Span] = []
     start = 0
     for end in _boundaries(view, lang):
-        while end < len(view) and view[end] == " " and not text[end].isspace():
-            end += 1
+        end = attached(end, len(view))
         if start >= end:
             continue
         if not view[start:end].isspace():
             s, e = start, end
             while text[s].isspace():
                 s += 1
-            while text[e - 1].isspace():
+            while view[e - 1].isspace():
                 e -= 1
-            spans.append((s, e))
+            spans.append((s, attached(e, end)))
         start = end
     return spans
 
