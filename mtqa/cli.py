@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from mtqa.checks.base import Check
+    from mtqa.report import Report
 
 EXIT_CODES = (
     "[b]Exit codes:[/b] 0 nothing at or above --fail-on; 1 findings at or above --fail-on; "
@@ -131,6 +132,15 @@ class RichProgress:
     def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+def _print_problems(report: Report) -> None:
+    """One line on stderr per input that could not be checked and per check that could not run."""
+    for result in report.files:
+        if result.error:
+            typer.echo(f"mtqa: error: {result.path}: {result.error}", err=True)
+    for code, reason in report.skipped.items():
+        typer.echo(f"mtqa: error: check {code} could not run: {reason}", err=True)
 
 
 def _stderr_is_terminal() -> bool:
@@ -246,12 +256,8 @@ def check(
             count = baselines.write(report, write_baseline)
     except ConfigError as exc:
         _fail(str(exc))
-    for result in report.files:
-        if result.error:
-            typer.echo(f"mtqa: error: {result.path}: {result.error}", err=True)
-    for code, reason in report.skipped.items():
-        typer.echo(f"mtqa: error: check {code} could not run: {reason}", err=True)
     if write_baseline is not None:
+        _print_problems(report)
         if not quiet:
             typer.echo(f"mtqa: wrote {count} finding(s) to the baseline {write_baseline}", err=True)
         raise typer.Exit(2 if report.exit_code() == 2 else 0)
@@ -264,8 +270,9 @@ def check(
         except OSError as exc:
             _fail(f"-o: cannot write {output}: {exc.strerror or exc}")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(text if not text or text.endswith("\n") else text + "\n")
         sys.stdout.flush()
+    _print_problems(report)
     code = report.exit_code()
     raise typer.Exit(0 if exit_zero and code == 1 else code)
 

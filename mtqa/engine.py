@@ -88,7 +88,10 @@ def read_input(item: Input, config: Config, input_format: str | None = None) -> 
         display = item.path
     text = decode(data)
     del data
-    return read_document(display, text, lang=config.target_lang, input_format=input_format)
+    return read_document(
+        display, text, lang=config.target_lang, input_format=input_format,
+        max_sentence_words=config.max_sentence_words,
+    )
 
 
 def _one_line(message: str) -> str:

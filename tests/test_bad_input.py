@@ -43,9 +43,9 @@ def assert_one_error(result, path: str, *phrases: str) -> None:
         assert phrase in lines[0]
 
 
-def assert_reader_refused(result, path: str) -> None:
+def assert_reader_refused(result, path: str, *phrases: str) -> None:
     """The reader itself said what is wrong (an InputError), not a crash caught on the way."""
-    assert_one_error(result, path)
+    assert_one_error(result, path, *phrases)
     assert f"mtqa: error: {path}: cannot read: " not in result.stderr
 
 
@@ -130,18 +130,24 @@ def test_10000_word_sentence(cli, write) -> None:
     )
     long = next(f for f in report["files"] if f["path"] == "long.txt")
     assert [f["text"] for f in long["findings"]] == ["met met"]  # still checked
+    write("mtqa.toml", "max_sentence_words = 20000\n")  # the limit is a setting
+    result = cli("check", "long.txt", "--select", "MT102")
+    assert result.exit_code == 0 and result.stderr == ""
+    write("mtqa.toml", "max_sentence_words = 3000\n")
+    result = cli("check", "long.txt", "--select", "MT102")
+    assert "(over max_sentence_words = 3000)" in result.stderr
 
 
 def test_malformed_xliff(cli, write) -> None:
     write("bad.xlf", '<?xml version="1.0"?>\n<xliff version="1.2"><file><body><trans-unit id="1">\n')
     result, _ = check_with_good_file(cli, write, "bad.xlf")
-    assert_reader_refused(result, "bad.xlf")
+    assert_reader_refused(result, "bad.xlf", "XLIFF")
 
 
 def test_malformed_po(cli, write) -> None:
     write("bad.po", 'msgid "Hello"\nmsgstr "Hallo\nmsgid \n"unterminated\n')
     result, _ = check_with_good_file(cli, write, "bad.po")
-    assert_reader_refused(result, "bad.po")
+    assert_reader_refused(result, "bad.po", "PO")
 
 
 def test_xxe_xliff_is_not_resolved(cli, write, tmp_path: Path) -> None:
