@@ -132,3 +132,61 @@ def test_cli_runs_model_checks_by_name(cli, models_env: Path, tmp_path: Path) ->
     assert set(data["signatures"]) == {"MT301", "MT311"}
     assert any(f["code"] == "MT301" and f["details"]["signature"] for f in data["files"][0]["findings"])
     assert result.exit_code == 1
+
+
+# Source-aware mode (bilingual input)
+
+BILINGUAL = (
+    "source\ttarget\n"
+    "The cat sees the red book today.\tDie Katze sieht das rote Buch heute.\n"
+    "My friend likes a small house. The dog finds a green apple.\tMein Freund mag ein kleines Haus.\n"
+    "The doctor reads a new letter.\tDer Arzt liest einen neuen Brief. Das Kind malt das alte Auto.\n"
+)
+
+
+def _run_bilingual(tmp_path: Path, select: list[str], options: dict, src_lang: str | None = "en") -> Report:
+    path = tmp_path / "units.tsv"
+    path.write_text(BILINGUAL, encoding="utf-8")
+    return run([str(path)], Config(select=select, options=options, target_lang="de", source_lang=src_lang))
+
+
+def test_source_divergence_flags_units_with_signature(tmp_path: Path, models_env: Path) -> None:
+    report = _run_bilingual(tmp_path, ["MT302"], {"MT302": {"threshold": 1.01}})
+    findings = report.findings
+    assert findings and {f.code for f in findings} == {"MT302"}
+    assert len({f.context_start for f in findings}) == 3  # every unit is below 1.01
+    sig = report.signatures["MT302"]
+    assert "|src:en|" in sig and all(f.details["signature"] == sig for f in findings)
+    assert all({"chrf_back", "chrf_forward", "cosine", "source_translation"} <= set(f.details) for f in findings)
+    _assert_exact(report)
+    assert _run_bilingual(tmp_path, ["MT302"], {"MT302": {"threshold": -1.0}}).findings == []
+
+
+def test_source_aware_checks_need_the_source_language(tmp_path: Path, models_env: Path) -> None:
+    report = _run_bilingual(tmp_path, ["MT302", "MT303"], {}, src_lang=None)
+    assert "--src-lang" in report.skipped["MT302"] and "--src-lang" in report.skipped["MT303"]
+
+
+def test_omission_and_addition_from_alignment(tmp_path: Path, models_env: Path) -> None:
+    # skip_cost 0 makes leaving a sentence unaligned free, so every sentence that can be is
+    report = _run_bilingual(tmp_path, ["MT303"], {"MT303": {"skip_cost": 0.0}})
+    categories = {f.category for f in report.findings}
+    assert categories == {"accuracy/omission", "accuracy/addition"}
+    additions = [f for f in report.findings if f.category == "accuracy/addition"]
+    assert {f.text for f in additions} >= {"Das Kind malt das alte Auto."}
+    omissions = [f for f in report.findings if f.category == "accuracy/omission"]
+    assert any(f.details["omitted"] == "The dog finds a green apple." for f in omissions)
+    _assert_exact(report)
+    strict = _run_bilingual(tmp_path, ["MT303"], {"MT303": {"skip_cost": 5.0}})
+    assert strict.findings == []  # merging (1-2, 2-1) is always cheaper than skipping then
+
+
+def test_aligner_finds_merges_and_gaps() -> None:
+    from mtqa.backends.align import Bead, align
+
+    e = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    source, target = ["aaaa", "bbbb", "cccc"], ["aaaa", "cccc"]
+    beads = align(source, target, e, [e[0], e[2]], skip_cost=0.5)
+    assert beads == [Bead((0,), (0,)), Bead((1,), ()), Bead((2,), (1,))]
+    merged = align(["aaaa bbbb"], ["aaaa", "bbbb"], [[0.7071, 0.7071, 0.0]], e[:2], skip_cost=0.8)
+    assert merged == [Bead((0,), (0, 1))]

@@ -1,0 +1,75 @@
+"""Sentence alignment of a source text and its translation: 1-1, 1-2, 2-1, and unaligned.
+
+Dynamic programming over sentence-embedding similarity plus a length term (in the spirit of
+Gale-Church and vecalign): merging two sentences costs a little, leaving one unaligned costs
+``skip_cost``. Unaligned source sentences are omissions; unaligned target sentences are
+additions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# (source sentences, target sentences) a step may cover, and what it costs on top of distance
+_STEPS = ((1, 1, 0.0), (1, 2, 0.15), (2, 1, 0.15), (1, 0, None), (0, 1, None))
+
+
+@dataclass(frozen=True)
+class Bead:
+    """One alignment step: source sentence indices ↔ target sentence indices (either may be empty)."""
+
+    source: tuple[int, ...]
+    target: tuple[int, ...]
+
+
+def _mean(vectors: Sequence[Sequence[float]]) -> list[float]:
+    summed = [sum(values) for values in zip(*vectors, strict=True)]
+    norm = math.sqrt(sum(x * x for x in summed)) or 1.0
+    return [x / norm for x in summed]
+
+
+def align(
+    source: Sequence[str],
+    target: Sequence[str],
+    source_vectors: Sequence[Sequence[float]],
+    target_vectors: Sequence[Sequence[float]],
+    skip_cost: float = 0.8,
+    length_weight: float = 0.3,
+) -> list[Bead]:
+    """The cheapest path of beads covering every sentence of both sides, in order."""
+    def cost(i: int, j: int, di: int, dj: int, extra: float | None) -> float:
+        if extra is None:
+            return skip_cost
+        src_vec = _mean(source_vectors[i : i + di])
+        tgt_vec = _mean(target_vectors[j : j + dj])
+        similarity = sum(a * b for a, b in zip(src_vec, tgt_vec, strict=True))
+        src_len = sum(len(s) for s in source[i : i + di]) + 1
+        tgt_len = sum(len(t) for t in target[j : j + dj]) + 1
+        return (1 - similarity) + length_weight * abs(math.log(tgt_len / src_len)) + extra
+
+    n, m = len(source), len(target)
+    best = [[math.inf] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if best[i][j] == math.inf:
+                continue
+            for di, dj, extra in _STEPS:
+                if i + di > n or j + dj > m:
+                    continue
+                total = best[i][j] + cost(i, j, di, dj, extra)
+                if total < best[i + di][j + dj]:
+                    best[i + di][j + dj] = total
+                    back[i + di][j + dj] = (di, dj)
+    beads = []
+    i, j = n, m
+    while i or j:
+        step = back[i][j]
+        assert step is not None
+        di, dj = step
+        beads.append(Bead(tuple(range(i - di, i)), tuple(range(j - dj, j))))
+        i, j = i - di, j - dj
+    return beads[::-1]

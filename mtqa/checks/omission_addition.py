@@ -1,0 +1,82 @@
+"""MT303 omission-addition: source sentences with no translation, translated sentences with no source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mtqa.backends.align import align
+from mtqa.backends.modelcheck import ModelCheck
+from mtqa.backends.signature import signature
+from mtqa.checks.base import CheckContext
+from mtqa.checks.source_divergence import source_language
+from mtqa.document import Document
+from mtqa.findings import Finding, Severity
+from mtqa.segment import sentence_spans
+
+
+class OmissionAddition(ModelCheck):
+    """Flags source sentences left out of the translation and translated sentences with no source.
+
+    What it does:
+        Splits each bilingual unit's source and target into sentences and aligns them
+        (1-1, 1-2 and 2-1, by sentence-embedding similarity and length). A source sentence
+        nothing aligns to is an omission (reported on the unit); a target sentence nothing
+        aligns to is an addition (reported on that sentence). Options under
+        ``options.MT303``: ``skip_cost`` (0.8; lower finds more).
+    Why is this bad:
+        MT systems silently drop sentences of long segments and sometimes invent or repeat
+        them; both change what the reader is told, and neither shows in the target alone.
+    Example:
+        source: The pump is off. Do not open the valve. / target: Die Pumpe ist aus.
+    Use instead:
+        Die Pumpe ist aus. Öffnen Sie das Ventil nicht.
+    """
+
+    code = "MT303"
+    name = "omission-addition"
+    summary = "A source sentence is missing from the translation, or a translated sentence has no source."
+    severity = Severity.MAJOR
+    category = "accuracy/omission"
+    needs_source = True
+    defaults = {"skip_cost": 0.8}
+
+    def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
+        units = [s for s in document.segments if s.source and s.source.strip() and s.text.strip()]
+        if not units:
+            return
+        src = source_language(ctx, self.code)
+        skip_cost = self.option(ctx, "skip_cost")
+        embedder = self.models.embedder()
+        self.signature = signature(
+            {"embed": embedder.ref, "src": src, "metric": "align-cos+len", "skip": skip_cost}
+        )
+        split = []
+        for unit in units:
+            source = unit.source or ""
+            split.append(([source[a:b] for a, b in sentence_spans(source, src)], sentence_spans(unit.text, ctx.target_lang)))
+        texts = [t for sources, spans in split for t in sources] + [
+            unit.text[a:b] for unit, (_, spans) in zip(units, split, strict=True) for a, b in spans
+        ]
+        vectors = iter(embedder.embed(texts))
+        source_vectors = [[next(vectors) for _ in sources] for sources, _ in split]
+        target_vectors = [[next(vectors) for _ in spans] for _, spans in split]
+        for unit, (sources, spans), src_vecs, tgt_vecs in zip(units, split, source_vectors, target_vectors, strict=True):
+            targets = [unit.text[a:b] for a, b in spans]
+            for bead in align(sources, targets, src_vecs, tgt_vecs, skip_cost=skip_cost):
+                if bead.source and not bead.target:
+                    missing = " ".join(sources[i] for i in bead.source)
+                    yield self.finding(
+                        document, unit, unit.start, unit.end,
+                        f"source sentence {missing!r} has no counterpart in the translation",
+                        omitted=missing,
+                        signature=self.signature,
+                    )
+                elif bead.target and not bead.source:
+                    a, b = spans[bead.target[0]]
+                    finding = self.finding(
+                        document, unit, unit.start + a, unit.start + b,
+                        "this sentence has no counterpart in the source",
+                        signature=self.signature,
+                    )
+                    finding.category = "accuracy/addition"
+                    yield finding

@@ -1,0 +1,112 @@
+"""MT302 source-divergence: the translation and the source say different things."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mtqa.backends.compare import CHRF_NAME, changed_spans, sentence_scores
+from mtqa.backends.modelcheck import ModelCheck
+from mtqa.backends.runners import cosine
+from mtqa.backends.signature import signature
+from mtqa.checks.base import CheckContext
+from mtqa.document import Document
+from mtqa.errors import ModelUnavailable
+from mtqa.findings import Finding, Severity
+
+
+def source_language(ctx: CheckContext, code: str) -> str:
+    """The source language, or a skip that says how to give it."""
+    if not ctx.source_lang:
+        raise ModelUnavailable(f"{code} compares with the source and needs its language", "mtqa check --src-lang XX …")
+    return ctx.source_lang
+
+
+class SourceDivergence(ModelCheck):
+    """Flags translations that diverge from their source, with the words that differ.
+
+    What it does:
+        For bilingual input (PO, XLIFF, TSV, JSONL units with a source), back-translates
+        the target into the source language and scores it against the real source (chrF),
+        and translates the source into the target language and scores that against the
+        target (chrF and sentence-embedding cosine). Below the threshold, the target words
+        the machine translation of the source does not have are flagged, with its wording
+        as the suggestion. Options under ``options.MT302``: ``threshold`` (0.45),
+        ``chrf_weight`` (0.5).
+    Why is this bad:
+        The source is the reference for meaning: a translation that neither comes back to
+        the source nor resembles an independent translation of it has probably changed
+        what the source says.
+    Example:
+        source: Close the valve before starting the pump. / target: Open the valve before
+        starting the pump.
+    Use instead:
+        Close the valve before starting the pump.
+    """
+
+    code = "MT302"
+    name = "source-divergence"
+    summary = "The translation diverges from its source (round trip and independent translation)."
+    severity = Severity.MAJOR
+    category = "accuracy/mistranslation"
+    needs_source = True
+    defaults = {"threshold": 0.45, "chrf_weight": 0.5}
+
+    def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
+        segments = [s for s in document.segments if s.source and any(c.isalpha() for c in s.text)]
+        if not segments:
+            return
+        src, tgt = source_language(ctx, self.code), ctx.target_lang
+        threshold, weight = self.option(ctx, "threshold"), self.option(ctx, "chrf_weight")
+        backward, forward = self.models.translator(tgt, src), self.models.translator(src, tgt)
+        embedder = self.models.embedder()
+        self.signature = signature(
+            {
+                "model": f"{forward.ref}+{backward.ref}",
+                "embed": embedder.ref,
+                "src": src,
+                "metric": f"({CHRF_NAME}[back]+{CHRF_NAME}[fwd]*{weight:g}+cos*{1 - weight:g})/2",
+                "thr": threshold,
+                "backend": forward.backend,
+            }
+        )
+        targets = [s.text for s in segments]
+        sources = [s.source or "" for s in segments]
+        back_texts = backward.translate(targets)
+        forward_texts = forward.translate(sources)
+        vectors = embedder.embed(targets + forward_texts)
+        for i, segment in enumerate(segments):
+            back_scores = sentence_scores(back_texts[i], sources[i])
+            forward_scores = sentence_scores(forward_texts[i], targets[i])
+            cos = cosine(vectors[i], vectors[len(targets) + i])
+            score = (back_scores["chrf"] / 100 + weight * forward_scores["chrf"] / 100 + (1 - weight) * cos) / 2
+            if score >= threshold:
+                continue
+            details = {
+                "chrf_back": back_scores["chrf"],
+                "chrf_forward": forward_scores["chrf"],
+                "bleu_forward": forward_scores["bleu"],
+                "ter_forward": forward_scores["ter"],
+                "cosine": round(cos, 4),
+                "score": round(score, 4),
+                "back_translation": back_texts[i],
+                "source_translation": forward_texts[i],
+                "signature": self.signature,
+            }
+            changes = changed_spans(segment.text, forward_texts[i])
+            if not changes:
+                yield self.finding(
+                    document, segment, segment.start, segment.end,
+                    f"translation diverges from the source (score {score:.2f}); "
+                    f"the source translates as {forward_texts[i]!r}",
+                    suggestion=forward_texts[i],
+                    **details,
+                )
+                continue
+            for change in changes:
+                start, end = segment.start + change.start, segment.start + change.end
+                yield self.finding(
+                    document, segment, start, end,
+                    f"{document.text[start:end]!r} is not in the translation of the source (score {score:.2f})",
+                    suggestion=change.replacement,
+                    **details,
+                )
