@@ -26,6 +26,7 @@ from mtqa.readers._spans import merge
 _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)[ \t]+(?=\")")
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"[ \t]*\Z')
 _ESCAPE = re.compile(r"\\.")
+_NOT_NEWLINES = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
 _POLIB_ERROR = re.compile(r"Syntax error in po file(?: \(line (\d+)\))?:?\s*(.*)", re.S)
 
 
@@ -56,6 +57,8 @@ def read(text: str) -> list[Block]:
 
 
 def _validate(text: str) -> None:
+    # polib splits on every str.splitlines() separator, gettext on "\n" only: hide the others
+    text = text.translate(_NOT_NEWLINES)
     try:
         # polib treats a string naming an existing file as a path: content always has "\n"
         polib.pofile(text if "\n" in text else text + "\n", encoding="utf-8")
