@@ -241,3 +241,30 @@ def test_importing_the_backends_loads_no_torch() -> None:
     code = "import sys, mtqa.backends, mtqa.models_cli, mtqa.checks; mtqa.checks.all_checks(); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ})
     assert out.stdout.strip() == "False"
+
+
+# The CTranslate2 backend
+
+
+def test_ctranslate2_backend_converts_once_and_translates(tiny_models, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from mtqa.backends.ct2 import convert, converted_dir
+
+    registry = write_registry(
+        tmp_path / "r.toml", {"translate:en-de": tiny_models["translate:en-de"]}, backend="ctranslate2", max_tokens=16
+    )
+    monkeypatch.setenv("MTQA_REGISTRY", str(registry))
+    monkeypatch.setenv("MTQA_CACHE_DIR", str(tmp_path / "cache"))
+    translator = Models().translator("en", "de")
+    assert translator.backend == "ctranslate2"
+    assert translator.runner.cache_settings()["compute_type"] == "int8"
+    folder = converted_dir(translator.resolved, "int8")
+    assert (folder / "model.bin").is_file() and str(folder).startswith(str(tmp_path / "cache"))
+    stamp = (folder / "model.bin").stat().st_mtime_ns
+    assert convert(translator.resolved) == folder and (folder / "model.bin").stat().st_mtime_ns == stamp
+    long_sentence = ", ".join(["the cat sees the red book today"] * 6) + "."
+    outputs = translator.translate(["The cat sees the red book today.", long_sentence])
+    assert len(outputs) == 2 and all(isinstance(o, str) and o for o in outputs)
+    assert translator.runner.calls >= 3  # the long sentence went in pieces
+    calls = translator.runner.calls
+    assert translator.translate(["The cat sees the red book today."]) == outputs[:1]  # from the cache
+    assert translator.runner.calls == calls

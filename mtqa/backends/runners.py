@@ -111,6 +111,22 @@ class _Runner:
         """What changes the outputs besides the model: part of every cache key and signature."""
         raise NotImplementedError
 
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])  # type: ignore[attr-defined]
+
+    def split_map(self, texts: Sequence[str], run: Callable[[list[str]], list[str]]) -> list[str]:
+        """``run`` over length-sorted batches; over-long texts go in pieces, rejoined after."""
+        pieces: list[str] = []
+        owners: list[int] = []
+        for index, text in enumerate(texts):
+            for piece in split_long(text, self.count_tokens, self.max_tokens):
+                pieces.append(piece)
+                owners.append(index)
+        joined: list[list[str]] = [[] for _ in texts]
+        for owner, output in zip(owners, by_length(pieces, self.batch_size, run), strict=True):
+            joined[owner].append(output)
+        return [" ".join(parts) for parts in joined]
+
 
 class HFTranslator(_Runner):
     """Seq2seq translation with transformers ``generate`` (Marian, M2M100, NLLB)."""
@@ -157,22 +173,9 @@ class HFTranslator(_Runner):
             "max_tokens": self.max_tokens,
         }
 
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])
-
     def translate(self, texts: Sequence[str]) -> list[str]:
         """One translation per text; over-long texts are split, translated, rejoined."""
-        pieces: list[str] = []
-        owners: list[int] = []
-        for index, text in enumerate(texts):
-            for piece in split_long(text, self.count_tokens, self.max_tokens):
-                pieces.append(piece)
-                owners.append(index)
-        outputs = by_length(pieces, self.batch_size, self._generate)
-        joined: list[list[str]] = [[] for _ in texts]
-        for owner, output in zip(owners, outputs, strict=True):
-            joined[owner].append(output)
-        return [" ".join(parts) for parts in joined]
+        return self.split_map(texts, self._generate)
 
     def _generate(self, batch: list[str]) -> list[str]:
         self.calls += len(batch)
@@ -281,9 +284,6 @@ class HFEmbedder(_Runner):
 
     def cache_settings(self) -> dict[str, Any]:
         return {"op": "embed", "pooling": "mean", "max_tokens": self.max_tokens}
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One unit vector per text; over-long texts are embedded in pieces and averaged."""
