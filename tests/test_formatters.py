@@ -151,6 +151,7 @@ def test_sarif_is_valid_and_complete(report: Report) -> None:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"] == finding.code
         assert result["partialFingerprints"]["mtqa/v1"] == finding.fingerprint()
         assert ("fixes" in result) == (finding.suggestion is not None)
+        assert result["locations"][0]["physicalLocation"]["contextRegion"]["snippet"]["text"] == finding.context
         uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         assert "\\" not in uri and not uri.startswith(("/", "file:"))
     assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "docs/article.txt"
@@ -216,6 +217,7 @@ def test_junit_parses_and_counts(report: Report) -> None:
     failures = root.findall("testsuite/testcase/failure")
     assert int(root.get("failures")) == len(failures) == len(report.failing())
     assert int(root.get("errors")) == 1
+    assert {c.get("classname") for c in suites[0]} == {"docs.article"}
     [error] = suites[2].findall("testcase/error")
     assert error.get("message") == report.files[2].error
     minor = [c for c in cases if "(minor)" in (c.get("name") or "")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -11,8 +11,9 @@ from mtqa.findings import Finding, Severity
 from mtqa.report import Report
 
 ELLIPSIS = "…"
-# Bidirectional overrides and isolates: shown raw they reorder the line around them.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Whitespace, C0/C1 control characters, and bidirectional overrides and isolates (shown raw
+# they reorder the line around them).
+_UNSAFE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def flatten(text: str) -> str:
@@ -21,15 +22,11 @@ def flatten(text: str) -> str:
     The replacement is one code point for one, so offsets into ``text`` stay valid; it also
     keeps escape sequences in a document from reaching the user's terminal.
     """
-    out = []
-    for char in text:
-        if char.isspace():
-            out.append(" ")
-        elif char in _BIDI_CONTROLS or unicodedata.category(char) == "Cc":
-            out.append("\ufffd")
-        else:
-            out.append(char)
-    return "".join(out)
+    return _UNSAFE.sub(_replacement, text)
+
+
+def _replacement(match: re.Match[str]) -> str:
+    return " " if match.group().isspace() else "\ufffd"
 
 
 def _clip_right(text: str, room: int) -> str:
@@ -68,8 +65,12 @@ def excerpt(finding: Finding, width: int = 80, span_width: int = 60) -> Excerpt:
     context = finding.context
     if not (0 <= start <= end <= len(context)) or context[start:end] != finding.text:
         context, start, end = finding.text, 0, len(finding.text)
-    before, span, after = (flatten(part) for part in (context[:start], context[start:end], context[end:]))
-    span = _clip_right(span, span_width)
+    # Cut first (generously: a character takes at most two cells) so a finding in a
+    # 10,000-word sentence costs no more than one in a short one.
+    lo, hi = max(0, start - 2 * width), min(len(context), end + 2 * width)
+    before = (ELLIPSIS if lo else "") + flatten(context[lo:start])
+    after = flatten(context[end:hi]) + (ELLIPSIS if hi < len(context) else "")
+    span = _clip_right(flatten(context[start : min(end, start + 2 * span_width + 1)]), span_width)
     room = max(width - cell_len(span), 0)
     before_room = min(cell_len(before), max(room // 2, room - cell_len(after)))
     return Excerpt(_clip_left(before, before_room), span, _clip_right(after, room - before_room))

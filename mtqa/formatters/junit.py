@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from pathlib import PurePath
 
 from rich.cells import cell_len
 
@@ -38,8 +39,17 @@ def _describe(finding: Finding) -> str:
     return _clean("\n".join(lines))
 
 
+def _classname(path: str) -> str:
+    """``docs/article.txt`` → ``docs.article``, so CI test views group findings by folder."""
+    pure = PurePath(path)
+    folders = [part for part in pure.parent.parts if part not in (pure.anchor, "..", ".")]
+    return ".".join([*folders, pure.stem]) if pure.stem else path
+
+
 def _case(suite: ET.Element, result: FileResult, name: str) -> ET.Element:
-    return ET.SubElement(suite, "testcase", name=_clean(name), classname=_clean(result.path), file=_clean(result.path))
+    return ET.SubElement(
+        suite, "testcase", name=_clean(name), classname=_clean(_classname(result.path)), file=_clean(result.path)
+    )
 
 
 def _suite(result: FileResult, report: Report) -> ET.Element:

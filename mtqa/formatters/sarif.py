@@ -22,6 +22,7 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FALLBACK_URI = "https://pypi.org/project/mtqa/"
 LEVELS = {Severity.MINOR: "note", Severity.MAJOR: "warning", Severity.CRITICAL: "error"}
 FINGERPRINT_KEY = "mtqa/v1"
+MAX_CONTEXT = 2_000  # longer sentences are left out of contextRegion, or they would repeat per finding
 
 
 def _information_uri() -> str:
@@ -93,7 +94,7 @@ def _region(finding: Finding) -> dict[str, Any]:
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     location = {"artifactLocation": {"uri": artifact_uri(finding.path)}, "region": _region(finding)}
-    if finding.context:
+    if 0 < len(finding.context) <= MAX_CONTEXT:
         location["contextRegion"] = {
             "charOffset": finding.context_start,
             "charLength": finding.context_end - finding.context_start,
@@ -171,4 +172,5 @@ def to_sarif(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, color: bool = False) -> str:
-    return json.dumps(to_sarif(report), ensure_ascii=False, indent=2) + "\n"
+    # Compact: SARIF is read by machines, and only the compact encoder is fast (C, not Python).
+    return json.dumps(to_sarif(report), ensure_ascii=False, separators=(",", ":")) + "\n"
