@@ -3,7 +3,8 @@
 A case file has ``[[fail]]`` tables (``text``, the flagged ``span`` or ``spans`` in order,
 optionally the first finding's ``suggestion``) and ``[[pass]]`` tables (``text`` that must
 give no finding of that check). Any case may set ``lang`` (target language, default "en"),
-``source`` (makes it a bilingual unit), ``source_lang``, ``languages`` and ``options``.
+``file`` (its name picks the reader, default "case.txt"), ``source`` (makes it a bilingual
+unit), ``source_lang``, ``languages`` and ``options``.
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ from mtqa.readers import read_document
 CASES = Path(__file__).parent / "cases"
 
 
-def make_document(text: str, lang: str = "en", source: str | None = None) -> Document:
-    """A plain-text document split into sentences, or (with ``source``) one bilingual unit.
+def make_document(text: str, lang: str = "en", source: str | None = None, file: str = "case.txt") -> Document:
+    """A document read from ``file``'s format, or (with ``source``) one bilingual unit.
 
     The unit is laid out as a TSV line "source<TAB>target", so offsets point into real text.
     """
     if source is None:
-        return read_document("case.txt", text, lang=lang)
+        return read_document(file, text, lang=lang)
     line = f"{source}\t{text}\n"
     start = len(source) + 1
     segment = Segment(start=start, end=start + len(text), text=text, index=0, source=source)
@@ -40,7 +41,7 @@ def make_document(text: str, lang: str = "en", source: str | None = None) -> Doc
 
 def run_check(code: str, case: dict[str, Any]) -> tuple[Document, list[Finding]]:
     check: Check = all_checks()[code]()
-    document = make_document(case["text"], case.get("lang", "en"), case.get("source"))
+    document = make_document(case["text"], case.get("lang", "en"), case.get("source"), case.get("file", "case.txt"))
     ctx = CheckContext(
         target_lang=case.get("lang", "en"),
         source_lang=case.get("source_lang"),

@@ -22,6 +22,11 @@ PLACEHOLDER = re.compile(
 _TRAILING = ".,;:!?)]}'\"’”»"
 
 
+def language(code: str) -> str:
+    """The base language of a language tag: "en-GB" and "en_US" → "en"."""
+    return re.split(r"[-_]", code)[0].lower()
+
+
 def url_spans(text: str) -> list[tuple[int, int]]:
     """URL spans with trailing sentence punctuation left out ("see www.x.org." → www.x.org)."""
     spans = []

@@ -40,7 +40,7 @@ def _spoken_number(digits: str) -> str:
     """First spoken word of a number written in digits ("8" eight, "1990" nineteen, "11,000" eleven)."""
     groups = digits.split(",")
     if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]) and 1 <= len(groups[0]) <= 3:
-        lead = groups[0]
+        lead = groups[0].lstrip("0") or "0"
     else:
         lead = digits.replace(",", "").lstrip("0") or "0"
         if len(lead) == 4 and lead[0] == "1" and lead[1] != "0":
@@ -54,18 +54,16 @@ def _spoken_number(digits: str) -> str:
     return _ONES[int(lead)]
 
 
-def _letter_sound(letter: str) -> bool:
-    """Whether the letter's name starts with a vowel sound (F "eff" yes, U "you" no)."""
-    return True in _word_sounds(letter)
-
-
 def _acronym_sounds(word: str) -> set[bool]:
-    """Acronyms are read as letters (FBI, UN) unless the dictionary says it is a word (NASA)."""
+    """Acronyms are read as letters (FBI, UN) unless the dictionary says it is a word (NASA).
+
+    Letter names are in the dictionary too: F is "eff" (an FBI agent), U is "you" (a UN official).
+    """
     letter_phone = {p[0].rstrip("012") for p in _pronunciations().get(word[0].lower(), [])}
     prons = _pronunciations().get(word.lower(), [])
     if prons and not any(p[0].rstrip("012") in letter_phone for p in prons):
         return {_starts_with_vowel(p) for p in prons}
-    return {_letter_sound(word[0])}
+    return _word_sounds(word[0])
 
 
 def wants_an(word: str) -> bool | None:
@@ -78,8 +76,8 @@ def wants_an(word: str) -> bool | None:
     sounds = _word_sounds(word)
     if not sounds or (word.isupper() and len(word) > 1 and word.isalpha()):
         first = re.split(r"[-.'’]", word)[0]
-        if len(first) == 1 and first.isalpha():
-            sounds = {_letter_sound(first)}
+        if len(first) == 1:
+            sounds = _word_sounds(first)  # a letter's name: "an X-ray", "a U-turn"
         elif first.isupper() and first.isalpha():
             sounds = _acronym_sounds(first)
         elif first != word:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from mtqa.checks._text import paragraphs
+from mtqa.checks._text import language, paragraphs
 from mtqa.checks.base import Check, CheckContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
@@ -16,6 +16,7 @@ from mtqa.findings import Finding, Severity
 _STRAY_START = re.compile(r"(?:^|(?<=[.!?]\s))(?P<stray>(?:[-–,;:)\]}!?]|\.(?!\.))+)(?P<word>[^\W\d_][\w'’-]*)")
 _LOWER_AFTER_STOP = re.compile(r"(?<!\.)\.(?P<space>\s+)(?P<word>[^\W\d_][\w'’-]*)")
 _LAST_TOKEN = re.compile(r"[\w.]*$")
+_MORE_ABBREVIATIONS = {"en": {"approx", "ca", "cf", "viz"}}  # missing from pysbd's English list
 
 
 @cache
@@ -24,7 +25,7 @@ def _abbreviations(lang: str) -> frozenset[str]:
     from pysbd.languages import LANGUAGE_CODES
 
     module = LANGUAGE_CODES.get(lang, LANGUAGE_CODES["en"])
-    return frozenset(a.lower() for a in module.Abbreviation.ABBREVIATIONS)
+    return frozenset(a.lower() for a in module.Abbreviation.ABBREVIATIONS) | _MORE_ABBREVIATIONS.get(lang, set())
 
 
 def _lowercase_start(word: str) -> bool:
@@ -58,13 +59,13 @@ class BrokenFragment(Check):
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         """Segments one by one, and a lower-case segment right after one ending in a full stop."""
-        abbreviations = _abbreviations(ctx.target_lang.split("-")[0].lower())
+        abbreviations = _abbreviations(language(ctx.target_lang))
         for run in paragraphs(document):
             for previous, segment in zip([None, *run], run):
                 yield from self.check_segment(document, segment, ctx)
                 word = re.match(r"[^\W\d_][\w'’-]*", segment.text)
                 if previous and word and _lowercase_start(word.group()) and previous.text.endswith("."):
-                    if self._ends_sentence(previous.text[:-1], abbreviations):
+                    if self._ends_sentence(previous.text, len(previous.text) - 1, abbreviations):
                         yield self._lowercase(document, segment, segment.start, word.group())
 
     def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
@@ -78,16 +79,16 @@ class BrokenFragment(Check):
                 f"sentence starts with stray {stray!r}",
                 suggestion=word,
             )
-        abbreviations = _abbreviations(ctx.target_lang.split("-")[0].lower())
+        abbreviations = _abbreviations(language(ctx.target_lang))
         for match in _LOWER_AFTER_STOP.finditer(text):
             word = match.group("word")
-            if _lowercase_start(word) and self._ends_sentence(text[: match.start()], abbreviations):
+            if _lowercase_start(word) and self._ends_sentence(text, match.start(), abbreviations):
                 yield self._lowercase(document, segment, segment.start + match.start("word"), word)
 
     @staticmethod
-    def _ends_sentence(before: str, abbreviations: frozenset[str]) -> bool:
-        """Whether a full stop after ``before`` ends a sentence (not "e.g", "U.S", "Mr", "J")."""
-        token = _LAST_TOKEN.search(before).group()
+    def _ends_sentence(text: str, stop: int, abbreviations: frozenset[str]) -> bool:
+        """Whether the full stop at ``text[stop]`` ends a sentence (not after e.g, U.S, Mr, J)."""
+        token = _LAST_TOKEN.search(text[max(0, stop - 40) : stop]).group()
         return len(token) > 1 and "." not in token and token.lower() not in abbreviations
 
     def _lowercase(self, document: Document, segment: Segment, start: int, word: str) -> Finding:

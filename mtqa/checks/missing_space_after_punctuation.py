@@ -14,7 +14,7 @@ from mtqa.findings import Finding, Severity
 # before it and a capitalised word after, which leaves e.g., U.S., 3.14 and file.txt alone;
 # colons need letters on both sides, which leaves 10:30 and C:\ alone.
 _MISSING = re.compile(
-    r"(?P<before>[^\W\d_]+)(?:"
+    r"(?<![^\W\d_])(?P<before>[^\W\d_]+)(?:"
     r"(?P<comma>[,;])(?=[^\W\d_])"
     r"|(?<=[a-z]{2})(?P<stop>[.!?])(?=[A-Z][a-z])"
     r"|(?<=[^\W\d_]{2})(?P<qmark>[!?])(?=[^\W\d_])"

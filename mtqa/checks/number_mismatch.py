@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mtqa.checks._text import PLACEHOLDER, email_spans, mask, url_spans
+from mtqa.checks._text import PLACEHOLDER, email_spans, language, mask, url_spans
 from mtqa.checks.base import Check, CheckContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
@@ -41,7 +41,7 @@ def numbers(text: str) -> list[tuple[int, int, str, set[float]]]:
 
 def _spelled(value: set[float], lang: str | None, text: str) -> bool:
     """Small numbers are often written out in English ("2 days" → "two days")."""
-    return lang == "en" and any(
+    return lang is not None and language(lang) == "en" and any(
         v.is_integer() and 0 <= v <= 10 and re.search(rf"\b{_EN_WORDS[int(v)]}\b", text, re.I) for v in value
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from mtqa.checks._text import language
 from mtqa.checks.base import Check, CheckContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
@@ -37,7 +38,7 @@ class SpaceBeforePunctuation(Check):
     category = "fluency/punctuation"
 
     def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
-        allowed = _SPACED_MARKS.get(ctx.target_lang.split("-")[0].lower(), "")
+        allowed = _SPACED_MARKS.get(language(ctx.target_lang), "")
         for match in _SPACE_BEFORE.finditer(segment.text):
             mark = match.group(2)
             if mark in allowed:

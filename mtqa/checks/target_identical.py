@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mtqa.checks._text import PLACEHOLDER, email_spans, mask, option, url_spans
+from mtqa.checks._text import PLACEHOLDER, email_spans, language, mask, option, url_spans
 from mtqa.checks.base import Check, CheckContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
@@ -47,7 +47,7 @@ class TargetIdenticalToSource(Check):
     def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
         if segment.source is None or segment.text.strip() != segment.source.strip():
             return
-        if ctx.source_lang and ctx.source_lang.split("-")[0] == ctx.target_lang.split("-")[0]:
+        if ctx.source_lang and language(ctx.source_lang) == language(ctx.target_lang):
             return
         words = _translatable_words(segment.text)
         if len(words) < option(ctx, self.code, "min_words", 3) or all(w[0].isupper() for w in words):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mtqa.checks._text import inside, paragraphs, segment_at, url_spans
+from mtqa.checks._text import inside, language, paragraphs, segment_at, url_spans
 from mtqa.checks.base import Check, CheckContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
@@ -55,18 +55,19 @@ class UnbalancedQuotesBrackets(Check):
     category = "fluency/punctuation"
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
-        quotes = _QUOTES.get(ctx.target_lang.split("-")[0].lower(), _QUOTES["default"])
+        quotes = _QUOTES.get(language(ctx.target_lang), _QUOTES["default"])
         for run in paragraphs(document):
             yield from self._check_run(document, run, quotes)
 
     def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
-        quotes = _QUOTES.get(ctx.target_lang.split("-")[0].lower(), _QUOTES["default"])
+        quotes = _QUOTES.get(language(ctx.target_lang), _QUOTES["default"])
         yield from self._check_run(document, [segment], quotes)
 
     def _check_run(self, document: Document, run: list[Segment], quotes: dict[str, str]) -> Iterator[Finding]:
         base = run[0].start
         text = document.text[base : run[-1].end]
-        for start, end, message, suggestion in sorted(_problems(text, quotes)):
+        markup = {(start - base, end - base) for segment in run for start, end in segment.protected}
+        for start, end, message, suggestion in sorted(_problems(text, quotes, sorted(markup))):
             segment = segment_at(run, base + start)
             yield self.finding(document, segment, base + start, base + end, message, suggestion=suggestion)
 
@@ -76,9 +77,10 @@ def _lone_closer(text: str, i: int) -> bool:
     return bool(_LIST_MARKER.search(text, max(0, i - 4), i + 1) or _EMOTICON.search(text, max(0, i - 2), i + 1))
 
 
-def _problems(text: str, quotes: dict[str, str]) -> list[Problem]:
-    """Every unmatched or misplaced bracket and quote in a paragraph's text."""
-    skip = url_spans(text)
+def _problems(text: str, quotes: dict[str, str], markup: list[tuple[int, int]]) -> list[Problem]:
+    """Every unmatched or misplaced bracket and quote in a paragraph's text, outside URLs and
+    ``markup`` (inline code, tags: a quote in there does not pair with one outside)."""
+    skip = url_spans(text) + markup
     closing_quotes = {v: k for k, v in quotes.items()}
     marks = re.compile("[" + re.escape("()[]{}\"‘" + "".join(quotes) + "".join(closing_quotes)) + "]")
     brackets: list[int] = []  # offsets of open brackets
