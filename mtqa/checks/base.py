@@ -44,7 +44,7 @@ class Check:
     def applies_to(self, document: Document, ctx: CheckContext) -> bool:
         if self.needs_source and not document.bilingual:
             return False
-        return self.languages is None or re.split(r"[-_]", ctx.target_lang)[0].lower() in self.languages  # en-GB → en
+        return self.languages is None or re.split(r"[-_]", ctx.target_lang)[0].lower() in self.languages
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         for segment in document.segments:

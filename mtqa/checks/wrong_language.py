@@ -82,9 +82,10 @@ class WrongLanguage(Check):
                 segments.append(segment)
                 texts.append(text)
         # A quick pass over everything; the few segments it doubts get the precise detector.
+        first_guesses = quick.compute_language_confidence_values_in_parallel(texts)
         doubted = [
             (segment, text)
-            for segment, text, values in zip(segments, texts, quick.compute_language_confidence_values_in_parallel(texts))
+            for segment, text, values in zip(segments, texts, first_guesses)
             if values[0].language != _language(target)
         ]
         min_confidence = option(ctx, self.code, "min_confidence", 0.5)
