@@ -256,7 +256,7 @@ def test_ctranslate2_backend_converts_once_and_translates(tiny_models, tmp_path:
     monkeypatch.setenv("MTQA_CACHE_DIR", str(tmp_path / "cache"))
     translator = Models().translator("en", "de")
     assert translator.backend == "ctranslate2"
-    assert translator.runner.cache_settings()["compute_type"] == "int8"
+    assert translator.runner.compute_type == "int8"
     folder = converted_dir(translator.resolved, "int8")
     assert (folder / "model.bin").is_file() and str(folder).startswith(str(tmp_path / "cache"))
     stamp = (folder / "model.bin").stat().st_mtime_ns

@@ -8,8 +8,7 @@ it can. Importing this package is cheap; torch and transformers load on first mo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from mtqa.backends.cache import OutputCache, open_cache
@@ -21,13 +20,21 @@ from mtqa.errors import ConfigError, ModelUnavailable
 __all__ = ["BoundModel", "ModelSpec", "Models", "Registry", "load_registry", "signature"]
 
 
-@dataclass
 class BoundModel:
-    """A loaded runner plus its exact identity, answering through the cache."""
+    """A model's exact identity plus its runner, loaded only when the cache cannot answer."""
 
-    resolved: ResolvedModel
-    runner: Any
-    cache: OutputCache | None
+    def __init__(self, resolved: ResolvedModel, cache: OutputCache | None) -> None:
+        self.resolved = resolved
+        self.cache = cache
+        self._runner: Any = None
+
+    @property
+    def runner(self) -> Any:
+        from mtqa.backends.runners import load
+
+        if self._runner is None:
+            self._runner = load(self.resolved)
+        return self._runner
 
     @property
     def ref(self) -> str:
@@ -35,24 +42,33 @@ class BoundModel:
 
     @property
     def backend(self) -> str:
-        return str(getattr(self.runner, "backend", "hf"))
+        spec = self.resolved.spec
+        return str(spec.settings.get("backend", "hf")) if spec.kind == "translate" else "hf"
 
-    def _map(self, texts: Sequence[str], compute: Callable[[list[str]], list[Any]]) -> list[Any]:
+    def settings(self) -> dict[str, Any]:
+        from mtqa.backends.runners import output_settings
+
+        return output_settings(self.resolved.spec)
+
+    def _map(self, texts: Sequence[str], method: str) -> list[Any]:
         if not texts:
             return []
+
+        def compute(missing: list[str]) -> list[Any]:
+            return getattr(self.runner, method)(missing)
+
         if self.cache is None:
             return compute(list(texts))
-        settings = {**self.runner.cache_settings(), "backend": self.backend}
-        return self.cache.cached_map(self.resolved.spec.id, self.resolved.revision, settings, texts, compute)
+        return self.cache.cached_map(self.resolved.spec.id, self.resolved.revision, self.settings(), texts, compute)
 
     def translate(self, texts: Sequence[str]) -> list[str]:
-        return self._map(texts, self.runner.translate)
+        return self._map(texts, "translate")
 
     def token_logprobs(self, texts: Sequence[str]) -> list[list[tuple[int, int, float]]]:
-        return [[tuple(t) for t in row] for row in self._map(texts, self.runner.token_logprobs)]  # type: ignore[misc]
+        return [[tuple(t) for t in row] for row in self._map(texts, "token_logprobs")]  # type: ignore[misc]
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        return self._map(texts, self.runner.embed)
+        return self._map(texts, "embed")
 
 
 class Models:
@@ -63,10 +79,8 @@ class Models:
         self.cache = open_cache()
 
     def bind(self, spec: ModelSpec) -> BoundModel:
-        from mtqa.backends.runners import load
-
         resolved = require(spec, auto_download=bool(self.registry.settings.get("auto_download")))
-        return BoundModel(resolved, load(resolved), self.cache)
+        return BoundModel(resolved, self.cache)
 
     def spec(self, role: str) -> ModelSpec:
         """The role's spec; a role nobody registered is a skip (ModelUnavailable), not a crash."""

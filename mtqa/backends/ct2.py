@@ -3,7 +3,7 @@
 The model is converted from the same safetensors checkpoint the transformers backend loads,
 once (on ``mtqa models pull`` or first use), into ``<cache>/ct2/<model>-<revision>-<quant>``.
 It answers through the same interface as ``HFTranslator``: ``translate(texts)``,
-``cache_settings()``, ``calls``.
+``calls``.
 """
 
 from __future__ import annotations
@@ -87,16 +87,6 @@ class CT2Translator(_Runner):
             self.prefix = [f"__{spec.tgt_lang}__"]
         self.beam_size = int(self.settings.get("num_beams", 1))
         self.fixed_new_tokens = self.settings.get("fixed_new_tokens")
-
-    def cache_settings(self) -> dict[str, Any]:
-        return {
-            "op": "translate",
-            "beams": self.beam_size,
-            "src": self.model.spec.src_lang,
-            "tgt": self.model.spec.tgt_lang,
-            "max_tokens": self.max_tokens,
-            "compute_type": self.compute_type,
-        }
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         return self.split_map(texts, self._translate)

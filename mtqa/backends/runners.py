@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mtqa.backends.registry import ModelSpec
 from mtqa.backends.store import ResolvedModel
 
 T = TypeVar("T")
@@ -99,6 +100,28 @@ def by_length(texts: Sequence[str], batch_size: int, run: Callable[[list[str]], 
     return results  # type: ignore[return-value]
 
 
+def output_settings(spec: ModelSpec) -> dict[str, Any]:
+    """Everything besides the model and the text that changes a model's outputs.
+
+    Part of every cache key. Computed from the settings alone, without loading the model
+    (or torch), so a fully cached re-check starts no model at all.
+    """
+    settings = spec.settings
+    common = {"op": spec.kind, "max_tokens": int(settings.get("max_tokens", 256)), "dtype": settings.get("dtype", "auto")}
+    if spec.kind != "translate":
+        return common
+    backend = str(settings.get("backend", "hf"))
+    return {
+        **common,
+        "backend": backend,
+        "beams": int(settings.get("num_beams", 1)),
+        "src": spec.src_lang,
+        "tgt": spec.tgt_lang,
+        "fixed_new_tokens": settings.get("fixed_new_tokens"),
+        "compute_type": settings.get("compute_type", "auto") if backend == "ctranslate2" else None,
+    }
+
+
 class _Runner:
     def __init__(self, model: ResolvedModel) -> None:
         self.model = model
@@ -106,10 +129,6 @@ class _Runner:
         self.calls = 0
         self.batch_size = int(self.settings.get("batch_size", 16))
         self.max_tokens = int(self.settings.get("max_tokens", 256))
-
-    def cache_settings(self) -> dict[str, Any]:
-        """What changes the outputs besides the model: part of every cache key and signature."""
-        raise NotImplementedError
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])  # type: ignore[attr-defined]
@@ -164,15 +183,6 @@ class HFTranslator(_Runner):
             )
         self.fixed_new_tokens = self.settings.get("fixed_new_tokens")
 
-    def cache_settings(self) -> dict[str, Any]:
-        return {
-            "op": "translate",
-            "beams": int(self.net.generation_config.num_beams),
-            "src": self.model.spec.src_lang,
-            "tgt": self.model.spec.tgt_lang,
-            "max_tokens": self.max_tokens,
-        }
-
     def translate(self, texts: Sequence[str]) -> list[str]:
         """One translation per text; over-long texts are split, translated, rejoined."""
         return self.split_map(texts, self._generate)
@@ -218,9 +228,6 @@ class HFLanguageModel(_Runner):
             self.net.config, "max_position_embeddings", 1024
         )
         self.max_tokens = min(self.max_tokens, int(positions) - 1)
-
-    def cache_settings(self) -> dict[str, Any]:
-        return {"op": "token_logprobs", "window": self.max_tokens}
 
     def token_logprobs(self, texts: Sequence[str]) -> list[list[tuple[int, int, float]]]:
         """Per text: (char start, char end, natural-log probability) of every token.
@@ -281,9 +288,6 @@ class HFEmbedder(_Runner):
         self._torch = torch
         limit = getattr(self.net.config, "max_position_embeddings", 512)
         self.max_tokens = min(self.max_tokens, int(limit) - 2)
-
-    def cache_settings(self) -> dict[str, Any]:
-        return {"op": "embed", "pooling": "mean", "max_tokens": self.max_tokens}
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One unit vector per text; over-long texts are embedded in pieces and averaged."""

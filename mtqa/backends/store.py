@@ -81,11 +81,20 @@ def _package_dir(package: str) -> Path | None:
 
 @cache
 def _content_hash(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> str:
-    """Hash of a directory's model files (``stamp`` = name, size, mtime keys the memo)."""
+    """Hash of a directory's model files, remembered in the output cache by (name, size, mtime)."""
+    from mtqa.backends.cache import OutputCache, open_cache
+
+    cache = open_cache()
+    key = OutputCache.key("local-revision", str(folder), {}, repr(stamp))
+    if cache is not None and (known := cache.get_many([key])):
+        return str(known[key])
     digest = hashlib.sha256()
     for name, _, _ in stamp:
         digest.update(name.encode() + b"\0" + _file_sha256(folder / name).encode())
-    return digest.hexdigest()[:12]
+    value = digest.hexdigest()[:12]
+    if cache is not None:
+        cache.put_many({key: value})
+    return value
 
 
 def _model_files(folder: Path) -> list[Path]:
