@@ -251,3 +251,14 @@ def test_mqm_unknown_severity(tmp_path: Path) -> None:
         mqm.load(tmp_path, "dev")
     with pytest.raises(InputError, match=r"no \*\.test\.tsv file"):
         mqm.load(tmp_path, "test")
+
+
+def test_mlqe_misaligned_da_rows_are_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "xx-en"
+    folder.mkdir()
+    for suffix in ("mt", "tags", "hter"):
+        (folder / f"dev.{suffix}").write_bytes((DATA / "mlqe" / "xx-en" / f"dev.{suffix}").read_bytes())
+    header, *rows = (DATA / "mlqe" / "xx-en" / "dev.da.tsv").read_text(encoding="utf-8").splitlines()
+    (folder / "dev.da.tsv").write_text("\n".join([header, *rows[1:], rows[0]]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"do not match the .mt lines \(only 0 of 3\)"):
+        mlqe.load(tmp_path, "dev", None, None)

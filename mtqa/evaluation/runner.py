@@ -76,8 +76,9 @@ def run_eval(
 ) -> EvalRun:
     """Measure the checks ``config`` selects on one benchmark split.
 
-    ``use_source=False`` hides the benchmark's source text from the checker. Raises ``InputError`` for unreadable data and ``ValueError`` for an unknown benchmark
-    or check selector.
+    ``use_source=False`` hides the benchmark's source text from the checker. Raises
+    ``InputError`` for unreadable data, ``ConfigError`` for an unknown check selector,
+    ``ValueError`` for an unknown benchmark and ``CheckFailed`` when a check crashes.
     """
     if benchmark not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {benchmark!r} (choose from {', '.join(BENCHMARKS)})")
