@@ -154,3 +154,17 @@ def test_bilingual_checks_skip_monolingual_documents() -> None:
     for code, cls in all_checks().items():
         if code.startswith("MT2"):
             assert cls.needs_source and not cls().applies_to(document, CheckContext()), code
+
+
+@pytest.mark.parametrize(("code", "kind", "case"), [p for p in load_cases() if "suggestion" in p.values[2]])
+def test_applying_the_suggestions_fixes_the_text(code: str, kind: str, case: dict[str, Any]) -> None:
+    """Every suggestion of a failing case, applied, leaves nothing for the check to suggest."""
+    document, findings = run_check(code, case)
+    fixes = [f for f in findings if f.suggestion is not None]
+    assert fixes
+    text = document.text
+    for finding in sorted(fixes, key=lambda f: f.start, reverse=True):
+        text = text[: finding.start] + finding.suggestion + text[finding.end :]
+    fixed_case = dict(case, text=text if case.get("source") is None else text[len(case["source"]) + 1 : -1])
+    _, remaining = run_check(code, fixed_case)
+    assert [f.text for f in remaining if f.suggestion is not None] == []

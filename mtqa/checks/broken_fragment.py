@@ -72,12 +72,14 @@ class BrokenFragment(Check):
         text = segment.text
         for match in _STRAY_START.finditer(text):
             stray, word = match.group("stray", "word")
-            if stray in "-–" and match.start() and not text[: match.start()].rstrip().endswith("."):
+            if stray in "-–" and match.start() and text[match.start() - 2] != ".":
                 continue  # "game. -" only counts after a full stop; "ah! -no" is dialogue
+            if match.start() == 0 and (segment.source or "").lstrip().startswith(stray):
+                continue  # the source starts so too: "-v, --verbose" is meant
             yield self.finding(
                 document, segment, segment.start + match.start(), segment.start + match.end(),
                 f"sentence starts with stray {stray!r}",
-                suggestion=word,
+                suggestion=word[0].upper() + word[1:],
             )
         abbreviations = _abbreviations(language(ctx.target_lang))
         for match in _LOWER_AFTER_STOP.finditer(text):

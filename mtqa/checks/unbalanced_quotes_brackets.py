@@ -55,21 +55,27 @@ class UnbalancedQuotesBrackets(Check):
     category = "fluency/punctuation"
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
-        quotes = _QUOTES.get(language(ctx.target_lang), _QUOTES["default"])
         for run in paragraphs(document):
-            yield from self._check_run(document, run, quotes)
+            yield from self._check_run(document, run, ctx)
 
     def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
-        quotes = _QUOTES.get(language(ctx.target_lang), _QUOTES["default"])
-        yield from self._check_run(document, [segment], quotes)
+        yield from self._check_run(document, [segment], ctx)
 
-    def _check_run(self, document: Document, run: list[Segment], quotes: dict[str, str]) -> Iterator[Finding]:
+    def _check_run(self, document: Document, run: list[Segment], ctx: CheckContext) -> Iterator[Finding]:
         base = run[0].start
         text = document.text[base : run[-1].end]
         markup = {(start - base, end - base) for segment in run for start, end in segment.protected}
-        for start, end, message, suggestion in sorted(_problems(text, quotes, sorted(markup))):
+        source = run[0].source
+        if source is not None and _problems(source, _quotes(ctx.source_lang or "en"), []):
+            return  # the source is unbalanced too ("(optional"): the target follows it
+        problems = _problems(text, _quotes(ctx.target_lang), sorted(markup))
+        for start, end, message, suggestion in sorted(problems):
             segment = segment_at(run, base + start)
             yield self.finding(document, segment, base + start, base + end, message, suggestion=suggestion)
+
+
+def _quotes(lang: str) -> dict[str, str]:
+    return _QUOTES.get(language(lang), _QUOTES["default"])
 
 
 def _lone_closer(text: str, i: int) -> bool:
