@@ -84,7 +84,7 @@ def _locate_lines(text: str, starts: list[int], ends: list[int], first: int, con
     """Each content line is its source line minus a prefix (quote markers, indentation)."""
     located = []
     for i, line in enumerate(content.split("\n")):
-        wanted = line.rstrip()
+        wanted = line.strip()  # continuation lines: markdown-it may re-indent (tabs)
         source_end = ends[first + i]
         while source_end > starts[first + i] and text[source_end - 1].isspace():
             source_end -= 1
