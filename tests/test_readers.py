@@ -216,6 +216,16 @@ def test_xliff_offsets_exact_with_non_ascii_and_utf16_bom() -> None:
     assert segment.source == "Größe 😀" and segment.unit_id == "ü"
 
 
+def test_xliff_comments_processing_instructions_and_cdata_in_target_are_protected() -> None:
+    text = (
+        '<xliff version="1.2"><file><body><trans-unit id="1"><source>a</source>'
+        "<target>x<!-- a\r\nb -->y <?pi z?><![CDATA[c]]></target></trans-unit></body></file></xliff>"
+    )
+    (block,) = xliff.read(text)
+    assert text[block.start : block.end] == "x<!-- a\r\nb -->y <?pi z?><![CDATA[c]]>"
+    assert protected(text, block) == ["<!-- a\r\nb -->", "<?pi z?>", "<![CDATA[", "]]>"]
+
+
 def test_xliff_malformed_names_line_and_column() -> None:
     with pytest.raises(InputError, match=r"^malformed XLIFF: mismatched tag at line 3, column 3$"):
         xliff.read('<xliff version="1.2">\n<file><body>\n</file></xliff>')

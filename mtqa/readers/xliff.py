@@ -77,7 +77,7 @@ class _Reader:
         parser.StartElementHandler = self._start
         parser.EndElementHandler = self._end
         parser.CharacterDataHandler = self._data
-        parser.CommentHandler = lambda data: self._markup(len(data) + 7)
+        parser.CommentHandler = lambda data: self._markup_until("-->")
         parser.ProcessingInstructionHandler = lambda target, data: self._markup_until("?>")
         parser.StartCdataSectionHandler = lambda: self._markup(9)
         parser.EndCdataSectionHandler = lambda: self._markup(3)
