@@ -55,15 +55,17 @@ def _spoken_number(digits: str) -> str:
 
 
 def _acronym_sounds(word: str) -> set[bool]:
-    """Acronyms are read as letters (FBI, UN) unless the dictionary says it is a word (NASA).
+    """How an all-caps word may start: as letters (FBI, UN) or as a word where the dictionary
+    has one (NASA, LED); when the two readings disagree the article is a matter of taste.
 
     Letter names are in the dictionary too: F is "eff" (an FBI agent), U is "you" (a UN official).
     """
-    letter_phone = {p[0].rstrip("012") for p in _pronunciations().get(word[0].lower(), [])}
+    letters = _word_sounds(word[0])
+    letter_phones = {p[0].rstrip("012") for p in _pronunciations().get(word[0].lower(), [])}
     prons = _pronunciations().get(word.lower(), [])
-    if prons and not any(p[0].rstrip("012") in letter_phone for p in prons):
-        return {_starts_with_vowel(p) for p in prons}
-    return _word_sounds(word[0])
+    if any(p[0].rstrip("012") in letter_phones for p in prons):
+        return letters  # the dictionary spells it out: "un" is also Y UW EH N
+    return letters | {_starts_with_vowel(p) for p in prons}
 
 
 def wants_an(word: str) -> bool | None:

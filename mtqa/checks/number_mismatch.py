@@ -30,13 +30,27 @@ def readings(token: str) -> set[float]:
         if decimal in fraction or group in fraction or any(len(g) != 3 for g in groups[1:]):
             continue
         values.add(float("".join(groups) + "." + (fraction or "0")))
-    return values or {float(re.sub(r"\D", "", token))}  # "1.2.3": a version, compare its digits
+    return values
 
 
 def numbers(text: str) -> list[tuple[int, int, str, set[float]]]:
-    """(start, end, token, readings) of each number, outside URLs, e-mails and placeholders."""
+    """(start, end, token, readings) of each number, outside URLs, e-mails and placeholders.
+
+    A token that is no number under either convention (28.11.2026, 1.2.3) counts as its
+    parts, so that a date written 11/28/2026 on the other side still matches.
+    """
     hidden = url_spans(text) + email_spans(text) + [m.span() for m in PLACEHOLDER.finditer(text)]
-    return [(m.start(), m.end(), m.group(), readings(m.group())) for m in _NUMBER.finditer(mask(text, hidden))]
+    found = []
+    for match in _NUMBER.finditer(mask(text, hidden)):
+        values = readings(match.group())
+        if values:
+            found.append((match.start(), match.end(), match.group(), values))
+        else:
+            found.extend(
+                (match.start() + m.start(), match.start() + m.end(), m.group(), {float(m.group())})
+                for m in re.finditer(r"\d+", match.group())
+            )
+    return found
 
 
 def _spelled(value: set[float], lang: str | None, text: str) -> bool:
