@@ -56,7 +56,8 @@ def eval_command(
     for name, signature in run.signatures.items():
         console.print(f"signature {name}: {signature}", highlight=False, soft_wrap=True)
     console.print(
-        f"checked {run.items} sentences in {run.seconds:.2f} s ({run.items_per_second:,.0f} items/s)",
+        f"checked {run.items} sentences in {run.seconds:.2f} s ({run.items_per_second:,.0f} items/s; "
+        f"{run.cpu_seconds:.2f} s CPU)",
         highlight=False,
     )
     if json_out is not None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mtqa.errors import InputError
+from mtqa.evaluation.files import read_lines
 from mtqa.evaluation.system import System
 
 # The perturbation that swaps in the human reference is no error: it keeps its own row
@@ -46,10 +47,7 @@ class DemetrItem:
 def load(root: Path, split: str, limit: int | None = None) -> list[DemetrItem]:
     """Items with ``pert_check: true`` of the first ``limit`` source sentences (ids)."""
     path = root / f"{split}.jsonl"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc}; expected {{DIR}}/{split}.jsonl)") from None
+    lines = read_lines(path, f" (expected {{DIR}}/{split}.jsonl)")
     items: list[DemetrItem] = []
     kept_ids: set[int | str] = set()
     for number, line in enumerate(lines, 1):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mtqa.errors import InputError
+from mtqa.evaluation.files import read_lines
 from mtqa.evaluation.metrics import Confusion, Span, mean, pearson, spearman
 from mtqa.evaluation.system import System
 
@@ -45,17 +46,6 @@ class MlqePair:
     @property
     def target_lang(self) -> str:
         return self.pair.split("-")[-1]
-
-
-def _lines(path: Path) -> list[str]:
-    """The file's lines (only ``\\n`` ends a line, as in the data; a final newline is optional)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if text.endswith("\n"):
-        text = text[:-1]
-    return text.split("\n") if text else []
 
 
 def word_tags(line: str, n_words: int, where: str) -> list[bool]:
@@ -97,7 +87,7 @@ def bad_tokens(text: str, tokenised: str, spans: Sequence[Span]) -> list[bool]:
 
 def _read_da(path: Path, expected: int) -> tuple[list[str], list[str], list[float]]:
     """The ``original``, ``translation`` and ``z_mean`` columns, one row per MT line."""
-    rows = list(csv.reader(_lines(path), delimiter="\t", quoting=csv.QUOTE_NONE))
+    rows = list(csv.reader(read_lines(path), delimiter="\t", quoting=csv.QUOTE_NONE))
     header = rows[0] if rows else []
     missing = [c for c in ("original", "translation", "z_mean") if c not in header]
     if missing:
@@ -114,7 +104,7 @@ def _read_da(path: Path, expected: int) -> tuple[list[str], list[str], list[floa
 
 def _floats(path: Path) -> list[float]:
     try:
-        return [float(line) for line in _lines(path)]
+        return [float(line) for line in read_lines(path)]
     except ValueError as exc:
         raise InputError(f"{path}: {exc}") from None
 
@@ -125,11 +115,8 @@ def available_pairs(root: Path, split: str) -> list[str]:
 
 def load_pair(root: Path, pair: str, split: str, limit: int | None = None) -> MlqePair:
     base = root / pair / split
-    mt_path = Path(f"{base}.mt")
-    if not mt_path.is_file():
-        raise InputError(f"{mt_path}: no such file (is --data the MLQE-PE folder and --split right?)")
-    sentences = _lines(mt_path)
-    tags = _lines(Path(f"{base}.tags"))
+    sentences = read_lines(Path(f"{base}.mt"), " (is --data the MLQE-PE folder and --split right?)")
+    tags = read_lines(Path(f"{base}.tags"))
     hter = _floats(Path(f"{base}.hter"))
     sources, translations, da_z = _read_da(Path(f"{base}.da.tsv"), len(sentences))
     for name, values in (("tags", tags), ("hter", hter)):
@@ -139,7 +126,9 @@ def load_pair(root: Path, pair: str, split: str, limit: int | None = None) -> Ml
     word_bad = [word_tags(tags[i], len(sentences[i].split()), f"{base}.tags line {i + 1}") for i in range(n)]
     same = [_non_space(detok) == _non_space(tok) for tok, detok in zip(sentences, translations)]
     if sum(same) < ALIGNED_SHARE * len(sentences):  # shuffled or foreign rows: z_mean would be wrong too
-        raise InputError(f"{base}.da.tsv: its translations do not match the .mt lines (only {sum(same)} of {len(same)})")
+        raise InputError(
+            f"{base}.da.tsv: its translations do not match the .mt lines (only {sum(same)} of {len(same)})"
+        )
     texts = [detok if ok else tok for tok, detok, ok in zip(sentences[:n], translations[:n], same)]
     return MlqePair(pair, sentences[:n], texts, sources[:n], word_bad, hter[:n], da_z[:n])
 

@@ -2,10 +2,10 @@
 
 Layout: ``{DIR}/*.{split}.tsv`` (e.g. ``ted_zhen.dev.tsv``), tab-separated with a header
 naming at least ``system``, ``doc``, ``seg_id``, ``rater``, ``source``, ``target``,
-``category`` and ``severity``. The file name ends in the language pair (``_zhen``: Chinese
-to English); without one the target is taken to be English and the source language unknown. Each row is one error; its span is marked ``<v>…</v>`` inside ``target``
-(omissions mark the source instead, so they have no target span). ``No-error`` rows mark
-segments a rater found clean.
+``category`` and ``severity``. Each row is one error; its span is marked ``<v>…</v>`` inside
+``target`` (omissions mark the source instead, so they have no target span). ``No-error``
+rows mark segments a rater found clean. The file name ends in the language pair (``_zhen``:
+Chinese to English); without one the target is taken to be English, the source unknown.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mtqa.errors import InputError
+from mtqa.evaluation.files import read_lines
 from mtqa.evaluation.metrics import Overlap, Span, kendall_tau
 from mtqa.evaluation.system import Prediction, System
 
@@ -46,7 +47,7 @@ class MqmSegment:
 
 
 def strip_marks(target: str, where: str) -> tuple[str, list[Span]]:
-    """The target without ``<v>``/``</v>`` and the spans they marked (offsets into the result)."""
+    """The text (target or source) without ``<v>``/``</v>``, and the spans they marked in it."""
     text: list[str] = []
     spans: list[Span] = []
     length = 0
@@ -54,18 +55,18 @@ def strip_marks(target: str, where: str) -> tuple[str, list[Span]]:
     for piece in _MARK.split(target):
         if piece == "<v>":
             if opened is not None:
-                raise InputError(f"{where}: nested <v> in target")
+                raise InputError(f"{where}: nested <v>")
             opened = length
         elif piece == "</v>":
             if opened is None:
-                raise InputError(f"{where}: </v> without <v> in target")
+                raise InputError(f"{where}: </v> without <v>")
             spans.append((opened, length))
             opened = None
         else:
             text.append(piece)
             length += len(piece)
     if opened is not None:
-        raise InputError(f"{where}: <v> without </v> in target")
+        raise InputError(f"{where}: <v> without </v>")
     return "".join(text), spans
 
 
@@ -76,11 +77,7 @@ def languages(path: Path, split: str) -> tuple[str | None, str]:
 
 
 def _read_file(path: Path, split: str, segments: dict[tuple[str, ...], MqmSegment]) -> None:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    rows = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    rows = csv.reader(read_lines(path), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = next(rows, [])
     missing = [c for c in COLUMNS if c not in header]
     if missing:
@@ -125,7 +122,7 @@ def load(root: Path, split: str, limit: int | None = None) -> list[MqmSegment]:
 
 def evaluate(segments: list[MqmSegment], system: System) -> dict[str, Any]:
     """Micro-averaged character-overlap span P/R/F1 (per rater) and segment Kendall tau-b."""
-    predictions: list[Prediction] = [Prediction()] * len(segments)
+    predictions: dict[int, Prediction] = {}
     by_langs: dict[tuple[str | None, str], list[int]] = defaultdict(list)
     for i, segment in enumerate(segments):
         by_langs[segment.langs].append(i)
@@ -136,11 +133,12 @@ def evaluate(segments: list[MqmSegment], system: System) -> dict[str, Any]:
         for i, prediction in zip(indices, batch, strict=True):
             predictions[i] = prediction
     overlap = Overlap()
-    for segment, prediction in zip(segments, predictions, strict=True):
+    ordered = [predictions[i] for i in range(len(segments))]
+    for segment, prediction in zip(segments, ordered, strict=True):
         for spans in segment.spans.values():
             overlap += Overlap.of(segment.text, spans, prediction.spans)
     return {
         "n_segments": len(segments),
         "span": overlap.scores(),
-        "kendall_tau": kendall_tau([p.score for p in predictions], [s.penalty for s in segments]),
+        "kendall_tau": kendall_tau([p.score for p in ordered], [s.penalty for s in segments]),
     }
