@@ -6,3 +6,24 @@ with a word head and a sentence head), ``train`` (training command) and ``infer`
 shipped model and scoring sentences). Nothing here imports torch at module import except
 ``model``/``train``/``infer``, which are only imported when a model is used.
 """
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SHIPPED_NAME = "mtqa-detector-en"
+
+
+def shipped_dir() -> Path:
+    """Where the shipped detector lives: ``MTQA_DETECTOR_DIR``, else ``models/`` of the source tree.
+
+    ``models/`` sits at the repository root beside the ``mtqa`` package, so a source checkout or
+    an editable install (``pip install -e .``) finds it through this file's path. A wheel
+    installed elsewhere does not contain ``models/``; point ``MTQA_DETECTOR_DIR`` at a copy of
+    ``models/mtqa-detector-en`` there.
+    """
+    override = os.environ.get("MTQA_DETECTOR_DIR")
+    if override:
+        return Path(override).expanduser()
+    return Path(__file__).resolve().parents[2] / "models" / SHIPPED_NAME

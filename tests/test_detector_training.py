@@ -1,0 +1,159 @@
+"""The detector's training loop, export and check on a tiny random model (no download)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+import torch
+
+from mtqa.detector.model import Detector, EncoderConfig, encode, load_tokenizer
+
+SENTENCES = [
+    "The government appoints a prefect in every county .",
+    "It is unclear whether Moscow can order an invasion of Ukraine .",
+    "The house was built in 1990 by a local family .",
+    "She also visited the old hospital in Berlin .",
+    "Only 200 metres later , we arrive at the station .",
+    "The blood vessels are wide and thick .",
+    "He went to the police station with his brother .",
+    "The war ended with the victory of the allied forces .",
+]
+
+
+def build_tokenizer(directory: Path) -> None:
+    """A WordPiece tokenizer over the test sentences, saved as the base model's would be."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+
+    words = sorted({w.lower() for s in SENTENCES for w in s.split()} | {"a", "an", "was", "mocsow"})
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words])}
+    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+    )
+    tokenizer.save(str(directory / "tokenizer.json"))
+    config = {"vocab_size": len(vocab), "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
+              "intermediate_size": 64, "max_position_embeddings": 128}
+    (directory / "config.json").write_text(json.dumps(config), encoding="utf-8")
+
+
+def write_mlqe(root: Path, pairs: tuple[str, ...] = ("ro-en", "et-en")) -> None:
+    rng = random.Random(0)
+    for pair in pairs:
+        folder = root / pair
+        folder.mkdir(parents=True)
+        for split in ("train", "dev"):
+            mt, tags, hter, da = [], [], [], ["index\toriginal\ttranslation\tscores\tmean\tz_scores\tz_mean"]
+            for i, sentence in enumerate(SENTENCES):
+                words = sentence.split()
+                bad = [rng.random() < 0.3 for _ in words]
+                mt.append(sentence)
+                tags.append(" ".join(["OK"] + [t for b in bad for t in ("BAD" if b else "OK", "OK")]))
+                hter.append(f"{sum(bad) / len(words):.4f}")
+                da.append(f"{i}\tx\t{sentence}\t[]\t50\t[]\t{-sum(bad) / len(words):.4f}")
+            (folder / f"{split}.mt").write_text("\n".join(mt) + "\n", encoding="utf-8")
+            (folder / f"{split}.pe").write_text("\n".join(mt) + "\n", encoding="utf-8")
+            (folder / f"{split}.tags").write_text("\n".join(tags) + "\n", encoding="utf-8")
+            (folder / f"{split}.hter").write_text("\n".join(hter) + "\n", encoding="utf-8")
+            (folder / f"{split}.da.tsv").write_text("\n".join(da) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("detector")
+    (root / "encoder").mkdir()
+    build_tokenizer(root / "encoder")
+    write_mlqe(root / "mlqe")
+    return root
+
+
+def tiny_model(encoder: Path) -> Detector:
+    torch.manual_seed(0)
+    return Detector(EncoderConfig.from_dict(json.loads((encoder / "config.json").read_text())))
+
+
+def options(tiny: Path, out: Path, max_steps: int):  # noqa: ANN201
+    from mtqa.detector.train import TrainOptions
+
+    return TrainOptions(
+        data=tiny / "mlqe", out=out, pairs=("ro-en", "et-en"), encoder=tiny / "encoder",
+        dict_dir=Path(__file__).parent / "data" / "detector", epochs=2, batch_size=4, max_steps=max_steps,
+        checkpoint_every=1, bf16=False, model=tiny_model(tiny / "encoder"),
+    )
+
+
+def test_encode_maps_words_to_first_sub_tokens(tiny: Path) -> None:
+    tokenizer = load_tokenizer(tiny / "encoder")
+    batch = encode(tokenizer, [["The", "house", "."], ["house"]], 16)
+    assert batch.ids.shape == (2, 5)
+    assert batch.first.tolist() == [[1, 2, 3], [1, 0, 0]]
+    assert batch.word_mask.tolist() == [[True, True, True], [True, False, False]]
+    cut = encode(tokenizer, [["the"] * 20], 8)
+    assert cut.ids.shape == (1, 8) and cut.word_mask.sum() == 6 and cut.ids[0, -1] == 3
+
+
+def test_training_steps_checkpoint_and_resume(tiny: Path, tmp_path: Path) -> None:
+    from mtqa.detector.train import train
+
+    out = tmp_path / "run"
+    train(options(tiny, out, max_steps=2))
+    saved = torch.load(out / "checkpoint.pt", weights_only=False)
+    assert saved["state"]["global_step"] == 2
+    metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert set(metrics[0]["dev"]) == {"ro-en", "et-en", "average"}
+    assert -1 <= metrics[0]["dev"]["average"]["word_mcc"] <= 1
+
+    train(options(tiny, out, max_steps=4))  # same folder: resumes at step 2
+    assert torch.load(out / "checkpoint.pt", weights_only=False)["state"]["global_step"] == 4
+    assert "resumed from" in (out / "train.log").read_text()
+
+
+def test_training_is_deterministic(tiny: Path, tmp_path: Path) -> None:
+    from mtqa.detector.train import train
+
+    first = torch.load(train(options(tiny, tmp_path / "a", max_steps=3)), weights_only=True)
+    second = torch.load(train(options(tiny, tmp_path / "b", max_steps=3)), weights_only=True)
+    assert all(torch.equal(first[k], second[k]) for k in first)
+    assert not torch.equal(first["word_head.weight"], tiny_model(tiny / "encoder").state_dict()["word_head.weight"])
+
+
+def test_export_writes_fp16_and_the_check_uses_it(tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from safetensors.torch import load_file
+
+    from mtqa.checks.base import CheckContext
+    from mtqa.checks.detector import MTErrorDetector
+    from mtqa.detector.export import export
+    from mtqa.evaluation.system import sentences_document
+
+    weights = tmp_path / "w.pt"
+    torch.save(tiny_model(tiny / "encoder").state_dict(), weights)
+    out = tmp_path / "shipped"
+    settings = export(weights, tiny / "mlqe", out, ("ro-en",), tiny / "encoder")
+    assert 0.05 <= settings["thresholds"]["minor"] <= settings["thresholds"]["major"] <= 0.95
+    assert all(v.dtype == torch.float16 for v in load_file(str(out / "model.safetensors")).values())
+    assert (out / "tokenizer.json").is_file()
+
+    monkeypatch.setenv("MTQA_DETECTOR_DIR", str(out))
+    check = MTErrorDetector()
+    document = sentences_document(["The house was built in 1990 .", "She visited the station ."])
+    findings = list(check.check_document(document, CheckContext()))
+    for finding in findings:
+        assert finding.text == document.text[finding.start : finding.end] and finding.code == "MT401"
+    scores = check.segment_scores(document, CheckContext())
+    assert len(scores) == 2 and all(0 <= s <= 10 for s in scores)
+    assert check.signature().startswith("model:mtqa-detector-en@")
+
+
+def test_missing_model_is_reported_not_crashed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mtqa.checks.base import CheckContext
+    from mtqa.checks.detector import MTErrorDetector
+    from mtqa.errors import ModelUnavailable
+    from mtqa.evaluation.system import sentences_document
+
+    monkeypatch.setenv("MTQA_DETECTOR_DIR", str(tmp_path / "nothing"))
+    with pytest.raises(ModelUnavailable, match="MTQA_DETECTOR_DIR"):
+        list(MTErrorDetector().check_document(sentences_document(["Fine ."]), CheckContext()))
