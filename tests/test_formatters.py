@@ -68,6 +68,8 @@ def _extra_findings(result: FileResult) -> list[Finding]:
     wrapped_start = segment_at(here).start
     wrapped_end = text.index("end.", here) + 4
     wrapped = Segment(wrapped_start, wrapped_end, text[wrapped_start:wrapped_end], index=99)
+    see = text.index("See [click]")
+    nothing = Segment(see, see, "", index=100)  # like an empty target: no sentence to show
     return [
         check.finding(document, segment_at(script), script, script + 25, MESSAGE,
                       suggestion="", severity=Severity.MAJOR, score=0.25, signature="model:x|version:1"),
@@ -75,6 +77,7 @@ def _extra_findings(result: FileResult) -> list[Finding]:
                       suggestion="=SUM(A2)", severity=Severity.MAJOR),
         check.finding(document, segment_at(pipe), pipe, pipe, "missing article", suggestion="the "),
         check.finding(document, wrapped, here, here + 9, "doubled word across a line break", suggestion="here"),
+        check.finding(document, nothing, see, see, "nothing to show"),
     ]
 
 
@@ -151,7 +154,8 @@ def test_sarif_is_valid_and_complete(report: Report) -> None:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"] == finding.code
         assert result["partialFingerprints"]["mtqa/v1"] == finding.fingerprint()
         assert ("fixes" in result) == (finding.suggestion is not None)
-        assert result["locations"][0]["physicalLocation"]["contextRegion"]["snippet"]["text"] == finding.context
+        context = result["locations"][0]["physicalLocation"].get("contextRegion")
+        assert (context["snippet"]["text"] if context else "") == finding.context
         uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         assert "\\" not in uri and not uri.startswith(("/", "file:"))
     assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "docs/article.txt"
@@ -361,6 +365,13 @@ def test_terminal_plain_has_caret_lines(report: Report) -> None:
     insertion = _block(output, f"docs/article.txt:1:{ARTICLE.index('|pipe|') + 1}:")
     assert insertion[3].index("^") == insertion[2].index("|pipe|") and insertion[3].count("^") == 1
     assert insertion[4] == "  = help: insert 'the '"
+
+
+def test_findings_without_a_sentence_show_their_line(report: Report) -> None:
+    block = _block(terminal.render(report), "docs/article.txt:7:1: MT102 [minor] fluency/grammar: nothing to show")
+    assert block[2:] == ["  | See [click](http://evil.example) and **not bold** _nor em_ now now.", "  | ^"]
+    html = _html(markdown.render(report))
+    assert "<code><b>‸</b>See [click](http://evil.example) and **not bold** _nor em_ now now.</code>" in html
 
 
 def test_terminal_shows_markup_literally(report: Report) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 
+from mtqa.document import Document
 from mtqa.findings import Finding, Severity
 from mtqa.report import Report
 
@@ -55,16 +56,29 @@ class Excerpt:
     after: str
 
 
-def excerpt(finding: Finding, width: int = 80, span_width: int = 60) -> Excerpt:
+def _context(finding: Finding, document: Document | None) -> tuple[str, int, int]:
+    """The text to show the span in, and the span's offsets in it.
+
+    The finding's sentence when it holds the span; else the document's lines around the span
+    (an empty target in a bilingual file has no sentence); else the span alone.
+    """
+    start, end = finding.start - finding.context_start, finding.end - finding.context_start
+    if finding.context and 0 <= start <= end <= len(finding.context) and finding.context[start:end] == finding.text:
+        return finding.context, start, end
+    if document is not None and document.text[finding.start : finding.end] == finding.text:
+        first, last = document.line_span(finding.line)[0], document.line_span(finding.end_line)[1]
+        return document.text[first:last], finding.start - first, finding.end - first
+    return finding.text, 0, len(finding.text)
+
+
+def excerpt(finding: Finding, width: int = 80, span_width: int = 60, document: Document | None = None) -> Excerpt:
     """A window of at most about ``width`` terminal cells around the span.
 
     Long spans are clipped to ``span_width`` cells; the rest of the room is shared between the
-    text before and after the span, so short sentences are shown whole.
+    text before and after the span, so short sentences are shown whole. ``document`` (the
+    finding's) supplies the surrounding line when the finding has no sentence.
     """
-    start, end = finding.start - finding.context_start, finding.end - finding.context_start
-    context = finding.context
-    if not (0 <= start <= end <= len(context)) or context[start:end] != finding.text:
-        context, start, end = finding.text, 0, len(finding.text)
+    context, start, end = _context(finding, document)
     # Cut first (generously: a character takes at most two cells) so a finding in a
     # 10,000-word sentence costs no more than one in a short one.
     lo, hi = max(0, start - 2 * width), min(len(context), end + 2 * width)

@@ -13,6 +13,7 @@ from pathlib import PurePath
 
 from rich.cells import cell_len
 
+from mtqa.document import Document
 from mtqa.findings import Finding
 from mtqa.formatters._common import excerpt, fix_hint
 from mtqa.report import FileResult, Report
@@ -25,8 +26,8 @@ def _clean(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def _describe(finding: Finding) -> str:
-    part = excerpt(finding, width=100)
+def _describe(finding: Finding, document: Document | None) -> str:
+    part = excerpt(finding, width=100, document=document)
     lines = [
         f"{finding.path}:{finding.line}:{finding.column}: {finding.code} [{finding.severity}] "
         f"{finding.category}: {finding.message}",
@@ -65,9 +66,9 @@ def _suite(result: FileResult, report: Report) -> ET.Element:
         if finding.severity >= report.fail_on:
             failures += 1
             failure = ET.SubElement(case, "failure", message=_clean(finding.message), type=finding.code)
-            failure.text = _describe(finding)
+            failure.text = _describe(finding, result.document)
         else:
-            ET.SubElement(case, "system-out").text = _describe(finding)
+            ET.SubElement(case, "system-out").text = _describe(finding, result.document)
     if not result.error and not result.findings:
         _case(suite, result, "no findings")
     suite.set("tests", str(len(suite)))

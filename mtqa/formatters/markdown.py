@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import string
 
+from mtqa.document import Document
 from mtqa.findings import Finding, Severity
 from mtqa.formatters._common import ELLIPSIS, excerpt, fix, flatten, plural, severity_counts, summary_sentence
 from mtqa.report import FileResult, Report
@@ -92,8 +93,8 @@ def _skipped(report: Report) -> list[str]:
     return [*lines, ""]
 
 
-def _item(finding: Finding) -> str:
-    part = excerpt(finding, width=100)
+def _item(finding: Finding, document: Document | None) -> str:
+    part = excerpt(finding, width=100, document=document)
     span = escape(part.span) or "‸"  # an empty span marks an insertion point
     quote = f"<code>{escape(part.before)}<b>{span}</b>{escape(part.after)}</code>"
     item = (f"- **{escape(finding.code)}** {escape(finding.check)} · {finding.severity} · "
@@ -125,7 +126,7 @@ def render(report: Report, color: bool = False) -> str:
         items: list[str] = []
         used += _size(opening) + _size(closing)
         for finding in result.findings:
-            item = _item(finding)
+            item = _item(finding, result.document)
             if used + _size(item) > budget:
                 break
             items.append(item)

@@ -57,7 +57,8 @@ def _section_text(cls: type[Check]) -> tuple[str, str]:
     example, instead = cls.doc_section("Example"), cls.doc_section("Use instead")
     text_parts, md_parts = [], []
     for title, body, as_code in (("What it does", what, False), ("Why is this bad", why, False),
-                                 ("Example", example, True), ("Use instead", instead, True)):
+                                 ("Example", example, True), ("Use instead", instead, True),
+                                 ("Options", cls.doc_section("Options"), False)):
         if body:
             body = body if as_code else _unwrap(body)
             text_parts.append(f"{title}:\n{body}")

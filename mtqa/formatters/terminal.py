@@ -12,6 +12,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from mtqa.document import Document
 from mtqa.findings import Finding, Severity
 from mtqa.formatters._common import excerpt, fix_hint, flatten, summary_sentence
 from mtqa.report import Report
@@ -21,7 +22,7 @@ GUTTER = "  | "
 SEVERITY_STYLE = {Severity.MINOR: "cyan", Severity.MAJOR: "yellow", Severity.CRITICAL: "bold red"}
 
 
-def _finding(out: Text, finding: Finding) -> None:
+def _finding(out: Text, finding: Finding, document: Document | None) -> None:
     style = SEVERITY_STYLE[finding.severity]
     out.append(f"{flatten(finding.path)}:{finding.line}:{finding.column}:", style="bold")
     out.append(" ")
@@ -31,7 +32,7 @@ def _finding(out: Text, finding: Finding) -> None:
     out.append(f" {finding.category}: ", style="dim")
     out.append(flatten(finding.message) + "\n")
 
-    part = excerpt(finding, width=WIDTH - len(GUTTER) - 2)
+    part = excerpt(finding, width=WIDTH - len(GUTTER) - 2, document=document)
     out.append(GUTTER.rstrip() + "\n" + GUTTER, style="blue")
     out.append(part.before)
     out.append(part.span, style=f"{style} underline")
@@ -56,7 +57,7 @@ def render(report: Report, color: bool = False) -> str:
             text.append(" error: ", style="bold red")
             text.append(flatten(result.error) + "\n\n")
         for finding in result.findings:
-            _finding(text, finding)
+            _finding(text, finding, result.document)
             text.append("\n")
     for code, reason in report.skipped.items():
         text.append(f"{code} skipped: ", style="bold yellow")
