@@ -29,10 +29,11 @@ ATTR_PAYLOAD = '"><img src=x onerror="window.__xss = 2; alert(2)">'
 ARTICLE = f"""Council approves the the new budget
 
 The city council met on on Monday evening to vote on the spending plan for next year. \
-After a long debate, the members approved it by a narrow margin.
+After a long debate , the members approved it by a narrow margin.
 
 The mayor said the plan would fund fund two new libraries and repair the old bridge. \
-Critics argued that the estimates were optimistic and that the costs could rise.
+Reading the full plan takes a hour. -critics argued that the estimates were optimistic. \
+Die Kosten könnten in den nächsten Jahren weiter steigen, sagten die Kritiker.
 
 A resident pasted this into the comment form: {SCRIPT_PAYLOAD} and it was was published.
 
@@ -153,7 +154,8 @@ def test_payloads_are_text_not_code_and_nothing_is_fetched(page, report_file):
     assert "not valid UTF-8" in page.locator("#file-2").inner_text()
 
     ARTIFACTS.mkdir(exist_ok=True)
+    # One tall viewport: nothing scrolls, so the sticky filter bar stays in its place.
+    page.set_viewport_size({"width": 1280, "height": page.evaluate("() => document.body.scrollHeight")})
     page.locator("#finding-1").click()  # show the details popover in the picture
-    page.evaluate("() => window.scrollTo(0, 0)")  # keeps the sticky filter bar in its place
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000

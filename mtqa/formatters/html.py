@@ -59,6 +59,7 @@ class FileView:
     counts: dict[str, int]
     rows: list[tuple[int, Finding]] = field(default_factory=list)  # (finding id, finding)
     chunks: list[Chunk] = field(default_factory=list)
+    paragraphs: list[list[Chunk]] = field(default_factory=list)  # chunks cut after line ends
     table: bool = False  # bilingual: one row per unit with its source
     shown_chars: int = 0
     total_chars: int = 0
@@ -120,6 +121,7 @@ def _file_view(index: int, result: FileResult, ids: dict[int, int]) -> FileView:
     view.hidden_findings = sum(1 for _, f in numbered if _beyond(f, limit))
     view.chunks = _chunks(document, numbered, limit)
     view.table = document.bilingual and _all_in_segments(view.chunks)
+    view.paragraphs = _paragraphs(view.chunks)
     for chunk in view.chunks:
         for piece in chunk.pieces:
             if piece.anchor is not None:
@@ -216,6 +218,20 @@ def _title(f: Finding) -> str:
     if f.suggestion is not None:
         line += f" → {f.suggestion!r}" if f.suggestion else " → delete"
     return line
+
+
+def _paragraphs(chunks: list[Chunk]) -> list[list[Chunk]]:
+    """Group chunks into blocks that end where text between segments has a line end.
+
+    Browsers lay out one huge pre-wrapped block very slowly (seconds for a book); many
+    small blocks with the same text render at once and look the same.
+    """
+    paragraphs: list[list[Chunk]] = [[]]
+    for chunk in chunks:
+        paragraphs[-1].append(chunk)
+        if chunk.segment is None and any("\n" in p.text for p in chunk.pieces):
+            paragraphs.append([])
+    return [p for p in paragraphs if p]
 
 
 def _all_in_segments(chunks: list[Chunk]) -> bool:

@@ -181,21 +181,29 @@
       shown[f.id] = on.severity[f.severity] !== false && on.code[f.code] !== false;
       if (shown[f.id]) visible += 1;
     });
+    // Only real changes touch the DOM: on a book-length report every write costs a relayout.
     marks.forEach(function (mark) {
-      var list = ids(mark).filter(function (n) { return shown[n]; });
-      ["minor", "major", "critical"].forEach(function (sev) { mark.classList.remove("sev-" + sev); });
-      mark.classList.toggle("off", !list.length);
-      mark.classList.toggle("multi", list.length > 1);
-      mark.tabIndex = list.length ? 0 : -1;
-      mark.classList.add("sev-" + (list.length ? worst(list) : findings[ids(mark)[0]].severity));
+      var all = ids(mark);
+      var list = all.filter(function (n) { return shown[n]; });
+      var cls = "hl sev-" + (list.length ? worst(list) : findings[all[0]].severity) +
+        (list.length > 1 ? " multi" : "") + (mark.textContent ? "" : " insert") + (list.length ? "" : " off") +
+        (mark === current ? " active" : "");
+      if (mark.className !== cls) {
+        mark.className = cls;
+        mark.tabIndex = list.length ? 0 : -1;
+      }
     });
-    rows.forEach(function (row) { row.hidden = !shown[Number(row.getAttribute("data-f"))]; });
+    rows.forEach(function (row) {
+      var hidden = !shown[Number(row.getAttribute("data-f"))];
+      if (row.hidden !== hidden) row.hidden = hidden;
+    });
     document.querySelectorAll(".seg").forEach(function (seg) {
       var list = [];
       seg.querySelectorAll("mark.hl[data-f]").forEach(function (mark) {
         ids(mark).forEach(function (n) { if (shown[n]) list.push(n); });
       });
-      seg.setAttribute("data-risk", worst(list));
+      var risk = worst(list);
+      if (seg.getAttribute("data-risk") !== risk) seg.setAttribute("data-risk", risk);
     });
     if (shownCount) {
       shownCount.textContent = visible === findings.length
