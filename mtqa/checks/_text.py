@@ -17,7 +17,8 @@ PLACEHOLDER = re.compile(
     r"|\$\{[\w.-]+\}"  # ${var}
     r"|\{[\w.-]*(?::[^{}\s]*)?\}"  # {0} {name} {0:.2f}
     r"|%(?:\d+\$|\([\w.-]+\))?[-+#0]*\d*(?:\.\d+)?[sdifuxXeEgGcp@]"  # %s %1$s %(name)s %.2f
-    r"|</?[A-Za-z][\w:-]*(?:\s+[\w:-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*/?>"  # <b> </b> <x id="1"/>
+    # <b> </b> <x id="1"/>, also with JSON-escaped quotes as JSONL targets keep them: <x id=\"1\"/>
+    r"|</?[A-Za-z][\w:-]*(?:\s+[\w:-]+\s*=\s*(?:\\?\"[^\"\\]*\\?\"|'[^']*'))*\s*/?>"
 )
 _TRAILING = ".,;:!?)]}'\"’”»"
 
