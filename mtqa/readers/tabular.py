@@ -24,6 +24,7 @@ _ID_NAMES = ("id", "key", "unit_id")
 
 _CSV_FIELD = re.compile(r'"([^"]*(?:""[^"]*)*)"|([^,"\r\n]*)')
 _CSV_AFTER = re.compile(r",|\r\n|\n|\r|\Z")
+_DOUBLED_QUOTE = re.compile('""')
 _TSV_FIELD = re.compile(r"([^\t\r\n]*)")
 _TSV_AFTER = re.compile(r"\t|\r\n|\n|\r|\Z")
 
@@ -53,12 +54,11 @@ def read(text: str) -> list[Block]:
                 f"malformed {kind}: line {line} has {len(row)} columns, the header has {len(header)}"
             )
         start, end, _ = row[target_col]
-        protected = tuple(m.span() for m in re.finditer('""', text[start:end]))
         blocks.append(
             Block(
                 start,
                 end,
-                protected=tuple((start + s, start + e) for s, e in protected),
+                protected=tuple(m.span() for m in _DOUBLED_QUOTE.finditer(text, start, end)),
                 source=row[source_col][2] if source_col is not None else None,
                 unit_id=row[id_col][2] if id_col is not None and row[id_col][2] else f"line {line}",
                 split=False,
