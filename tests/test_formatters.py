@@ -424,5 +424,11 @@ def test_skipped_checks_are_reported(report: Report) -> None:
         markdown.render(skipped))
     [note] = _sarif(skipped)["runs"][0]["invocations"][0]["toolConfigurationNotifications"]
     assert note["descriptor"]["id"] == "MT901" and reason in note["message"]["text"]
+    assert _sarif(skipped)["runs"][0]["invocations"][0]["executionSuccessful"] is False
     name, props, message = _parse_command(github.render(skipped).splitlines()[-1])
     assert (name, props["title"], message) == ("warning", "mtqa: MT901 did not run", reason)
+    root = ET.fromstring(junit.render(skipped))
+    assert root.get("skipped") == "1" and root.find("testsuite/testcase/skipped").get("message") == reason
+    rows = list(csv.DictReader(StringIO(csv_format.render(skipped))))
+    assert [(r["code"], r["check"], r["message"]) for r in rows if r["code"] == "SKIPPED"] == [("SKIPPED", "MT901", reason)]
+    assert "1 check did not run" in markdown.render(skipped).splitlines()[1]

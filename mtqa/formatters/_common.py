@@ -133,4 +133,6 @@ def summary_sentence(report: Report) -> str:
     errors = sum(1 for r in report.files if r.error)
     if errors:
         text += f" {plural(errors, 'file')} could not be checked."
+    if report.skipped:
+        text += f" {plural(len(report.skipped), 'check')} did not run."
     return text

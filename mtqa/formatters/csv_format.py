@@ -1,4 +1,4 @@
-"""CSV: one row per finding (and per file that could not be checked), for spreadsheets.
+"""CSV: one row per finding, per file that could not be checked, and per check that did not run.
 
 Cells that begin with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a leading
 apostrophe, so a spreadsheet shows a sentence like ``=SUM(A1)`` as text instead of running it
@@ -15,7 +15,8 @@ from mtqa.report import Report
 
 FIELDS = ["path", "line", "column", "end_line", "end_column", "start", "end", "code", "severity",
           "category", "check", "message", "text", "suggestion", "fingerprint"]
-ERROR_CODE = "ERROR"
+ERROR_CODE = "ERROR"  # a file that could not be checked
+SKIPPED_CODE = "SKIPPED"  # a check that did not run (its code is in the check column)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -41,4 +42,8 @@ def render(report: Report, color: bool = False) -> str:
             error_row.update(path=result.path, code=ERROR_CODE, message=result.error)
             writer.writerow([guard(error_row[name]) for name in FIELDS])
         writer.writerows(_row(finding) for finding in result.findings)
+    for code, reason in report.skipped.items():
+        skipped_row = dict.fromkeys(FIELDS, "")
+        skipped_row.update(code=SKIPPED_CODE, check=code, message=reason)
+        writer.writerow([guard(skipped_row[name]) for name in FIELDS])
     return out.getvalue()

@@ -2,7 +2,8 @@
 
 A finding at or above ``--fail-on`` is a ``<failure>``; one below it is a passing case whose
 ``<system-out>`` describes it (it does not fail the gate, but stays visible). A file that could
-not be checked is a case with an ``<error>``; a clean file is one passing case.
+not be checked is a case with an ``<error>``; a clean file is one passing case. A check that
+could not run is a ``<skipped>`` case in a suite of its own.
 """
 
 from __future__ import annotations
@@ -78,11 +79,23 @@ def _suite(result: FileResult, report: Report) -> ET.Element:
     return suite
 
 
+def _skipped_suite(skipped: dict[str, str]) -> ET.Element:
+    """Checks that could not run (no model on this machine): one skipped case each."""
+    suite = ET.Element("testsuite", name="checks that did not run", tests=str(len(skipped)),
+                       failures="0", errors="0", skipped=str(len(skipped)))
+    for code, reason in skipped.items():
+        case = ET.SubElement(suite, "testcase", name=code, classname="mtqa.checks")
+        ET.SubElement(case, "skipped", message=_clean(reason))
+    return suite
+
+
 def render(report: Report, color: bool = False) -> str:
     root = ET.Element("testsuites", name="mtqa")
     suites = [_suite(result, report) for result in report.files]
+    if report.skipped:
+        suites.append(_skipped_suite(report.skipped))
     root.extend(suites)
-    for key in ("tests", "failures", "errors"):
+    for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(sum(int(s.get(key, "0")) for s in suites)))
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -112,6 +112,8 @@ def render(report: Report, color: bool = False) -> str:
     headline = f"{'❌' if report.exit_code() else '✅'} mtqa: {plural(len(report.failing()), 'finding')} at or above {report.fail_on}"
     if errors:
         headline += f", {plural(errors, 'file')} not checked"
+    if report.skipped:
+        headline += f", {plural(len(report.skipped), 'check')} did not run"
     head = [MARKER, f"### {headline}", "", *_table(report), "", summary_sentence(report), ""]
     head += [*_errors(report), *_skipped(report)]
     parts = ["\n".join(head) + "\n"]

@@ -161,7 +161,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
             }
         },
         "invocations": [{
-            "executionSuccessful": not notifications,
+            "executionSuccessful": not notifications and not skipped,
             "toolExecutionNotifications": notifications,
             "toolConfigurationNotifications": skipped,
         }],
