@@ -390,6 +390,10 @@ from mtqa.models_cli import models_app  # noqa: E402
 
 app.add_typer(models_app, name="models")
 
+from mtqa.detector.cli import train_app  # noqa: E402
+
+app.add_typer(train_app, name="train")
+
 
 def main() -> None:
     app()
