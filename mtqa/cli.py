@@ -143,6 +143,15 @@ def _print_problems(report: Report) -> None:
         typer.echo(f"mtqa: error: check {code} could not run: {reason}", err=True)
 
 
+def _write_stdout(text: str) -> None:
+    """Write the report; a reader that went away (``mtqa check … | head``) is not a crash."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+
+
 def _stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
@@ -270,8 +279,7 @@ def check(
         except OSError as exc:
             _fail(f"-o: cannot write {output}: {exc.strerror or exc}")
     else:
-        sys.stdout.write(text if not text or text.endswith("\n") else text + "\n")
-        sys.stdout.flush()
+        _write_stdout(text if not text or text.endswith("\n") else text + "\n")
     _print_problems(report)
     code = report.exit_code()
     raise typer.Exit(0 if exit_zero and code == 1 else code)

@@ -191,12 +191,16 @@ def check_input(
     display = "<stdin>" if item.path == STDIN else item.path
     if item.error:
         return FileResult(path=display, error=item.error)
+    task = f"Reading {display}"
+    progress(task, 0, None)
     try:
         document = read_input(item, config, input_format)
     except InputError as exc:
         return FileResult(path=display, error=_one_line(str(exc)))
     except Exception as exc:  # a reader bug must not end the run either
         return FileResult(path=display, error=f"cannot read: {type(exc).__name__}: {_one_line(str(exc))}")
+    finally:
+        progress(task, 1, 1)
     result = FileResult(path=document.path, document=document)
     problems = overlong_sentences(document, config.max_sentence_words)
     if len(problems) > 3:

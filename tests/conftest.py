@@ -20,6 +20,24 @@ class CliResult:
     exception: BaseException | None
 
 
+RULE_SERIES = ("MT1", "MT2")  # rule-based checks; MT3xx and up need models
+
+
+def rule_checks_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the registry hold only the rule-based checks.
+
+    CLI tests are about the command line, not about models: this keeps them fast, offline
+    and independent of which models happen to be installed. Model checks have their own tests.
+    """
+    import mtqa.checks
+    import mtqa.engine
+
+    every = mtqa.checks.all_checks()
+    rules = {code: cls for code, cls in every.items() if code.startswith(RULE_SERIES)}
+    monkeypatch.setattr(mtqa.checks, "all_checks", lambda: rules)
+    monkeypatch.setattr(mtqa.engine, "all_checks", lambda: rules)
+
+
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
     """``cli("check", "a.txt")`` runs mtqa in ``tmp_path`` and returns exit code and output.
@@ -29,6 +47,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliRes
     """
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    rule_checks_only(monkeypatch)
     runner = CliRunner()
 
     def invoke(*args: str, input: str | bytes | None = None) -> CliResult:
