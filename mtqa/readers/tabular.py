@@ -54,11 +54,12 @@ def read(text: str) -> list[Block]:
                 f"malformed {kind}: line {line} has {len(row)} columns, the header has {len(header)}"
             )
         start, end, _ = row[target_col]
+        escapes = _DOUBLED_QUOTE.finditer(text, start, end) if delimiter == "," else ()
         blocks.append(
             Block(
                 start,
                 end,
-                protected=tuple(m.span() for m in _DOUBLED_QUOTE.finditer(text, start, end)),
+                protected=tuple(m.span() for m in escapes),
                 source=row[source_col][2] if source_col is not None else None,
                 unit_id=row[id_col][2] if id_col is not None and row[id_col][2] else f"line {line}",
                 split=False,
