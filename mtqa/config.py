@@ -6,6 +6,7 @@ names the file and the setting (exit 2) instead of being silently ignored.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -119,8 +120,10 @@ def _coerce(raw: dict[str, Any], origin: str, labels: dict[str, str]) -> dict[st
     for key, value in raw.items():
         name = key.replace("-", "_")
         if name not in _FIELDS:
-            known = ", ".join(sorted(k.replace("_", "-") for k in _FIELDS))
-            raise ConfigError(f"{origin}: unknown setting {key!r} (known settings: {known})")
+            close = difflib.get_close_matches(name, sorted(_FIELDS), n=1)
+            hint = f"did you mean {close[0].replace('_', '-')!r}?" if close else "known settings: " + ", ".join(
+                sorted(k.replace("_", "-") for k in _FIELDS))
+            raise ConfigError(f"{origin}: unknown setting {key!r} ({hint})")
         try:
             values[name] = _coerce_one(name, value)
         except (ValueError, TypeError) as exc:

@@ -23,7 +23,7 @@ from mtqa.walk import expand_paths
 
 STDIN = "-"
 
-ProgressCallback = Callable[[str, int, "int | None"], None]
+ProgressCallback = Callable[[str, int, int | None], None]
 """``progress(task, done, total)``: ``task`` names a bar, ``total`` None when unknown.
 
 The engine reports files and, for large documents, segments; model checks report loading
@@ -56,10 +56,6 @@ def prepare(config: Config) -> tuple[Config, list[Check]]:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     return config, [cls() for cls in classes]
-
-
-def load_checks(config: Config) -> list[Check]:
-    return prepare(config)[1]
 
 
 def read_input(item: Input, config: Config, input_format: str | None = None) -> Document:

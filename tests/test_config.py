@@ -53,7 +53,8 @@ def test_explicit_config_file_replaces_the_search(tmp_path: Path) -> None:
     ("toml", "expected"),
     [
         ('fail_on = "huge"', "'fail_on': unknown severity 'huge'"),
-        ('colour = "always"', "unknown setting 'colour'"),
+        ('colour = "always"', "unknown setting 'colour' (known settings: exclude, fail-on,"),
+        ('fail_onn = "minor"', "unknown setting 'fail_onn' (did you mean 'fail-on'?)"),
         ("max_file_mb = -1", "'max_file_mb': expected a positive number"),
         ("max_file_mb = true", "'max_file_mb': expected a positive number"),
         ("max-sentence-words = 0", "'max-sentence-words': expected a positive number"),
