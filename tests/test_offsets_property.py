@@ -134,7 +134,10 @@ def test_po_target_spans(rows: list[tuple[str, str]]) -> None:
     st.sampled_from(["1.2", "2.0"]),
 )
 def test_xliff_target_spans(rows: list[tuple[str, str]], version: str) -> None:
-    unit, segment_open, segment_close = ("trans-unit", "", "") if version == "1.2" else ("unit", "<segment>", "</segment>")
+    if version == "1.2":
+        unit, segment_open, segment_close = "trans-unit", "", ""
+    else:
+        unit, segment_open, segment_close = "unit", "<segment>", "</segment>"
     body = "".join(
         f'<{unit} id="u{i}">{segment_open}<source>{xml_escape(s)}</source>'
         f"<target>{xml_escape(t)}</target>{segment_close}</{unit}>"

@@ -100,7 +100,8 @@ def test_html_fixture_visible_text_only() -> None:
     blocks = html.read(text)
     found = texts(text, blocks)
     joined = "\n".join(found)
-    for hidden in ("script is not prose", "color: red", "comment is not prose", "preformatted", "JavaScript", "template"):
+    hidden_parts = ("script is not prose", "color: red", "comment is not prose", "preformatted", "JavaScript", "template")
+    for hidden in hidden_parts:
         assert hidden not in joined
     assert found[0] == "A invasion of the the capital"  # <title> is visible
     assert "The delegation punched officials" in found

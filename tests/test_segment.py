@@ -20,7 +20,7 @@ def sentences(text: str, protected: tuple[tuple[int, int], ...] = ()) -> list[st
         ("Mr. Smith went home. He slept.", ["Mr. Smith went home.", "He slept."]),
         ("Bring tools, e.g. hammers and saws. Then rest.", ["Bring tools, e.g. hammers and saws.", "Then rest."]),
         ("We met at 3 p.m. on Monday. It rained.", ["We met at 3 p.m. on Monday.", "It rained."]),
-        ("This sentence is wrapped\nover two lines. Another one.", ["This sentence is wrapped\nover two lines.", "Another one."]),
+        ("Wrapped\nover two lines. Another one.", ["Wrapped\nover two lines.", "Another one."]),
         ('He said "Stop." Then he left.', ['He said "Stop."', "Then he left."]),
         ("  \n ", []),
     ],
@@ -63,7 +63,8 @@ def test_overlong_sentence_is_cut_into_flagged_pieces_and_nothing_dropped() -> N
 
 def test_overlong_applies_to_bilingual_units_too() -> None:
     text = "x " * 30
-    segments = split_blocks(text, [Block(0, len(text) - 1, source="s", unit_id="u", split=False)], max_sentence_words=10)
+    unit = Block(0, len(text) - 1, source="s", unit_id="u", split=False)
+    segments = split_blocks(text, [unit], max_sentence_words=10)
     assert [(len(s.text.split()), s.overlong, s.unit_id) for s in segments] == [(10, True, "u")] * 3
 
 
