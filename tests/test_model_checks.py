@@ -190,3 +190,21 @@ def test_aligner_finds_merges_and_gaps() -> None:
     assert beads == [Bead((0,), (0,)), Bead((1,), ()), Bead((2,), (1,))]
     merged = align(["aaaa bbbb"], ["aaaa", "bbbb"], [[0.7071, 0.7071, 0.0]], e[:2], skip_cost=0.8)
     assert merged == [Bead((0,), (0, 1))]
+
+
+def test_cached_recheck_in_a_fresh_process_loads_no_model(tmp_path: Path, models_env: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    options = {"MT301": {"threshold": 1.01}}
+    first = _run(tmp_path, ["MT301", "MT311"], options)
+    code = (
+        "import sys, json; from mtqa.engine import run; from mtqa.config import Config\n"
+        f"r = run([{str(tmp_path / 'article.txt')!r}], Config(select=['MT301', 'MT311'], options={options!r}))\n"
+        "print(json.dumps(['torch' in sys.modules, [f.to_dict() for f in r.findings]]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), check=True)
+    torch_loaded, findings = json.loads(out.stdout)
+    assert torch_loaded is False
+    assert findings == [f.to_dict() for f in first.findings]
