@@ -40,6 +40,12 @@ A resident pasted this into the comment form: {SCRIPT_PAYLOAD} and it was was pu
 Another one wrote {ATTR_PAYLOAD} under the the article.
 """
 
+# Bilingual: the report shows each unit's source next to its translation.
+UNITS = """id\tsource\ttarget
+price\tDie Preise stiegen um 3,5 Prozent.\tPrices rose by 5 percent.
+greeting\tHallo {name}, willkommen zurück!\tHello, welcome back back!
+"""
+
 NOTES = """Meeting notes
 
 Attendance was good. The next meeting is is planned for March.
@@ -63,8 +69,10 @@ def report_file(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
     (root / "article.txt").write_text(ARTICLE, encoding="utf-8")
     (root / "notes.txt").write_text(NOTES, encoding="utf-8")
+    (root / "units.tsv").write_text(UNITS, encoding="utf-8")
     (root / "broken.txt").write_bytes(b"caf\xe9 au lait\n")  # Latin-1: a file error to show
-    report = run([str(root / "article.txt"), str(root / "notes.txt"), str(root / "broken.txt")], Config())
+    names = ["article.txt", "units.tsv", "notes.txt", "broken.txt"]
+    report = run([str(root / name) for name in names], Config())
     path = root / "report.html"
     path.write_text(render(report), encoding="utf-8")
     return path, report
@@ -133,7 +141,13 @@ def test_filters_hide_spans_and_rows(page, report_file):
     page.locator(f"input[data-filter=code][value='{code}']").uncheck()
     hidden = sum(1 for f in report.findings if f.code == code)
     assert page.locator("tr.row:visible").count() == len(report.findings) - hidden
-    assert page.locator("main mark.hl.off").count() >= hidden
+    marks = page.evaluate(
+        "() => [...document.querySelectorAll('main mark.hl[data-f]')]"
+        ".map(m => [m.dataset.f.split(' ').map(Number), m.classList.contains('off')])"
+    )
+    for ids, off in marks:  # a highlight goes only when every finding on it is filtered out
+        assert off == all(report.findings[n].code == code for n in ids)
+    assert any(off for _, off in marks)
     page.locator(f"input[data-filter=code][value='{code}']").check()
     assert page.locator("tr.row:visible").count() == len(report.findings)
     # The risk strip marks every sentence that holds a finding.
@@ -151,7 +165,8 @@ def test_payloads_are_text_not_code_and_nothing_is_fetched(page, report_file):
     assert page.locator("main img").count() == 0
     assert page.requests == [path.as_uri()], "the report must not load anything"
     assert "could not be checked" in page.locator("header.masthead").inner_text()
-    assert "not valid UTF-8" in page.locator("#file-2").inner_text()
+    assert "not valid UTF-8" in page.locator("#file-3").inner_text()
+    assert "Die Preise stiegen um 3,5 Prozent." in page.locator("#file-1 table.units").inner_text()
 
     ARTIFACTS.mkdir(exist_ok=True)
     # One tall viewport: nothing scrolls, so the sticky filter bar stays in its place.

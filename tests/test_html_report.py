@@ -258,3 +258,38 @@ def test_cli_writes_the_html_report(cli, write):
     assert result.exception is None, result.stderr
     page = Path("report.html").read_text(encoding="utf-8")
     assert page.startswith("<!doctype html>") and "was was" in page
+
+
+SAMPLES = {
+    "a.txt": "It was was fine.\n",
+    "a.md": "# A title the the\n\nSome *text* with with `code code` here.\n",
+    "a.html": "<html><body><h1>Hello</h1><p>Some <b>bold</b> text text.</p></body></html>\n",
+    "a.po": 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+            'msgid "Hello {name}"\nmsgstr "Hallo Hallo"\n\nmsgid "Goodbye"\nmsgstr ""\n',
+    "a.xlf": '<?xml version="1.0" encoding="UTF-8"?>\n<xliff version="1.2"><file source-language="de" '
+             'target-language="en" datatype="plaintext" original="x"><body>\n<trans-unit id="u1">'
+             "<source>Es kostet 5 Euro.</source><target>It costs costs 7 euros.</target></trans-unit>\n"
+             "</body></file></xliff>\n",
+    "a.tsv": "source\ttarget\nDie Preise stiegen um 3,5 Prozent.\tPrices rose by 5 percent percent.\n",
+    "a.csv": 'source,target\n"Hallo {name}, wie geht es?","Hello, how how are you?"\n',
+    "a.jsonl": '{"id": "k1", "source": "Guten Tag <b>Welt</b>", "target": "Good good day"}\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_every_input_type_renders_with_all_findings_highlighted(tmp_path: Path, name: str):
+    (tmp_path / name).write_text(SAMPLES[name], encoding="utf-8")
+    report = run([str(tmp_path / name)], Config())
+    result = report.files[0]
+    assert result.error is None and result.findings
+    page = html_format.render(report)
+    if result.document.bilingual:
+        table = re.search(r'<table class="units">.*?</table>', page, re.S).group(0)
+        marked = {int(n) for ids in re.findall(r'<mark [^>]*data-f="([^"]*)"', table) for n in ids.split()}
+        for segment in result.document.segments:
+            assert str(markupsafe.escape(segment.source)) in table
+    else:
+        parsed = parse(page)
+        assert "".join(text for text, _ in parsed.runs) == result.document.text
+        marked = {n for ids in parsed.marks for n in ids}
+    assert marked == set(range(len(result.findings)))

@@ -149,8 +149,8 @@ def _chunks(document: Document, numbered: list[tuple[int, Finding]], limit: int)
     cursor = 0
     for segment in document.segments:
         start, end = max(segment.start, cursor), min(segment.end, limit)
-        if end <= start:
-            continue
+        if segment.start > limit or end < start or (end == start and segment.end > segment.start):
+            continue  # past the shown text, or overlapping the previous segment
         if start > cursor:
             bounds.append((cursor, start, None))
         bounds.append((start, end, segment))
@@ -168,11 +168,13 @@ def _chunks(document: Document, numbered: list[tuple[int, Finding]], limit: int)
             last = bisect.bisect_left(starts, min(finding.end, limit)) - 1
             for k in range(max(first, 0), last + 1):
                 per_chunk[k].append((n, finding))
-        else:  # an insertion point: keep it with its own sentence when it sits at the end
+        else:  # an insertion point: with its own segment where it touches it (an empty target)
             k = max(bisect.bisect_right(starts, finding.start) - 1, 0)
-            previous = bounds[k - 1][2] if k else None
-            if k and finding.start == starts[k] and previous and previous.start == finding.context_start:
-                k -= 1
+            for j in (k - 1, k - 2):
+                start, end, segment = bounds[j] if j >= 0 else (0, 0, None)
+                if segment and segment.start == finding.context_start and start <= finding.start <= end:
+                    k = j
+                    break
             per_chunk[k].append((n, finding))
 
     anchored: set[int] = set()
