@@ -208,3 +208,19 @@ def test_cached_recheck_in_a_fresh_process_loads_no_model(tmp_path: Path, models
     torch_loaded, findings = json.loads(out.stdout)
     assert torch_loaded is False
     assert findings == [f.to_dict() for f in first.findings]
+
+
+def test_separate_source_file_is_aligned_into_units(models_env: Path) -> None:
+    from mtqa.backends.align import attach_source
+    from mtqa.checks.omission_addition import OmissionAddition
+
+    target = read_document("t.txt", "Die Katze sieht das rote Buch heute. Der Arzt liest einen neuen Brief.\n", lang="de")
+    source = "The cat sees the red book today. My friend likes a small house. The doctor reads a new letter."
+    paired = attach_source(target, source, "en", Models().embedder())
+    assert paired.bilingual and paired.text == target.text
+    assert " ".join(s.source or "" for s in paired.segments) == source  # every source sentence, in order
+    assert [paired.text[s.start : s.end] for s in paired.segments] == [s.text for s in paired.segments]
+    assert paired.segments[0].start == 0 and paired.segments[-1].end == target.segments[-1].end
+    ctx = CheckContext(target_lang="de", source_lang="en", options={"MT303": {"skip_cost": 0.0}})
+    findings = list(OmissionAddition().check_document(paired, ctx))
+    assert any(f.category == "accuracy/omission" for f in findings)

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from mtqa.document import Document, Segment
+
+if TYPE_CHECKING:
+    from mtqa.backends import BoundModel
 
 # (source sentences, target sentences) a step may cover, and what it costs on top of distance
 _STEPS = ((1, 1, 0.0), (1, 2, 0.15), (2, 1, 0.15), (1, 0, None), (0, 1, None))
@@ -73,3 +79,58 @@ def align(
         beads.append(Bead(tuple(range(i - di, i)), tuple(range(j - dj, j))))
         i, j = i - di, j - dj
     return beads[::-1]
+
+
+def attach_source(document: Document, source_text: str, source_lang: str, embedder: BoundModel) -> Document:
+    """A bilingual copy of a monolingual ``document``: each segment gets its aligned source.
+
+    This is source-aware mode for a separate source file (``--source FILE --src-lang xx``).
+    Source and target sentences are aligned; 1-2 and 2-1 beads become one unit. An unaligned
+    source sentence joins the source of the unit before it (or after, at the start), and an
+    unaligned target sentence joins the unit before it, so MT303's alignment inside the unit
+    reports them as omission and addition, at the right place.
+    """
+    from mtqa.segment import sentence_spans
+
+    sources = [source_text[a:b] for a, b in sentence_spans(source_text, source_lang)]
+    targets = document.segments
+    if not sources or not targets:
+        return replace(document, segments=list(targets), bilingual=True)
+    vectors = embedder.embed(sources + [s.text for s in targets])
+    beads = align(sources, [s.text for s in targets], vectors[: len(sources)], vectors[len(sources) :])
+    units: list[tuple[list[int], list[int]]] = []  # (source indices, target indices)
+    pending_sources: list[int] = []
+    for bead in beads:
+        if bead.target:
+            units.append((pending_sources + list(bead.source), list(bead.target)))
+            pending_sources = []
+        elif units:
+            units[-1][0].extend(bead.source)
+        else:
+            pending_sources.extend(bead.source)
+    if pending_sources:
+        units[-1][0].extend(pending_sources)
+    merged: list[tuple[list[int], list[int]]] = []
+    for unit in units:
+        if not unit[0] and merged:  # a target sentence with no source joins the unit before
+            merged[-1][1].extend(unit[1])
+        else:
+            merged.append(unit)
+    if len(merged) > 1 and not merged[0][0]:  # an unsourced first sentence joins the next unit
+        merged[1] = (merged[1][0], merged[0][1] + merged[1][1])
+        merged.pop(0)
+    segments = []
+    for index, (src_ids, tgt_ids) in enumerate(merged):
+        first, last = targets[tgt_ids[0]], targets[tgt_ids[-1]]
+        segments.append(
+            Segment(
+                start=first.start,
+                end=last.end,
+                text=document.text[first.start : last.end],
+                index=index,
+                protected=tuple(p for i in tgt_ids for p in targets[i].protected),
+                source=" ".join(sources[i] for i in src_ids) or None,
+                unit_id=first.unit_id,
+            )
+        )
+    return replace(document, segments=segments, bilingual=True)
