@@ -14,6 +14,10 @@ from mtqa.findings import Finding, Severity
 # Letters may follow (10th, 5km) but not precede (G7, MP3 are names, not quantities).
 _NUMBER = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:[\u00a0\u202f ']\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)*)(?![.,]?\d)")
 _EN_WORDS = "zero one two three four five six seven eight nine ten".split()
+_EN_WORD = re.compile(rf"\b(?:{'|'.join(_EN_WORDS)})\b", re.I)
+_ROMAN = re.compile(r"\b(?=[MDCLXVI]{2,}\b)M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})\b")
+_ROMAN_DIGITS = {"M": 1000, "D": 500, "C": 100, "L": 50, "X": 10, "V": 5, "I": 1}
+_DECADE = re.compile(r"['’‘]\s?$")  # '90, ’70s
 
 
 def readings(token: str) -> set[float]:
@@ -43,6 +47,10 @@ def numbers(text: str) -> list[tuple[int, int, str, set[float]]]:
     found = []
     for match in _NUMBER.finditer(mask(text, hidden)):
         values = readings(match.group())
+        if re.fullmatch(r"0{2,}", match.group()):
+            continue  # the minutes of 3:00 are not a quantity to lose
+        if len(match.group()) == 2 and values and _DECADE.search(text, max(0, match.start() - 2), match.start()):
+            values |= {1900 + v for v in values} | {2000 + v for v in values}  # the '90s
         if values:
             found.append((match.start(), match.end(), match.group(), values))
         else:
@@ -53,11 +61,19 @@ def numbers(text: str) -> list[tuple[int, int, str, set[float]]]:
     return found
 
 
-def _spelled(value: set[float], lang: str | None, text: str) -> bool:
-    """Small numbers are often written out in English ("2 days" → "two days")."""
-    return lang is not None and language(lang) == "en" and any(
-        v.is_integer() and 0 <= v <= 10 and re.search(rf"\b{_EN_WORDS[int(v)]}\b", text, re.I) for v in value
-    )
+def _roman(numeral: str) -> float:
+    values = [_ROMAN_DIGITS[c] for c in numeral]
+    return float(sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0])))
+
+
+def other_forms(text: str, lang: str | None) -> set[float]:
+    """Numbers written otherwise: Roman numerals (secolul XIV) and, in English, the words
+    one to ten ("2 days" → "two days"). They can stand in for a number on the other side
+    but are never reported themselves."""
+    values = {_roman(m.group()) for m in _ROMAN.finditer(text)}
+    if lang is not None and language(lang) == "en":
+        values |= {float(_EN_WORDS.index(m.group().lower())) for m in _EN_WORD.finditer(text)}
+    return values
 
 
 class NumberMismatch(Check):
@@ -66,7 +82,8 @@ class NumberMismatch(Check):
     What it does:
         Compares the numbers on both sides, reading 1,000 / 1.000 / 1 000 and 3.14 / 3,14 by
         either convention, and ignoring numbers inside URLs, e-mail addresses and
-        placeholders. Small numbers written out in an English target ("two") count as present.
+        placeholders. Roman numerals (XIV), the '90s and small numbers written out in English
+        ("two") count as present.
     Why is this bad:
         A wrong, dropped or invented number changes the facts: dates, prices, casualty
         figures. MT systems do this more often than readers expect.
@@ -86,18 +103,18 @@ class NumberMismatch(Check):
     def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
         if segment.source is None:
             return
-        source = numbers(segment.source)
-        target = numbers(segment.text)
-        unmatched = list(target)
+        unmatched = numbers(segment.text)
+        target_forms = other_forms(segment.text, ctx.target_lang)
+        source_forms = other_forms(segment.source, ctx.source_lang)
         missing = []
-        for item in source:
-            match = next((t for t in unmatched if t[3] & item[3]), None)
+        for _, _, token, values in numbers(segment.source):
+            match = next((item for item in unmatched if item[3] & values), None)
             if match:
                 unmatched.remove(match)
-            elif not _spelled(item[3], ctx.target_lang, segment.text):
-                missing.append(item[2])
-        for start, end, token, value in unmatched:
-            if not _spelled(value, ctx.source_lang, segment.source):
+            elif not values & target_forms:
+                missing.append(token)
+        for start, end, token, values in unmatched:
+            if not values & source_forms:
                 yield self.finding(
                     document, segment, segment.start + start, segment.start + end,
                     f"number {token!r} is not in the source",
