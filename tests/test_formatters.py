@@ -12,19 +12,22 @@ import csv
 import json
 import os
 import re
+import string
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 from markdown_it import MarkdownIt
 from rich.cells import cell_len
 
 from mtqa.checks.doubled_word import DoubledWord
 from mtqa.config import Config
-from mtqa.document import Segment
+from mtqa.document import Document, Segment
 from mtqa.engine import run
 from mtqa.findings import Finding, Severity
 from mtqa.formatters import FORMATTERS, get_formatter
@@ -432,3 +435,40 @@ def test_skipped_checks_are_reported(report: Report) -> None:
     rows = list(csv.DictReader(StringIO(csv_format.render(skipped))))
     assert [(r["code"], r["check"], r["message"]) for r in rows if r["code"] == "SKIPPED"] == [("SKIPPED", "MT901", reason)]
     assert "1 check did not run" in markdown.render(skipped).splitlines()[1]
+
+
+# Any text at all: every format still renders something its reader can parse
+
+
+_PATH_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="/\\.\x00")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.text(min_size=1, max_size=120),
+    path=st.text(alphabet=_PATH_CHARS, min_size=1, max_size=12),
+    bounds=st.tuples(st.integers(0, 120), st.integers(0, 120)),
+    suggestion=st.none() | st.text(max_size=10),
+    severity=st.sampled_from(list(Severity)),
+)
+def test_any_document_text_renders_safely(
+    text: str, path: str, bounds: tuple[int, int], suggestion: str | None, severity: Severity
+) -> None:
+    start, end = sorted(min(b, len(text)) for b in bounds)
+    document = Document(path=path, text=text, format="plaintext")
+    document.segments = [Segment(0, len(text), text, 0)]
+    finding = DoubledWord().finding(document, document.segments[0], start, end, text, suggestion, severity)
+    report = Report(files=[FileResult(path=path, findings=[finding], document=document)])
+
+    plain = terminal.render(report)
+    assert not any(c in plain for c in "\x1b\r\x07\x00"), "control characters reach the terminal"
+    root = ET.fromstring(junit.render(report))
+    assert len(root.findall("testsuite/testcase")) == 1
+    region = _sarif(report)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert (region["snippet"]["text"], region["startLine"], region["startColumn"]) == (finding.text, finding.line, finding.column)
+    [_, row] = list(csv.reader(StringIO(csv_format.render(report))))
+    assert row[csv_format.FIELDS.index("text")] == csv_format.guard(finding.text)
+    [line] = github.render(report).split("\n")[:-1]  # the runner splits on LF only, not on NEL etc.
+    _, props, message = _parse_command(line)
+    assert props["file"] == path and message.startswith(text)
+    assert not set(markdown.escape(text)) & (set(string.punctuation) - set(",;?/%&#"))

@@ -34,7 +34,9 @@ def _row(finding: Finding) -> list[object]:
 
 def render(report: Report, color: bool = False) -> str:
     out = StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # Quoting every text cell keeps a lone CR in a document inside its cell (Python's minimal
+    # quoting would leave it bare and break the row).
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(FIELDS)
     for result in report.files:
         if result.error:

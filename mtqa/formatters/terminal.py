@@ -69,6 +69,7 @@ def render(report: Report, color: bool = False) -> str:
     console = Console(
         file=out,
         force_terminal=True,
+        legacy_windows=False,
         no_color=False,
         color_system="standard",
         width=WIDTH,
