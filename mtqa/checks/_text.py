@@ -76,7 +76,7 @@ def paragraphs(document: Document) -> list[list[Segment]]:
     for segment in document.segments:
         if runs:
             gap = document.text[runs[-1][-1].end : segment.start]
-            if not gap.strip() and gap.count("\n") < 2 and runs[-1][-1].end <= segment.start:
+            if not gap.strip() and gap.count("\n") < 2:
                 runs[-1].append(segment)
                 continue
         runs.append([segment])
