@@ -40,7 +40,7 @@ def _clip_right(text: str, room: int) -> str:
         if used > room:
             break
         kept.append(char)
-    return "".join(kept) + ELLIPSIS if room > 0 else ""
+    return ("".join(kept) + ELLIPSIS) if room > 0 else ""
 
 
 def _clip_left(text: str, room: int) -> str:

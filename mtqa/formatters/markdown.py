@@ -109,7 +109,8 @@ def _item(finding: Finding, document: Document | None) -> str:
 def render(report: Report, color: bool = False) -> str:
     total = len(report.findings)
     errors = sum(1 for r in report.files if r.error)
-    headline = f"{'❌' if report.exit_code() else '✅'} mtqa: {plural(len(report.failing()), 'finding')} at or above {report.fail_on}"
+    verdict = "❌" if report.exit_code() else "✅"
+    headline = f"{verdict} mtqa: {plural(len(report.failing()), 'finding')} at or above {report.fail_on}"
     if errors:
         headline += f", {plural(errors, 'file')} not checked"
     if report.skipped:
