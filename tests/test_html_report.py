@@ -293,3 +293,22 @@ def test_every_input_type_renders_with_all_findings_highlighted(tmp_path: Path, 
         assert "".join(text for text, _ in parsed.runs) == result.document.text
         marked = {n for ids in parsed.marks for n in ids}
     assert marked == set(range(len(result.findings)))
+
+
+def test_checks_that_did_not_run_are_named():
+    doc = document("Fine text.", [(0, 10)])
+    report = report_of(FileResult(doc.path, [], document=doc))
+    report.skipped = {"MT401": "model <mtqa-detector> is not downloaded (run: mtqa models pull)"}
+    page = html_format.render(report)
+    assert "1 check did not run" in page
+    assert "<code>MT401</code>: model &lt;mtqa-detector&gt; is not downloaded" in page
+
+
+def test_paragraph_blocks_end_at_the_last_line_end_of_a_gap():
+    text = "First one.\n\n# Second one."  # markup after the line end stays with its paragraph
+    doc = document(text, [(0, 10), (14, 25)])
+    page = html_format.render(report_of(FileResult(doc.path, [finding(doc, 11, 14)], document=doc)))
+    paras = re.findall(r'<div class="para">(.*?)</div>', page, re.S)
+    texts = [markupsafe.Markup(re.sub(r"<[^>]+>", "", p)).unescape() for p in paras]
+    assert texts == ["First one.\n\n", "# Second one."]
+    assert re.search(r'<div class="para"><span class="gap"><mark [^>]*data-f="0"[^>]*># </mark>', page)

@@ -16,7 +16,7 @@ import bisect
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -230,9 +230,18 @@ def _paragraphs(chunks: list[Chunk]) -> list[list[Chunk]]:
     """
     paragraphs: list[list[Chunk]] = [[]]
     for chunk in chunks:
-        paragraphs[-1].append(chunk)
-        if chunk.segment is None and any("\n" in p.text for p in chunk.pieces):
-            paragraphs.append([])
+        last = max((i for i, p in enumerate(chunk.pieces) if "\n" in p.text), default=None)
+        if chunk.segment is not None or last is None:
+            paragraphs[-1].append(chunk)
+            continue
+        # The block ends at the gap's last line end; what follows it starts the next one.
+        piece = chunk.pieces[last]
+        cut = piece.text.rindex("\n") + 1
+        head = replace(piece, text=piece.text[:cut])
+        tail = replace(piece, text=piece.text[cut:], anchor=None)
+        paragraphs[-1].append(Chunk(chunk.pieces[:last] + [head], risk=chunk.risk))
+        rest = ([tail] if tail.text else []) + chunk.pieces[last + 1 :]
+        paragraphs.append([Chunk(rest, risk=chunk.risk)] if rest else [])
     return [p for p in paragraphs if p]
 
 

@@ -73,7 +73,12 @@
     row("category", f.category);
     row("where", "line " + f.line + ", column " + f.column);
     if (!f.suggestion && f.suggestion !== "") row("flagged", f.text || "(insertion point)");
-    Object.keys(f.details || {}).sort().forEach(function (key) {
+    // Scores first, then the signatures that say how to reproduce them.
+    var keys = Object.keys(f.details || {}).sort(function (a, b) {
+      var sa = /signature/i.test(a), sb = /signature/i.test(b);
+      return sa === sb ? (a < b ? -1 : a > b ? 1 : 0) : sa ? 1 : -1;
+    });
+    keys.forEach(function (key) {
       var value = f.details[key];
       row(key.replace(/_/g, " "), formatValue(value), /signature/i.test(key) ? "signature" : "");
     });
@@ -126,6 +131,7 @@
   marks.forEach(function (mark) {
     mark.addEventListener("click", function (event) {
       event.stopPropagation();
+      clearTimeout(hoverTimer);
       if (current === mark && pinned) hide(false);
       else open(mark, true);
     });
@@ -138,7 +144,7 @@
     mark.addEventListener("mouseenter", function () {
       if (pinned) return;
       clearTimeout(hoverTimer);
-      hoverTimer = setTimeout(function () { open(mark, false); }, 120);
+      hoverTimer = setTimeout(function () { if (!pinned) open(mark, false); }, 120);
     });
     mark.addEventListener("mouseleave", function () {
       clearTimeout(hoverTimer);
