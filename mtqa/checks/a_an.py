@@ -10,7 +10,7 @@ from mtqa.checks.base import Check, CheckContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
 
-_ARTICLE = re.compile(r"\b(an?)([ \t]+)([^\W_](?:[\w'’-]|\.(?=\w))*)", re.I)
+_ARTICLE = re.compile(r"\b(an?)(\s+)([^\W_](?:[\w'’-]|\.(?=\w))*)", re.I)
 # Words an article never precedes: "a" here is a letter or variable ("plan a or b").
 _NOT_NOUN = frozenset({"and", "or", "nor", "of", "to", "is", "was", "are", "were", "the"})
 _VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
