@@ -63,7 +63,7 @@ class MissingSpaceAfterPunctuation(Check):
             yield self._finding(document, segment, segment.start + match.start(), match.group(), cut)
 
     def _at_boundary(self, document: Document, previous: Segment, segment: Segment) -> Iterator[Finding]:
-        before = re.search(r"[^\W\d_]{2,}[.!?]$", previous.text)
+        before = re.search(r"(?:[^\W\d_]*[a-z]{2}\.|[^\W\d_]{2,}[!?])$", previous.text)  # as in _MISSING
         after = re.match(r"[A-Z][a-z]\w*", segment.text)
         if before and after:
             start = previous.start + before.start()
