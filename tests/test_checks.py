@@ -112,7 +112,8 @@ def test_check_is_documented(code: str) -> None:
     assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", cls.name)
     assert cls.summary.strip() and "\n" not in cls.summary
     assert isinstance(cls.severity, Severity)
-    assert re.fullmatch(r"(accuracy|fluency|terminology|style|locale|verity|design)(/[a-z-]+)*", cls.category)
+    mqm = r"(accuracy|fluency|terminology|style|locale|verity|design)(/[a-z-]+)*"
+    assert re.fullmatch(mqm, cls.category), f"{code}: category {cls.category!r} is not MQM-style (accuracy/…)"
     for section in ("What it does", "Why is this bad", "Example", "Use instead"):
         assert cls.doc_section(section), f"{code} docstring lacks a {section!r} section"
 
