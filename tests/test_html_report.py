@@ -312,3 +312,14 @@ def test_paragraph_blocks_end_at_the_last_line_end_of_a_gap():
     texts = [markupsafe.Markup(re.sub(r"<[^>]+>", "", p)).unescape() for p in paras]
     assert texts == ["First one.\n\n", "# Second one."]
     assert re.search(r'<div class="para"><span class="gap"><mark [^>]*data-f="0"[^>]*># </mark>', page)
+
+
+def test_details_json_parses_even_with_nan_and_numpy_values():
+    import numpy as np
+
+    doc = document("alpha beta", [(0, 10)])
+    odd = finding(doc, 0, 5, score=float("nan"), best=np.float32(0.5), probs=np.array([0.25, 0.75]), when=Path("x"))
+    page = html_format.render(report_of(FileResult(doc.path, [odd], document=doc)))
+    block = re.search(r'id="mtqa-data">(.*?)</script>', page, re.S).group(1)
+    details = json.loads(block, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))["findings"][0]["details"]
+    assert details == {"score": "nan", "best": 0.5, "probs": [0.25, 0.75], "when": "x"}

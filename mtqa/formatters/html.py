@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import bisect
 import hashlib
-import json
+import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -54,6 +54,8 @@ class Chunk:
 
 @dataclass
 class FileView:
+    """One file as the template shows it."""
+
     index: int
     result: FileResult
     counts: dict[str, int]
@@ -271,8 +273,18 @@ def _finding_data(n: int, f: Finding, file_index: int) -> dict[str, Any]:
 
 
 def _jsonable(value: Any) -> Any:
-    """Details hold model outputs; anything JSON cannot carry is shown as its text."""
-    return json.loads(json.dumps(value, default=str))
+    """Details hold model outputs; anything JSON cannot carry (NaN too) is shown as its text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return _jsonable(value.tolist())
+    return str(value)
 
 
 def _code_rows(findings: list[Finding]) -> list[dict[str, Any]]:
