@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-import time
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -90,24 +90,35 @@ def _severity_overrides(values: list[str]) -> dict[str, str]:
 class RichProgress:
     """Progress bars on stderr, shown only once a run has lasted long enough to need them.
 
-    Implements the engine's ``progress(task, done, total)`` callback; a task's bar goes away
-    when it is done, and the whole display is transient, so nothing is left in the terminal.
+    Implements the engine's ``progress(task, done, total)`` callback. Tasks are tracked from
+    the first call, but the display starts only after ``DELAY_S`` (on a timer, so a single
+    long step such as reading a big file or loading a model still gets its spinner); a
+    task's bar goes away when it is done, and the display is transient, leaving nothing behind.
     """
 
     DELAY_S = 0.5
 
     def __init__(self, console: Console | None = None) -> None:
         self._console = console
-        self._started = time.monotonic()
+        self._lock = threading.Lock()
+        self._state: dict[str, tuple[int, int | None]] = {}  # unfinished tasks: done, total
         self._progress: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
+        self._timer: threading.Timer | None = threading.Timer(self.DELAY_S, self._start)
+        self._timer.daemon = True
+        self._timer.start()
 
     def __call__(self, task: str, done: int, total: int | None) -> None:
         finished = total is not None and done >= total
-        if self._progress is None:
-            if finished or time.monotonic() - self._started < self.DELAY_S:
-                return
-            self._start()
+        with self._lock:
+            if finished:
+                self._state.pop(task, None)
+            else:
+                self._state[task] = (done, total)
+            if self._progress is not None:
+                self._show(task, done, total, finished)
+
+    def _show(self, task: str, done: int, total: int | None, finished: bool) -> None:
         assert self._progress is not None
         if task not in self._tasks:
             if finished:
@@ -123,15 +134,24 @@ class RichProgress:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        self._progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=self._console or Console(stderr=True), transient=True,
-        )
-        self._progress.start()
+        with self._lock:
+            if self._progress is not None or self._timer is None:
+                return
+            self._progress = Progress(
+                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=self._console or Console(stderr=True), transient=True,
+            )
+            self._progress.start()
+            for task, (done, total) in self._state.items():
+                self._show(task, done, total, finished=False)
 
     def close(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._progress is not None:
+                self._progress.stop()
 
 
 def _print_problems(report: Report) -> None:

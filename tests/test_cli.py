@@ -192,16 +192,40 @@ def test_progress_only_for_a_person_at_a_terminal(cli, write, recorder, monkeypa
 def test_rich_progress_draws_on_its_console_and_cleans_up() -> None:
     buffer = io.StringIO()
     progress = cli_module.RichProgress(console=Console(file=buffer, force_terminal=True, width=80))
-    progress(task="Loading model x", done=0, total=None)  # too early: nothing shown yet
-    assert progress._progress is None
-    progress.DELAY_S = 0
-    progress("Loading model x", 0, None)
+    progress("Reading big.txt", 0, None)
+    assert progress._progress is None  # too early: nothing on screen yet
+    progress._start()  # what the timer does after DELAY_S
+    assert set(progress._tasks) == {"Reading big.txt"}  # reported before the display started
+    progress("Reading big.txt", 1, 1)
     progress("Checking files", 1, 4)
-    assert set(progress._tasks) == {"Loading model x", "Checking files"}
+    assert set(progress._tasks) == {"Checking files"}
     progress("Checking files", 4, 4)
-    assert set(progress._tasks) == {"Loading model x"}
+    assert not progress._tasks
     progress.close()
-    assert "Loading model x" in buffer.getvalue()
+    assert "Reading big.txt" in buffer.getvalue()
+
+
+def test_rich_progress_starts_on_a_timer_during_one_long_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setattr(cli_module.RichProgress, "DELAY_S", 0.01)
+    buffer = io.StringIO()
+    progress = cli_module.RichProgress(console=Console(file=buffer, force_terminal=True, width=80))
+    progress("Loading model demo", 0, None)
+    deadline = time.monotonic() + 5
+    while progress._progress is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    progress.close()
+    assert "Loading model demo" in buffer.getvalue()
+
+
+def test_rich_progress_closed_early_never_draws() -> None:
+    buffer = io.StringIO()
+    progress = cli_module.RichProgress(console=Console(file=buffer, force_terminal=True, width=80))
+    progress("Checking a.txt", 0, 3)
+    progress.close()
+    progress._start()  # a timer that fires late does nothing
+    assert progress._progress is None and buffer.getvalue() == ""
 
 
 def test_engine_reports_files_and_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
