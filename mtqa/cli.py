@@ -316,12 +316,17 @@ def _rule_dict(cls: type[Check]) -> dict[str, Any]:
         "default_enabled": getattr(cls, "default_enabled", True),
         "needs_source": cls.needs_source,
         "languages": sorted(cls.languages) if cls.languages is not None else None,
-        "what_it_does": cls.doc_section("What it does"),
-        "why_is_this_bad": cls.doc_section("Why is this bad"),
-        "example": cls.doc_section("Example"),
+        "what_it_does": _prose(cls.doc_section("What it does")),
+        "why_is_this_bad": _prose(cls.doc_section("Why is this bad")),
+        "example": cls.doc_section("Example"),  # line breaks kept: one example per line
         "use_instead": cls.doc_section("Use instead"),
-        "options": cls.doc_section("Options"),
+        "options": _prose(cls.doc_section("Options")),
     }
+
+
+def _prose(text: str) -> str:
+    """Docstring lines joined into paragraphs (blank lines still separate paragraphs)."""
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n") if p.strip())
 
 
 def rules_markdown(rules: list[dict[str, Any]]) -> str:
