@@ -194,3 +194,33 @@ def models_env(tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("MTQA_MODELS_DIR", str(tmp_path / "hub"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     return registry
+
+
+def build_m2m100(folder: Path, seed: int) -> Path:
+    """A tiny M2M100 (the multilingual fallback): one sentencepiece model for all languages."""
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+
+    folder.mkdir(parents=True)
+    blob = _spm(sentences("en") + sentences("de"), 150)
+    (folder / "sentencepiece.bpe.model").write_bytes(blob)
+    import sentencepiece as spm
+
+    processor = spm.SentencePieceProcessor(model_proto=blob)
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    for i in range(processor.get_piece_size()):
+        vocab.setdefault(processor.id_to_piece(i), len(vocab))
+    (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tokenizer = M2M100Tokenizer(str(folder / "vocab.json"), str(folder / "sentencepiece.bpe.model"))
+    tokenizer.save_pretrained(str(folder))
+    config = M2M100Config(
+        vocab_size=max(tokenizer.lang_code_to_id.values()) + 9, d_model=16, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, max_position_embeddings=128,
+        pad_token_id=1, bos_token_id=0, eos_token_id=2, decoder_start_token_id=2,
+    )
+    torch.manual_seed(seed)
+    model = M2M100ForConditionalGeneration(config)
+    model.generation_config.max_length = 32
+    model.save_pretrained(str(folder), safe_serialization=True)
+    return folder

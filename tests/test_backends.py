@@ -268,3 +268,20 @@ def test_ctranslate2_backend_converts_once_and_translates(tiny_models, tmp_path:
     calls = translator.runner.calls
     assert translator.translate(["The cat sees the red book today."]) == outputs[:1]  # from the cache
     assert translator.runner.calls == calls
+
+
+def test_multilingual_fallback_is_told_the_languages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.model_fixtures import build_m2m100
+
+    folder = build_m2m100(tmp_path / "m2m", seed=5)
+    registry = tmp_path / "r.toml"
+    registry.write_text(f'[roles."translate:*"]\nid = "{folder}"\nmultilingual = "m2m100"\n', encoding="utf-8")
+    monkeypatch.setenv("MTQA_REGISTRY", str(registry))
+    monkeypatch.setenv("MTQA_CACHE_DIR", "off")
+    translator = Models().translator("it", "pt")
+    runner = translator.runner
+    assert (runner.model.spec.src_lang, runner.model.spec.tgt_lang) == ("it", "pt")
+    assert runner.tokenizer.src_lang == "it"
+    assert runner.net.generation_config.forced_bos_token_id == runner.tokenizer.get_lang_id("pt")
+    [output] = translator.translate(["Il gatto vede il libro rosso."])
+    assert isinstance(output, str)

@@ -123,11 +123,16 @@ def test_copied_text_is_caught_despite_a_perfect_round_trip() -> None:
     assert list(BackTranslation()._copied(english, english.segments[0], ctx, details)) == []
 
 
-def test_cli_runs_model_checks_by_name(cli, models_env: Path, tmp_path: Path) -> None:  # noqa: ANN001
+def test_cli_runs_model_checks(models_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from mtqa.cli import app
+
+    monkeypatch.chdir(tmp_path)  # the shared `cli` fixture hides model checks; this test is about them
     (tmp_path / "article.txt").write_text(ARTICLE, encoding="utf-8")
     (tmp_path / "mtqa.toml").write_text("[options.MT301]\nthreshold = 1.01\n", encoding="utf-8")
-    result = cli("check", "article.txt", "--select", "MT301,MT311", "--format", "json")
-    assert result.exception is None, result.stderr
+    result = CliRunner().invoke(app, ["check", "article.txt", "--select", "MT301,MT311", "--format", "json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.stderr
     data = json.loads(result.stdout)
     assert set(data["signatures"]) == {"MT301", "MT311"}
     assert any(f["code"] == "MT301" and f["details"]["signature"] for f in data["files"][0]["findings"])

@@ -8,7 +8,7 @@ it can. Importing this package is cheap; torch and transformers load on first mo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from mtqa.backends.cache import OutputCache, open_cache
@@ -81,6 +81,12 @@ class Models:
     def bind(self, spec: ModelSpec) -> BoundModel:
         resolved = require(spec, auto_download=bool(self.registry.settings.get("auto_download")))
         return BoundModel(resolved, self.cache)
+
+    def memo(self, signature: str, texts: Sequence[str], compute: Callable[[list[str]], list[Any]]) -> list[Any]:
+        """Results derived from model outputs (scores), cached per text under the check's signature."""
+        if self.cache is None:
+            return compute(list(texts))
+        return self.cache.cached_map("derived", signature, {}, texts, compute)
 
     def spec(self, role: str) -> ModelSpec:
         """The role's spec; a role nobody registered is a skip (ModelUnavailable), not a crash."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mtqa.backends.cache import cache_dir
-from mtqa.backends.runners import _quiet_transformers, _Runner
+from mtqa.backends.runners import _quiet_transformers, _Runner, target_language_token
 from mtqa.backends.store import ResolvedModel
 
 
@@ -84,7 +84,7 @@ class CT2Translator(_Runner):
         self.prefix: list[str] | None = None
         if spec.multilingual:
             self.tokenizer.src_lang = spec.src_lang
-            self.prefix = [f"__{spec.tgt_lang}__"]
+            self.prefix = [target_language_token(self.tokenizer, str(spec.tgt_lang))]
         self.beam_size = int(self.settings.get("num_beams", 1))
         self.fixed_new_tokens = self.settings.get("fixed_new_tokens")
 

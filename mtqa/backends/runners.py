@@ -100,6 +100,12 @@ def by_length(texts: Sequence[str], batch_size: int, run: Callable[[list[str]], 
     return results  # type: ignore[return-value]
 
 
+def target_language_token(tokenizer: Any, lang: str) -> str:
+    """The token that starts a multilingual model's output: ``__de__`` (M2M100) or the code itself (NLLB)."""
+    get = getattr(tokenizer, "get_lang_token", None)
+    return str(get(lang)) if get else lang
+
+
 def output_settings(spec: ModelSpec) -> dict[str, Any]:
     """Everything besides the model and the text that changes a model's outputs.
 
@@ -177,9 +183,7 @@ class HFTranslator(_Runner):
         if spec.multilingual:  # M2M100/NLLB: languages are set on the tokenizer and first token
             self.tokenizer.src_lang = spec.src_lang
             generation.forced_bos_token_id = self.tokenizer.convert_tokens_to_ids(
-                self.tokenizer.lang_code_to_token[spec.tgt_lang]
-                if hasattr(self.tokenizer, "lang_code_to_token")
-                else f"__{spec.tgt_lang}__"
+                target_language_token(self.tokenizer, str(spec.tgt_lang))
             )
         self.fixed_new_tokens = self.settings.get("fixed_new_tokens")
 

@@ -74,14 +74,19 @@ class BackTranslation(ModelCheck):
         texts = [s.text for s in segments]
         pivots = forward.translate(texts)
         round_trips = backward.translate(pivots)
-        vectors = embedder.embed(texts + round_trips)
-        for i, segment in enumerate(segments):
-            scores = sentence_scores(round_trips[i], texts[i])
-            cos = cosine(vectors[i], vectors[len(texts) + i])
-            score = combined(scores["chrf"], cos, weight)
+        round_trip_of = dict(zip(texts, round_trips, strict=True))
+
+        def score(batch: list[str]) -> list[dict]:
+            vectors = embedder.embed(batch + [round_trip_of[t] for t in batch])
+            return [
+                {**sentence_scores(round_trip_of[t], t), "cosine": round(cosine(vectors[i], vectors[len(batch) + i]), 4)}
+                for i, t in enumerate(batch)
+            ]
+
+        for i, (segment, scores) in enumerate(zip(segments, self.models.memo(self.signature, texts, score), strict=True)):
+            score = combined(scores["chrf"], scores["cosine"], weight)
             details = {
                 **scores,
-                "cosine": round(cos, 4),
                 "score": round(score, 4),
                 "round_trip": round_trips[i],
                 "pivot_text": pivots[i],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from mtqa.backends.compare import CHRF_NAME, changed_spans, sentence_scores
@@ -73,11 +74,25 @@ class SourceDivergence(ModelCheck):
         sources = [s.source or "" for s in segments]
         back_texts = backward.translate(targets)
         forward_texts = forward.translate(sources)
-        vectors = embedder.embed(targets + forward_texts)
+        pairs = [json.dumps([t, s], ensure_ascii=False) for t, s in zip(targets, sources, strict=True)]
+        index = {pair: i for i, pair in enumerate(pairs)}
+
+        def score(batch: list[str]) -> list[dict]:
+            rows = [index[pair] for pair in batch]
+            vectors = embedder.embed([targets[i] for i in rows] + [forward_texts[i] for i in rows])
+            return [
+                {
+                    "back": sentence_scores(back_texts[i], sources[i]),
+                    "forward": sentence_scores(forward_texts[i], targets[i]),
+                    "cosine": round(cosine(vectors[k], vectors[len(rows) + k]), 4),
+                }
+                for k, i in enumerate(rows)
+            ]
+
+        all_scores = self.models.memo(self.signature, pairs, score)
         for i, segment in enumerate(segments):
-            back_scores = sentence_scores(back_texts[i], sources[i])
-            forward_scores = sentence_scores(forward_texts[i], targets[i])
-            cos = cosine(vectors[i], vectors[len(targets) + i])
+            back_scores, forward_scores = all_scores[i]["back"], all_scores[i]["forward"]
+            cos = all_scores[i]["cosine"]
             score = (back_scores["chrf"] / 100 + weight * forward_scores["chrf"] / 100 + (1 - weight) * cos) / 2
             if score >= threshold:
                 continue
