@@ -246,14 +246,20 @@ def test_importing_the_backends_loads_no_torch() -> None:
 # The CTranslate2 backend
 
 
-def test_ctranslate2_backend_converts_once_and_translates(tiny_models, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_ctranslate2_backend_converts_on_pull_once_and_translates(tiny_models, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from typer.testing import CliRunner
+
     from mtqa.backends.ct2 import convert, converted_dir
+    from mtqa.cli import app
 
     registry = write_registry(
         tmp_path / "r.toml", {"translate:en-de": tiny_models["translate:en-de"]}, backend="ctranslate2", max_tokens=16
     )
     monkeypatch.setenv("MTQA_REGISTRY", str(registry))
     monkeypatch.setenv("MTQA_CACHE_DIR", str(tmp_path / "cache"))
+    pulled = CliRunner().invoke(app, ["models", "pull", "translate:en-de", "-q"])  # converts on pull
+    assert pulled.exit_code == 0, pulled.stderr
+    assert list((tmp_path / "cache" / "ct2").glob("*-int8/model.bin"))
     translator = Models().translator("en", "de")
     assert translator.backend == "ctranslate2"
     assert translator.runner.compute_type == "int8"
