@@ -133,7 +133,7 @@ def test_export_writes_fp16_and_the_check_uses_it(tiny: Path, tmp_path: Path, mo
     torch.save(tiny_model(tiny / "encoder").state_dict(), weights)
     out = tmp_path / "shipped"
     settings = export(weights, tiny / "mlqe", out, ("ro-en",), tiny / "encoder")
-    assert 0.05 <= settings["thresholds"]["minor"] <= settings["thresholds"]["major"] <= 0.95
+    assert 0.05 <= settings["thresholds"]["minor"] <= settings["thresholds"]["major"] <= 0.99
     assert all(v.dtype == torch.float16 for v in load_file(str(out / "model.safetensors")).values())
     assert (out / "tokenizer.json").is_file()
 
@@ -145,7 +145,7 @@ def test_export_writes_fp16_and_the_check_uses_it(tiny: Path, tmp_path: Path, mo
         assert finding.text == document.text[finding.start : finding.end] and finding.code == "MT401"
     scores = check.segment_scores(document, CheckContext())
     assert len(scores) == 2 and all(0 <= s <= 10 for s in scores)
-    assert check.signature().startswith("model:mtqa-detector-en@")
+    assert check.signature.startswith("model:mtqa-detector-en@")
 
 
 def test_missing_model_is_reported_not_crashed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -46,6 +46,7 @@ class MTErrorDetector(Check):
 
     def __init__(self) -> None:
         self._last: tuple[str, list[list[tuple[int, int]]], list] | None = None
+        self._loaded = None  # the LoadedDetector, once a document needed it
 
     def _detector(self):  # noqa: ANN202 - mtqa.detector.infer.LoadedDetector (imports torch)
         from mtqa.detector import shipped_dir
@@ -58,10 +59,13 @@ class MTErrorDetector(Check):
             )
         from mtqa.detector.infer import load_detector
 
-        return load_detector(directory)
+        self._loaded = load_detector(directory)
+        return self._loaded
 
-    def signature(self) -> str:
-        return self._detector().signature()
+    @property
+    def signature(self) -> str | None:
+        """model@weights-hash, thresholds and score name; None until the model has run."""
+        return self._loaded.signature() if self._loaded else None
 
     def _scored(self, document: Document, ctx: CheckContext) -> tuple[list[list[tuple[int, int]]], list]:
         """Word spans and model results of every segment (kept for ``segment_scores``)."""

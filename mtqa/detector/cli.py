@@ -31,6 +31,7 @@ def detector(
     bf16: Annotated[Optional[bool], typer.Option("--bf16/--no-bf16", help="bf16 autocast on CPU (default: where the CPU has bf16 instructions).")] = None,
     layers: Annotated[Optional[int], typer.Option(help="Keep only the encoder's first N layers.")] = None,
     freeze: Annotated[int, typer.Option(help="Freeze the embeddings and the first N layers (-1: train everything).")] = 0,
+    init: Annotated[Optional[Path], typer.Option(help="Start from a run's weights (epoch-N.pt) instead of the base encoder.")] = None,
 ) -> None:
     """Fine-tune the English MT-error detector (word BAD tags + DA/HTER) on MLQE-PE train."""
     from mtqa.detector.train import DEFAULT_SYNTHETIC, TrainOptions, train
@@ -40,7 +41,7 @@ def detector(
         batch_size=batch_size, lr=lr, head_lr=head_lr, seed=seed, limit=limit, dev_limit=dev_limit,
         max_steps=max_steps, synthetic_config=synthetic_config or DEFAULT_SYNTHETIC, dict_dir=dict_dir,
         encoder=encoder, threads=threads, checkpoint_every=checkpoint_every, bf16=bf16,
-        layers=layers, freeze=freeze,
+        layers=layers, freeze=freeze, init=init,
     ))
     typer.echo(f"weights: {last}")
 

@@ -70,6 +70,7 @@ class TrainOptions:
     freeze: int = 0  # freeze the embeddings and the first N layers (-1: train the embeddings too)
     max_length: int = 128
     max_words: int = 60  # longer training sentences are skipped (they cost the most)
+    init: Path | None = None  # start from these weights (a run's epoch-N.pt) instead of the base encoder
     model: Detector | None = field(default=None, repr=False)  # a ready model (tests: a tiny one)
 
 
@@ -153,6 +154,9 @@ def train(opts: TrainOptions) -> Path:
     model = opts.model or from_pretrained_encoder(encoder_dir)
     if opts.layers:
         model.truncate(opts.layers)
+    if opts.init:
+        state = torch.load(opts.init, weights_only=False)
+        model.load_state_dict(state.get("model", state))
     if opts.freeze >= 0:
         model.freeze(opts.freeze)
     if opts.bf16 is None:

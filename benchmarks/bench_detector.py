@@ -1,0 +1,96 @@
+"""Speed of the default check with the shipped MT-error detector (MT401) on this machine.
+
+    python benchmarks/bench_detector.py                 # both measures
+    python benchmarks/bench_detector.py --sentences 500 # warm throughput on 500 sentences
+
+Prints:
+  1. warm sentences/second of the default checks (rules + MT401) inside one process, the model
+     already loaded (goal: ≥ 300 sentences/s on 2 cores), and of MT401 alone;
+  2. wall time of ``mtqa check`` on a generated 1,000-word article, process start to report
+     (goal: < 3 s), median of three runs.
+
+Inputs are generated in a temporary directory; nothing is written to the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SUBJECTS = ["The delegation", "The minister", "Officials", "The committee", "Observers", "The company",
+            "Researchers", "The mayor", "Local residents", "The central bank", "Negotiators", "The court"]
+VERBS = ["met", "criticised", "announced", "rejected", "approved", "discussed", "postponed", "welcomed"]
+OBJECTS = ["the new agreement", "a proposal on energy prices", "the budget for next year",
+           "an inquiry into the accident", "the plan to expand the airport", "a report on air quality",
+           "the terms of the ceasefire", "a draft law on housing", "the results of the survey"]
+TAILS = ["on Tuesday", "after a long debate", "in Brussels", "without giving details",
+         "despite strong opposition", "for the second time this year", "whether Moscow can order an invasion"]
+
+
+def sentences(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return [f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(TAILS)}."
+            for _ in range(n)]
+
+
+def article(words: int) -> str:
+    paragraphs, count, paragraph = [], 0, []
+    for sentence in sentences(words // 8 + 10, seed=11):
+        paragraph.append(sentence)
+        count += len(sentence.split())
+        if len(paragraph) == 5:
+            paragraphs.append(" ".join(paragraph))
+            paragraph = []
+        if count >= words:
+            break
+    paragraphs.append(" ".join(paragraph))
+    return "\n\n".join(p for p in paragraphs if p) + "\n"
+
+
+def warm_throughput(n: int) -> None:
+    from mtqa.config import Config
+    from mtqa.engine import check_document, load_checks
+    from mtqa.evaluation.system import sentences_document
+
+    document = sentences_document(sentences(n))
+    for label, select in (("default (rules + MT401)", ["DEFAULT", "MT401"]), ("MT401 alone", ["MT401"])):
+        config = Config(select=select)
+        checks = load_checks(config)
+        check_document(sentences_document(sentences(8, seed=1)), checks, config)  # load the model
+        started = time.perf_counter()
+        findings, _ = check_document(document, checks, config)
+        elapsed = time.perf_counter() - started
+        print(f"{label:26s} {n / elapsed:8.1f} sentences/s  ({n} sentences, {len(findings)} findings)")
+
+
+def end_to_end(words: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "article.txt"
+        path.write_text(article(words), encoding="utf-8")
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "from mtqa.cli import main; main()", "check", str(path), "--select", "DEFAULT,MT401",
+                            "--format", "json", "--exit-zero", "-o", str(Path(tmp) / "out.json")], check=True)
+            times.append(time.perf_counter() - started)
+        print(f"mtqa check, {words}-word article, end to end: {statistics.median(times):.2f} s "
+              f"(runs: {', '.join(f'{t:.2f}' for t in times)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sentences", type=int, default=300)
+    parser.add_argument("--words", type=int, default=1000)
+    args = parser.parse_args()
+    warm_throughput(args.sentences)
+    end_to_end(args.words)
+
+
+if __name__ == "__main__":
+    main()
