@@ -229,3 +229,13 @@ def test_separate_source_file_is_aligned_into_units(models_env: Path) -> None:
     ctx = CheckContext(target_lang="de", source_lang="en", options={"MT303": {"skip_cost": 0.0}})
     findings = list(OmissionAddition().check_document(paired, ctx))
     assert any(f.category == "accuracy/omission" for f in findings)
+
+
+def test_model_work_is_reported_to_the_progress_callback(models_env: Path) -> None:
+    from mtqa.checks.lm_surprisal import LMSurprisal
+
+    calls = []
+    document = read_document("a.txt", ARTICLE)
+    ctx = CheckContext(target_lang="en", progress=lambda task, done, total: calls.append((task, done, total)))
+    list(LMSurprisal().check_document(document, ctx))
+    assert calls == [("MT311 scoring 4 sentences", 0, None), ("MT311 scoring 4 sentences", 1, 1)]

@@ -72,6 +72,8 @@ class BackTranslation(ModelCheck):
             }
         )
         texts = [s.text for s in segments]
+        task = f"{self.code} round trips of {len(texts)} sentences"
+        ctx.progress(task, 0, None)
         pivots = forward.translate(texts)
         round_trips = backward.translate(pivots)
         round_trip_of = dict(zip(texts, round_trips, strict=True))
@@ -83,7 +85,9 @@ class BackTranslation(ModelCheck):
                 for i, t in enumerate(batch)
             ]
 
-        for i, (segment, scores) in enumerate(zip(segments, self.models.memo(self.signature, texts, score), strict=True)):
+        all_scores = self.models.memo(self.signature, texts, score)
+        ctx.progress(task, 1, 1)
+        for i, (segment, scores) in enumerate(zip(segments, all_scores, strict=True)):
             score = combined(scores["chrf"], scores["cosine"], weight)
             details = {
                 **scores,

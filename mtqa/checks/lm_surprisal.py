@@ -119,7 +119,10 @@ class LMSurprisal(ModelCheck):
                 "excess": min_excess,
             }
         )
+        task = f"{self.code} scoring {len(segments)} sentences"
+        ctx.progress(task, 0, None)
         rows = lm.token_logprobs([s.text for s in segments])
+        ctx.progress(task, 1, 1)
         scored = []  # (segment, start, end, bits, unigram bits, perplexity)
         for segment, tokens in zip(segments, rows, strict=True):
             perplexity = math.exp(-sum(t[2] for t in tokens) / len(tokens)) if tokens else float("nan")

@@ -72,6 +72,8 @@ class SourceDivergence(ModelCheck):
         )
         targets = [s.text for s in segments]
         sources = [s.source or "" for s in segments]
+        task = f"{self.code} translating {len(targets)} units both ways"
+        ctx.progress(task, 0, None)
         back_texts = backward.translate(targets)
         forward_texts = forward.translate(sources)
         pairs = [json.dumps([t, s], ensure_ascii=False) for t, s in zip(targets, sources, strict=True)]
@@ -90,6 +92,7 @@ class SourceDivergence(ModelCheck):
             ]
 
         all_scores = self.models.memo(self.signature, pairs, score)
+        ctx.progress(task, 1, 1)
         for i, segment in enumerate(segments):
             back_scores, forward_scores = all_scores[i]["back"], all_scores[i]["forward"]
             cos = all_scores[i]["cosine"]
