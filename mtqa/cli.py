@@ -278,6 +278,9 @@ def check(
         accepted = baselines.load(baseline) if baseline is not None and write_baseline is None else None
         try:
             report = run(paths, config, input_format=input_format, progress=progress)
+        except KeyboardInterrupt:
+            typer.echo("mtqa: interrupted", err=True)
+            raise typer.Exit(130) from None  # the shell's code for Ctrl-C, never 1 ("findings")
         finally:
             if progress is not None:
                 progress.close()

@@ -71,6 +71,18 @@ def test_exit_2_on_usage_errors(cli, write, args: list[str]) -> None:
     assert "Traceback" not in result.stdout + result.stderr
 
 
+def test_ctrl_c_is_not_mistaken_for_findings(cli, write, monkeypatch) -> None:
+    from mtqa.checks.doubled_word import DoubledWord
+
+    def interrupted(self, document, segment, ctx):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(DoubledWord, "check_segment", interrupted)
+    write("a.txt", MINOR)
+    result = cli("check", "a.txt")
+    assert result.exit_code == 130 and "mtqa: interrupted" in result.stderr
+
+
 def test_exit_2_on_unreadable_input(cli, write) -> None:
     write("a.txt", CLEAN)
     result = cli("check", "a.txt", "missing.txt")
