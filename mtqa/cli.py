@@ -10,7 +10,7 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 EXIT_CODES = (
     "[b]Exit codes:[/b] 0 nothing at or above --fail-on; 1 findings at or above --fail-on; "
-    "2 usage error, bad configuration, or an input that could not be read or checked."
+    "2 usage error, bad configuration, an input that could not be read, or a check that could not run."
 )
 
 app = typer.Typer(
@@ -72,7 +72,7 @@ def _main(
     """Check machine-translated text for likely mistranslations."""
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"mtqa: error: {message}", err=True)
     raise typer.Exit(2)
 
