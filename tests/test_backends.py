@@ -291,3 +291,12 @@ def test_multilingual_fallback_is_told_the_languages(tmp_path: Path, monkeypatch
     assert runner.net.generation_config.forced_bos_token_id == runner.tokenizer.get_lang_id("pt")
     [output] = translator.translate(["Il gatto vede il libro rosso."])
     assert isinstance(output, str)
+
+
+def test_lm_scores_an_over_long_text_window_by_window(models_env: Path) -> None:
+    lm = Models().lm("en").runner
+    text = " ".join(["The cat sees the red book today."] * 12)
+    before = lm.calls
+    [tokens] = lm.token_logprobs([text])
+    assert lm.calls - before >= 2  # more than one window, nothing cut off
+    assert tokens[-1][1] == len(text) and len(tokens) > lm.max_tokens
