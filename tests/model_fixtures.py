@@ -188,7 +188,9 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture
 def models_env(tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A registry of the tiny models, a fresh output cache and an empty hub cache for one test."""
-    registry = write_registry(tmp_path / "registry.toml", tiny_models, max_tokens=48, batch_size=8, threads=1)
+    registry = write_registry(
+        tmp_path / "registry.toml", tiny_models, max_tokens=48, batch_size=8, threads=1, dtype="float32"
+    )  # float32 everywhere: CPUs with native bf16 would otherwise change the numbers
     monkeypatch.setenv("MTQA_REGISTRY", str(registry))
     monkeypatch.setenv("MTQA_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("MTQA_MODELS_DIR", str(tmp_path / "hub"))

@@ -300,3 +300,17 @@ def test_lm_scores_an_over_long_text_window_by_window(models_env: Path) -> None:
     [tokens] = lm.token_logprobs([text])
     assert lm.calls - before >= 2  # more than one window, nothing cut off
     assert tokens[-1][1] == len(text) and len(tokens) > lm.max_tokens
+
+
+def test_dtype_auto_is_bf16_only_where_the_cpu_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from mtqa.backends import runners
+
+    monkeypatch.setattr(runners, "_cpu_has_bf16", lambda: True)
+    assert runners.select_dtype("auto", "cpu") is torch.bfloat16
+    assert runners.select_dtype("float32", "cpu") is torch.float32
+    monkeypatch.setattr(runners, "_cpu_has_bf16", lambda: False)
+    assert runners.select_dtype("auto", "cpu") is torch.float32
+    assert runners.select_device("cpu") == "cpu"
+    assert runners.select_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
