@@ -314,3 +314,29 @@ def test_dtype_auto_is_bf16_only_where_the_cpu_has_it(monkeypatch: pytest.Monkey
     assert runners.select_dtype("auto", "cpu") is torch.float32
     assert runners.select_device("cpu") == "cpu"
     assert runners.select_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_pull_fetches_safetensors_and_tokenizers_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fnmatch
+
+    import huggingface_hub
+
+    monkeypatch.setenv("MTQA_MODELS_DIR", str(tmp_path))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    asked = {}
+    repository = ["config.json", "model.safetensors", "pytorch_model.bin", "tf_model.h5", "source.spm", "vocab.json"]
+
+    def fake_download(repo_id: str, revision: str, cache_dir: str, allow_patterns: list[str]) -> str:
+        asked.update(repo_id=repo_id, revision=revision, cache_dir=cache_dir)
+        wanted = [f for f in repository if any(fnmatch.fnmatch(f, p) for p in allow_patterns)]
+        repo = _fake_hub_snapshot(Path(cache_dir), repo_id, {name: name.encode() for name in wanted}, "b" * 40)
+        return str(repo / "snapshots" / ("b" * 40))
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_download)
+    resolved = pull(ModelSpec(role="translate:en-de", id="Helsinki-NLP/opus-mt-en-de", revision="main"), progress=False)
+    assert asked == {"repo_id": "Helsinki-NLP/opus-mt-en-de", "revision": "main", "cache_dir": str(tmp_path)}
+    assert resolved.revision == "b" * 40
+    assert sorted(p.name for p in resolved.path.iterdir()) == ["config.json", "model.safetensors", "source.spm", "vocab.json"]
+    repository[:] = ["config.json", "pytorch_model.bin", "vocab.json"]  # pickled weights only
+    with pytest.raises(ModelUnavailable, match="no safetensors weights"):
+        pull(ModelSpec(role="lm:en", id="org/pickled-only"), progress=False)
