@@ -23,11 +23,12 @@ class CliResult:
 RULE_SERIES = ("MT1", "MT2")  # rule-based checks; MT3xx and up need models
 
 
+@pytest.fixture
 def rule_checks_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the registry hold only the rule-based checks.
+    """Make the registry hold only the rule-based checks (``pytestmark = usefixtures(...)``).
 
-    CLI tests are about the command line, not about models: this keeps them fast, offline
-    and independent of which models happen to be installed. Model checks have their own tests.
+    Tests of the command line are not about models: this keeps them fast, offline and
+    independent of which models happen to be installed. Model checks have their own tests.
     """
     import mtqa.checks
     import mtqa.engine
@@ -47,7 +48,6 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliRes
     """
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NO_COLOR", raising=False)
-    rule_checks_only(monkeypatch)
     runner = CliRunner()
 
     def invoke(*args: str, input: str | bytes | None = None) -> CliResult:

@@ -15,6 +15,9 @@ import pytest
 
 from mtqa.checks.doubled_word import DoubledWord
 
+# about the command line, not models: the registry holds the rule-based checks only
+pytestmark = pytest.mark.usefixtures("rule_checks_only")
+
 GOOD = "The delegation met the the officials.\n"
 
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+# about the command line, not models: the registry holds the rule-based checks only
+pytestmark = pytest.mark.usefixtures("rule_checks_only")
+
 ARTICLE = "The talks ended late.\nIt was was a long day.\n"
 
 

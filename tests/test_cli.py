@@ -17,6 +17,9 @@ from mtqa.checks import all_checks
 from mtqa.config import Config
 from mtqa.engine import run
 
+# about the command line, not models: the registry holds the rule-based checks only
+pytestmark = pytest.mark.usefixtures("rule_checks_only")
+
 REPO = Path(__file__).resolve().parent.parent
 CLEAN = "The delegation met the officials.\n"
 MINOR = "The delegation met the the officials.\n"  # MT102 doubled word: minor

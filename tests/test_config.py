@@ -11,6 +11,9 @@ from mtqa.config import Config, load_config
 from mtqa.errors import ConfigError
 from mtqa.findings import Severity
 
+# about the command line, not models: the registry holds the rule-based checks only
+pytestmark = pytest.mark.usefixtures("rule_checks_only")
+
 DOUBLED = "The delegation met the the officials.\n"
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mtqa.findings import Finding, Severity
 from mtqa.suppression import rules, suppress
+
+# about the command line, not models: the registry holds the rule-based checks only
+pytestmark = pytest.mark.usefixtures("rule_checks_only")
 
 
 def finding_at(text: str, needle: str, code: str = "MT102", nth: int = 0) -> Finding:
