@@ -1,15 +1,18 @@
 """Inline suppression with HTML comments, for Markdown, HTML and any text that carries them.
 
     <!-- mtqa-disable -->                 every check off until mtqa-enable
-    <!-- mtqa-disable MT101,MT102 -->     these codes (or prefixes) off until enabled again
-    <!-- mtqa-enable -->                  everything back on (or `mtqa-enable MT101`: one code)
+    <!-- mtqa-disable MT101,MT102 -->     these codes (or prefixes such as MT1) off
+    <!-- mtqa-enable -->                  everything back on
+    <!-- mtqa-enable MT101 -->            this code back on, even inside a wider disable
     <!-- mtqa-disable-next-line MT101 --> the next non-blank line only (no codes: all checks)
 
-A pure function of the document text and the findings, applied after the checks ran.
+The latest directive wins for the codes it names. A pure function of the document text and
+the findings, applied after the checks ran.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -18,26 +21,56 @@ from mtqa.findings import Finding
 _DIRECTIVE = re.compile(
     r"<!--\s*mtqa-(?P<verb>disable-next-line|disable|enable)\b(?P<codes>[^>]*?)\s*-->", re.I
 )
-_ALL: frozenset[str] = frozenset({"ALL"})
+
+
+def _matches(code: str, selectors: frozenset[str]) -> bool:
+    return any(code.startswith(selector) for selector in selectors)
 
 
 @dataclass(frozen=True)
-class _Rule:
-    """From ``start`` to ``end`` (offsets), findings with these codes are hidden."""
+class State:
+    """What is switched off from some offset on."""
 
-    start: int
-    end: int
-    codes: frozenset[str]
+    all_off: bool = False
+    off: frozenset[str] = frozenset()  # codes or prefixes switched off
+    on: frozenset[str] = frozenset()  # codes switched back on inside a wider "off"
 
-    def covers(self, finding: Finding) -> bool:
-        if not self.start <= finding.start < self.end:
-            return False
-        return self.codes == _ALL or any(finding.code.startswith(code) for code in self.codes)
+    def hides(self, code: str) -> bool:
+        return (self.all_off or _matches(code, self.off)) and not _matches(code, self.on)
+
+    def disable(self, codes: frozenset[str]) -> State:
+        if not codes:
+            return State(all_off=True)
+        on = frozenset(c for c in self.on if not _matches(c, codes))
+        return State(self.all_off, self.off | codes, on)
+
+    def enable(self, codes: frozenset[str]) -> State:
+        if not codes:
+            return State()
+        off = frozenset(c for c in self.off if not _matches(c, codes))
+        return State(self.all_off, off, self.on | codes)
+
+
+@dataclass(frozen=True)
+class Suppressions:
+    """The regions a text declares: states by offset, and single lines."""
+
+    starts: tuple[int, ...]  # offsets where the state changes, ascending
+    states: tuple[State, ...]  # the state from each of those offsets on
+    lines: tuple[tuple[int, int, frozenset[str]], ...]  # (start, end, codes; empty = all)
+
+    def hides(self, finding: Finding) -> bool:
+        index = bisect.bisect_right(self.starts, finding.start) - 1
+        if index >= 0 and self.states[index].hides(finding.code):
+            return True
+        return any(
+            start <= finding.start < end and (not codes or _matches(finding.code, codes))
+            for start, end, codes in self.lines
+        )
 
 
 def _codes(raw: str) -> frozenset[str]:
-    found = frozenset(code.upper() for code in re.split(r"[\s,]+", raw.strip()) if code)
-    return found or _ALL
+    return frozenset(code.upper() for code in re.split(r"[\s,]+", raw.strip()) if code)
 
 
 def _next_line(text: str, offset: int) -> tuple[int, int]:
@@ -52,33 +85,28 @@ def _next_line(text: str, offset: int) -> tuple[int, int]:
     return len(text), len(text)
 
 
-def rules(text: str) -> list[_Rule]:
-    """The suppressed regions a text declares, in order of appearance."""
-    if "mtqa-" not in text:
-        return []
-    found: list[_Rule] = []
-    open_regions: dict[str, int] = {}  # code (or ALL) → where it was disabled
-    for match in _DIRECTIVE.finditer(text):
-        verb, codes = match["verb"].lower(), _codes(match["codes"])
-        if verb == "disable-next-line":
-            start, end = _next_line(text, match.end())
-            found.append(_Rule(start, end, codes))
-        elif verb == "disable":
-            for code in codes:
-                open_regions.setdefault(code, match.end())
-        else:  # enable: named codes, or everything
-            closing = list(open_regions) if codes == _ALL else [c for c in codes if c in open_regions]
-            for code in closing:
-                found.append(_Rule(open_regions.pop(code), match.start(), frozenset({code})))
-    for code, start in open_regions.items():
-        found.append(_Rule(start, len(text), frozenset({code})))
-    return found
+def parse(text: str) -> Suppressions:
+    """The suppressions a text declares with ``mtqa-`` comments."""
+    starts: list[int] = []
+    states: list[State] = []
+    lines: list[tuple[int, int, frozenset[str]]] = []
+    state = State()
+    if "mtqa-" in text:
+        for match in _DIRECTIVE.finditer(text):
+            verb, codes = match["verb"].lower(), _codes(match["codes"])
+            if verb == "disable-next-line":
+                lines.append((*_next_line(text, match.end()), codes))
+                continue
+            state = state.disable(codes) if verb == "disable" else state.enable(codes)
+            starts.append(match.end() if verb == "disable" else match.start())
+            states.append(state)
+    return Suppressions(tuple(starts), tuple(states), tuple(lines))
 
 
 def suppress(text: str, findings: list[Finding]) -> tuple[list[Finding], int]:
     """The findings not covered by a suppression comment, and how many were hidden."""
-    regions = rules(text)
-    if not regions:
+    found = parse(text)
+    if not found.states and not found.lines:
         return findings, 0
-    kept = [f for f in findings if not any(rule.covers(f) for rule in regions)]
+    kept = [f for f in findings if not found.hides(f)]
     return kept, len(findings) - len(kept)

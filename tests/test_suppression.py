@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mtqa.findings import Finding, Severity
-from mtqa.suppression import rules, suppress
+from mtqa.suppression import parse, suppress
 
 # about the command line, not models: the registry holds the rule-based checks only
 pytestmark = pytest.mark.usefixtures("rule_checks_only")
@@ -51,6 +51,16 @@ def test_disable_with_codes_only_hides_those_codes() -> None:
     assert kept == ["y y", "w w"]
 
 
+def test_enable_one_code_inside_a_wider_disable() -> None:
+    text = ("<!-- mtqa-disable -->\na1 b1\n<!-- mtqa-enable MT101 -->\na2 b2\n"
+            "<!-- mtqa-disable MT1 -->\na3 b3\n<!-- mtqa-enable MT10 -->\na4 b4\n<!-- mtqa-enable -->\na5 b5\n")
+    findings = [finding_at(text, f"a{i}", "MT101") for i in range(1, 6)]
+    findings += [finding_at(text, f"b{i}", "MT205") for i in range(1, 6)]
+    kept = sorted(f.text for f in suppress(text, findings)[0])
+    # a1: all off; a2: MT101 back on; a3: MT1 off again (latest wins); a4: MT10 back on; 5: all on
+    assert kept == ["a2", "a4", "a5", "b5"]
+
+
 def test_code_prefix_is_accepted() -> None:
     text = "<!-- mtqa-disable MT1 -->\nx x\n"
     assert kept_codes(text, [finding_at(text, "x x", "MT102"), finding_at(text, "x x", "MT201")]) == [
@@ -72,7 +82,7 @@ def test_disable_next_line_without_codes_hides_all_on_that_line() -> None:
 
 
 def test_comment_at_end_of_text_and_unclosed_region() -> None:
-    assert rules("x <!-- mtqa-disable-next-line -->")[0].start == len("x <!-- mtqa-disable-next-line -->")
+    assert parse("x <!-- mtqa-disable-next-line -->").lines[0][0] == len("x <!-- mtqa-disable-next-line -->")
     text = "a a\n<!-- mtqa-disable MT102 -->\nb b\n"
     assert [f.text for f in suppress(text, [finding_at(text, "a a"), finding_at(text, "b b")])[0]] == ["a a"]
 
