@@ -206,7 +206,10 @@ def check(
         Optional[list[str]], typer.Option("--severity", metavar="CODE=LEVEL", help="Change a check's severity, e.g. MT102=major (repeatable).", rich_help_panel=SELECTION, show_default=False)
     ] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help="Expected language of the text checked (ISO 639-1) \\[default: en].", rich_help_panel=INPUT, show_default=False)] = None,
-    src_lang: Annotated[Optional[str], typer.Option("--src-lang", help="Source language of bilingual files.", rich_help_panel=INPUT)] = None,
+    src_lang: Annotated[Optional[str], typer.Option("--src-lang", help="Source language of bilingual files and of --source.", rich_help_panel=INPUT)] = None,
+    source: Annotated[
+        Optional[Path], typer.Option("--source", help="Source text of a single monolingual translation: aligns it sentence by sentence so the source-aware checks (MT2xx, MT302, MT303) run. Needs --src-lang and the embed model.", rich_help_panel=INPUT, show_default=False)
+    ] = None,
     include: Annotated[Optional[str], typer.Option(help="Comma-separated patterns of files to check inside directories and globs.", rich_help_panel=INPUT)] = None,
     exclude: Annotated[Optional[str], typer.Option(help="Comma-separated patterns of files to skip (gitignore syntax).", rich_help_panel=INPUT)] = None,
     input_format: Annotated[
@@ -277,7 +280,10 @@ def check(
         config = load_config(explicit=config_file).merged(overrides, "command line", OPTION_NAMES)
         accepted = baselines.load(baseline) if baseline is not None and write_baseline is None else None
         try:
-            report = run(paths, config, input_format=input_format, progress=progress)
+            report = run(
+                paths, config, input_format=input_format, progress=progress,
+                source=str(source) if source is not None else None,
+            )
         except KeyboardInterrupt:
             typer.echo("mtqa: interrupted", err=True)
             raise typer.Exit(130) from None  # the shell's code for Ctrl-C, never 1 ("findings")
@@ -303,7 +309,8 @@ def check(
             _fail(f"-o: cannot write {output}: {exc.strerror or exc}")
     else:
         _write_stdout(text if not text or text.endswith("\n") else text + "\n")
-    _print_problems(report)
+    if not (output_format == "terminal" and output is None and sys.stdout.isatty()):
+        _print_problems(report)  # on a terminal the report above already shows them
     code = report.exit_code()
     raise typer.Exit(0 if exit_zero and code == 1 else code)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mtqa.checks import Check, CheckContext, all_checks, select_checks
 from mtqa.config import Config, resolve_codes
-from mtqa.document import Document
+from mtqa.document import Document, Segment
 from mtqa.errors import ConfigError, InputError, ModelUnavailable
 from mtqa.findings import Finding
 from mtqa.readers import decode, read_document
@@ -59,7 +59,16 @@ def prepare(config: Config) -> tuple[Config, list[Check]]:
 
 
 def read_input(item: Input, config: Config, input_format: str | None = None) -> Document:
-    """Read, decode and parse one input; InputError says what is wrong with it.
+    """Read, decode and parse one input; InputError says what is wrong with it."""
+    display, text = read_text(item, config)
+    return read_document(
+        display, text, lang=config.target_lang, input_format=input_format,
+        max_sentence_words=config.max_sentence_words,
+    )
+
+
+def read_text(item: Input, config: Config) -> tuple[str, str]:
+    """The display name and decoded text of one input.
 
     The size limit is checked on the file's metadata before reading, so an oversized file
     is refused without being loaded; the raw bytes are dropped as soon as they are decoded.
@@ -84,10 +93,7 @@ def read_input(item: Input, config: Config, input_format: str | None = None) -> 
         display = item.path
     text = decode(data)
     del data
-    return read_document(
-        display, text, lang=config.target_lang, input_format=input_format,
-        max_sentence_words=config.max_sentence_words,
-    )
+    return display, text
 
 
 def _one_line(message: str) -> str:
@@ -131,7 +137,7 @@ def check_document(
 ) -> tuple[list[Finding], list[str]]:
     """Run every applicable check: the findings, and one message per check that crashed.
 
-    Findings inside protected markup are dropped and severity overrides applied. A check
+    Findings on protected markup are dropped (see ``_in_markup``) and severity overrides applied. A check
     whose model is not on this machine (``ModelUnavailable``) is recorded in ``skipped``
     (code → reason) and not tried again in this run: that is a warning, not an error.
     """
@@ -164,7 +170,7 @@ def check_document(
             continue
         for finding in produced:
             segment = segments_by_start.get(finding.context_start)
-            if segment and segment.is_protected(finding.start, max(finding.end, finding.start + 1)):
+            if segment and _in_markup(finding, segment):
                 continue
             if finding.code in config.severity:
                 finding.severity = config.severity[finding.code]
@@ -175,6 +181,17 @@ def check_document(
     return findings, crashes
 
 
+def _in_markup(finding: Finding, segment: Segment) -> bool:
+    """A finding that touches markup (code, tags, escapes) is about the markup, not the prose.
+
+    Findings about the whole segment (a missing number, a copied source, a wrong language)
+    are kept even when the segment holds markup somewhere.
+    """
+    if (finding.start, finding.end) == (segment.start, segment.end):
+        return False
+    return segment.is_protected(finding.start, max(finding.end, finding.start + 1))
+
+
 def check_input(
     item: Input,
     checks: list[Check],
@@ -182,8 +199,12 @@ def check_input(
     input_format: str | None = None,
     progress: ProgressCallback = _no_progress,
     skipped: dict[str, str] | None = None,
+    source_text: str | None = None,
 ) -> FileResult:
-    """Check one input; any problem becomes the result's error, never an exception."""
+    """Check one input; any problem becomes the result's error, never an exception.
+
+    ``source_text`` (from ``--source``) turns a monolingual translation into bilingual units.
+    """
     display = "<stdin>" if item.path == STDIN else item.path
     if item.error:
         return FileResult(path=display, error=item.error)
@@ -197,8 +218,13 @@ def check_input(
         return FileResult(path=display, error=f"cannot read: {type(exc).__name__}: {_one_line(str(exc))}")
     finally:
         progress(task, 1, 1)
-    result = FileResult(path=document.path, document=document)
     problems = overlong_sentences(document, config.max_sentence_words)
+    if source_text is not None:
+        try:
+            document = with_source(document, source_text, config)
+        except ModelUnavailable as exc:
+            problems.append(f"--source: cannot align with the source: {_one_line(str(exc))}")
+    result = FileResult(path=document.path, document=document)
     if len(problems) > 3:
         problems[3:] = [f"and {len(problems) - 3} more over-long sentences"]
     findings, crashes = check_document(document, checks, config, progress, skipped)
@@ -209,22 +235,47 @@ def check_input(
     return result
 
 
+def with_source(document: Document, source_text: str, config: Config) -> Document:
+    """Source-aware mode for a separate source file: align its sentences with the document's."""
+    from mtqa.backends import Models
+    from mtqa.backends.align import attach_source
+
+    return attach_source(document, source_text, config.source_lang or "en", Models().embedder())
+
+
+def _read_source(source: str, inputs: list[Input], config: Config) -> str:
+    """The text of ``--source``; ConfigError when it cannot serve the inputs."""
+    if len(inputs) != 1 or inputs[0].error:
+        raise ConfigError("--source: give exactly one translated file to check against the source")
+    if not config.source_lang:
+        raise ConfigError("--source: also give the source language with --src-lang")
+    try:
+        return read_text(Input(source), config)[1]
+    except InputError as exc:
+        raise ConfigError(f"--source: {source}: {_one_line(str(exc))}") from None
+
+
 def run(
     paths: list[str],
     config: Config,
     input_format: str | None = None,
     progress: ProgressCallback | None = None,
+    source: str | None = None,
 ) -> Report:
-    """Check every input named by ``paths``; raises only ConfigError (a bad setting)."""
+    """Check every input named by ``paths``; raises only ConfigError (a bad setting).
+
+    ``source`` is the path of the source text of a single monolingual translation.
+    """
     config, checks = prepare(config)
     progress = progress or _no_progress
     inputs = [Input(p, err) for p, err in expand_paths(paths, config.include, config.exclude)]
+    source_text = _read_source(source, inputs, config) if source is not None else None
     files = []
     skipped: dict[str, str] = {}
     for done, item in enumerate(inputs):
         if len(inputs) > 1:
             progress("Checking files", done, len(inputs))
-        files.append(check_input(item, checks, config, input_format, progress, skipped))
+        files.append(check_input(item, checks, config, input_format, progress, skipped, source_text))
     if len(inputs) > 1:
         progress("Checking files", len(inputs), len(inputs))
     signatures = {c.code: c.signature for c in checks if getattr(c, "signature", None)}  # model checks
