@@ -16,7 +16,8 @@ from typing import Any
 from mtqa.errors import ConfigError
 from mtqa.findings import Severity
 
-DEFAULT_INCLUDE = ["*.txt", "*.text", "*.md", "*.markdown", "*.html", "*.htm", "*.po", "*.pot",
+# Directory walks skip .pot templates: they hold no translations, only empty targets.
+DEFAULT_INCLUDE = ["*.txt", "*.text", "*.md", "*.markdown", "*.html", "*.htm", "*.po",
                    "*.xlf", "*.xliff", "*.tsv", "*.csv", "*.jsonl"]
 
 _LANG = re.compile(r"^[a-z]{2,3}$")
