@@ -12,6 +12,7 @@ from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
 
 DEFAULT_LANGUAGES = frozenset({"en", "de", "fr", "es", "it", "nl", "pt", "ro", "ru"})
+_CHUNK = 5000  # segments per detector batch
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # A capitalised word inside a sentence: mostly names ("Smărăndoiu", "Riigikogu"), which pull
 # the detector towards their own language. On MLQE-PE dev (ro-en, ru-en, en-de), leaving them
@@ -76,7 +77,7 @@ class WrongLanguage(Check):
     category = "accuracy/untranslated"
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
-        """All long-enough segments in one batch (lingua spreads a batch over the CPU cores)."""
+        """Long-enough segments in large batches (lingua spreads a batch over the CPU cores)."""
         target = language(ctx.target_lang)
         if _language(target) is None:
             return  # lingua cannot recognise the target, so it cannot tell it apart
@@ -91,27 +92,26 @@ class WrongLanguage(Check):
             if len(_WORD.findall(text)) >= min_words:
                 segments.append(segment)
                 texts.append(text)
-        # A quick pass over everything; the few segments it doubts get the precise detector.
-        first_guesses = quick.compute_language_confidence_values_in_parallel(texts)
-        doubted = [
-            (segment, text)
-            for segment, text, values in zip(segments, texts, first_guesses)
-            if values[0].language != _language(target)
-        ]
         min_confidence = option(ctx, self.code, "min_confidence", 0.5)
         max_target = option(ctx, self.code, "max_target_confidence", 0.1)
-        confirmed = precise.compute_language_confidence_values_in_parallel([text for _, text in doubted])
-        for (segment, _), values in zip(doubted, confirmed):
-            best = values[0]
-            found = best.language.iso_code_639_1.name.lower()
-            target_value = next(v.value for v in values if v.language == _language(target))
-            if found != target and best.value >= min_confidence and target_value <= max_target:
-                yield self.finding(
-                    document, segment, segment.start, segment.end,
-                    f"text looks like {best.language.name.title()} ({best.value:.2f}), expected {target!r}",
-                    detected=found,
-                    confidence=round(best.value, 4),
-                )
+        # In chunks, so a huge file never holds every segment's confidence table at once.
+        for at in range(0, len(texts), _CHUNK):
+            # A quick pass over everything; the few segments it doubts get the precise detector.
+            chunk = list(zip(segments[at : at + _CHUNK], texts[at : at + _CHUNK]))
+            first_guesses = quick.compute_language_confidence_values_in_parallel([t for _, t in chunk])
+            doubted = [pair for pair, values in zip(chunk, first_guesses) if values[0].language != _language(target)]
+            confirmed = precise.compute_language_confidence_values_in_parallel([text for _, text in doubted])
+            for (segment, _), values in zip(doubted, confirmed):
+                best = values[0]
+                found = best.language.iso_code_639_1.name.lower()
+                target_value = next(v.value for v in values if v.language == _language(target))
+                if found != target and best.value >= min_confidence and target_value <= max_target:
+                    yield self.finding(
+                        document, segment, segment.start, segment.end,
+                        f"text looks like {best.language.name.title()} ({best.value:.2f}), expected {target!r}",
+                        detected=found,
+                        confidence=round(best.value, 4),
+                    )
 
     def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
         one = Document(document.path, document.text, document.format, [segment], document.bilingual)
