@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from mtqa.checks._text import option
@@ -10,11 +11,23 @@ from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
 
 
+# One Han, kana or Hangul character carries about as much as three Latin letters, so a
+# Chinese source is not "three times shorter" than its English translation.
+_DENSE_SCRIPT = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_DENSE_WEIGHT = 3
+
+
+def text_length(text: str) -> int:
+    """Length in Latin-letter equivalents (dense scripts weighted)."""
+    return len(text) + (_DENSE_WEIGHT - 1) * len(_DENSE_SCRIPT.findall(text))
+
+
 class LengthRatio(Check):
     """Flags a target much shorter or much longer than its source.
 
     What it does:
-        Compares the character lengths of target and source and reports ratios outside
+        Compares the lengths of target and source (a Chinese, Japanese or Korean character
+        counts as three Latin letters) and reports ratios outside
         ``min_ratio`` (0.4) … ``max_ratio`` (2.5). Sources shorter than ``min_chars`` (20)
         are skipped: short strings vary too much. Set them under ``options.MT207``.
     Why is this bad:
@@ -36,9 +49,9 @@ class LengthRatio(Check):
 
     def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
         source, target = (segment.source or "").strip(), segment.text.strip()
-        if len(source) < option(ctx, self.code, "min_chars", 20) or not target:
+        if text_length(source) < option(ctx, self.code, "min_chars", 20) or not target:
             return  # an empty target is MT206's finding
-        ratio = len(target) / len(source)
+        ratio = text_length(target) / text_length(source)
         low, high = option(ctx, self.code, "min_ratio", 0.4), option(ctx, self.code, "max_ratio", 2.5)
         if low <= ratio <= high:
             return
