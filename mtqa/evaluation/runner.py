@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,37 +10,9 @@ from typing import Any
 from mtqa import __version__
 from mtqa.config import Config
 from mtqa.evaluation import demetr, mlqe, mqm
-from mtqa.evaluation.system import CheckerSystem, ConstantSystem, Prediction, System
+from mtqa.evaluation.system import CheckerSystem, ConstantSystem
 
 BENCHMARKS = ("mlqe-pe", "demetr", "mqm")
-
-
-class TimedSystem:
-    """Wraps a system and counts the sentences it scored and the time it took.
-
-    CPU seconds (of this process) are counted too: on a busy machine they say more about
-    the checker's speed than wall-clock seconds do.
-    """
-
-    def __init__(self, system: System) -> None:
-        self.system = system
-        self.items = 0
-        self.seconds = 0.0
-        self.cpu_seconds = 0.0
-
-    def predict(
-        self,
-        sentences: Sequence[str],
-        lang: str,
-        sources: Sequence[str] | None = None,
-        source_lang: str | None = None,
-    ) -> list[Prediction]:
-        began, began_cpu = time.perf_counter(), time.process_time()
-        predictions = self.system.predict(sentences, lang, sources, source_lang)
-        self.seconds += time.perf_counter() - began
-        self.cpu_seconds += time.process_time() - began_cpu
-        self.items += len(sentences)
-        return predictions
 
 
 @dataclass
@@ -90,24 +61,23 @@ def run_eval(
     if benchmark not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {benchmark!r} (choose from {', '.join(BENCHMARKS)})")
     checker = CheckerSystem(config, use_source)
-    timed = TimedSystem(checker)
     nothing, everything = ConstantSystem(flag=False), ConstantSystem(flag=True)
     extra: dict[str, str] = {}
     if benchmark == "mlqe-pe":
         pair_data = mlqe.load(data, split, pairs, limit)
-        results = mlqe.evaluate(pair_data, timed)
+        results = mlqe.evaluate(pair_data, checker)
         reference = {
             "flag_nothing": mlqe.evaluate(pair_data, nothing),
             "flag_everything": mlqe.evaluate(pair_data, everything),
         }
     elif benchmark == "demetr":
         items = demetr.load(data, split, limit)
-        results = demetr.evaluate(items, timed)
+        results = demetr.evaluate(items, checker)
         chrf_results, extra["chrf"] = demetr.chrf_reference(items)
         reference = {"chrf": chrf_results}
     else:
         segments = mqm.load(data, split, limit)
-        results = mqm.evaluate(segments, timed)
+        results = mqm.evaluate(segments, checker)
         reference = {
             "flag_nothing": mqm.evaluate(segments, nothing),
             "flag_everything": mqm.evaluate(segments, everything),
@@ -118,8 +88,8 @@ def run_eval(
         checks=checker.codes,
         signatures={**checker.signatures(), **extra},  # after the run: models know their revision
         results=results,
-        items=timed.items,
-        seconds=timed.seconds,
-        cpu_seconds=timed.cpu_seconds,
+        items=checker.items,
+        seconds=checker.seconds,
+        cpu_seconds=checker.cpu_seconds,
         reference=reference,
     )
