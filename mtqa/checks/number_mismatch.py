@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
+from mtqa.checks._paired import PairedItems
 from mtqa.checks._text import PLACEHOLDER, email_spans, language, mask, url_spans
-from mtqa.checks.base import Check, CheckContext
-from mtqa.document import Document, Segment
-from mtqa.findings import Finding, Severity
+from mtqa.checks.base import CheckContext
+from mtqa.findings import Severity
 
 # 1 000 (grouped by spaces or apostrophes), or digits with , and . separators: 1,000 1.000 3,14.
 # Letters may follow (10th, 5km) but not precede (G7, MP3 are names, not quantities).
@@ -76,7 +75,7 @@ def other_forms(text: str, lang: str | None) -> set[float]:
     return values
 
 
-class NumberMismatch(Check):
+class NumberMismatch(PairedItems):
     """Flags numbers present in the source and not in the target, or the other way round.
 
     What it does:
@@ -98,31 +97,19 @@ class NumberMismatch(Check):
     summary = "A number appears on one side of the translation and not on the other."
     severity = Severity.MAJOR
     category = "accuracy/mistranslation"
-    needs_source = True
+    item = "number"
 
-    def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
-        if segment.source is None:
-            return
-        unmatched = numbers(segment.text)
-        target_forms = other_forms(segment.text, ctx.target_lang)
-        source_forms = other_forms(segment.source, ctx.source_lang)
+    def compare(self, source: str, target: str, ctx: CheckContext) -> tuple[list[str], list[tuple[int, int, str]]]:
+        """Numbers match by any reading; a number written another way on the other side counts."""
+        remaining = numbers(target)
+        target_forms = other_forms(target, ctx.target_lang)
+        source_forms = other_forms(source, ctx.source_lang)
         missing = []
-        for _, _, token, values in numbers(segment.source):
-            match = next((item for item in unmatched if item[3] & values), None)
+        for _, _, token, values in numbers(source):
+            match = next((item for item in remaining if item[3] & values), None)
             if match:
-                unmatched.remove(match)
+                remaining.remove(match)
             elif not values & target_forms:
                 missing.append(token)
-        for start, end, token, values in unmatched:
-            if not values & source_forms:
-                yield self.finding(
-                    document, segment, segment.start + start, segment.start + end,
-                    f"number {token!r} is not in the source",
-                )
-        if missing:
-            yield self.finding(
-                document, segment, segment.start, segment.end,
-                f"number{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
-                "of the source missing from the target",
-                missing=missing,
-            )
+        extra = [(start, end, token) for start, end, token, values in remaining if not values & source_forms]
+        return missing, extra
