@@ -32,50 +32,27 @@ sys.path.insert(0, str(REPO))
 VOCAB = 58101
 
 
+OPUS_MARIAN = {
+    "d_model": 512,
+    "encoder_layers": 6,
+    "decoder_layers": 6,
+    "encoder_attention_heads": 8,
+    "decoder_attention_heads": 8,
+    "encoder_ffn_dim": 2048,
+    "decoder_ffn_dim": 2048,
+    "max_position_embeddings": 512,
+    "scale_embedding": True,
+    "share_encoder_decoder_embeddings": True,
+}
+
+
 def build_opus_sized(folder: Path, src: str, tgt: str, seed: int) -> Path:
     """A Marian with opus-mt's dimensions; the tokenizer covers the toy corpus, the vocabulary is padded."""
     if (folder / "model.safetensors").is_file():
         return folder
-    import warnings
+    from tests.model_fixtures import build_marian
 
-    import sentencepiece as spm
-    import torch
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
-
-    from tests.model_fixtures import _spm, sentences
-
-    folder.mkdir(parents=True, exist_ok=True)
-    src_model, tgt_model = _spm(sentences(src), 120), _spm(sentences(tgt), 120)
-    (folder / "source.spm").write_bytes(src_model)
-    (folder / "target.spm").write_bytes(tgt_model)
-    vocab = {"</s>": 0, "<unk>": 1}
-    for blob in (src_model, tgt_model):
-        processor = spm.SentencePieceProcessor(model_proto=blob)
-        for i in range(processor.get_piece_size()):
-            vocab.setdefault(processor.id_to_piece(i), len(vocab))
-    while len(vocab) < VOCAB - 1:
-        vocab[f"▁x{len(vocab)}"] = len(vocab)
-    vocab["<pad>"] = len(vocab)
-    (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        MarianTokenizer(
-            source_spm=str(folder / "source.spm"), target_spm=str(folder / "target.spm"),
-            vocab=str(folder / "vocab.json"), source_lang=src, target_lang=tgt,
-        ).save_pretrained(str(folder))
-    config = MarianConfig(
-        vocab_size=len(vocab), d_model=512, encoder_layers=6, decoder_layers=6, encoder_attention_heads=8,
-        decoder_attention_heads=8, encoder_ffn_dim=2048, decoder_ffn_dim=2048, max_position_embeddings=512,
-        pad_token_id=vocab["<pad>"], eos_token_id=0, decoder_start_token_id=vocab["<pad>"], forced_eos_token_id=0,
-        scale_embedding=True, share_encoder_decoder_embeddings=True,
-    )
-    torch.manual_seed(seed)
-    model = MarianMTModel(config)
-    model.generation_config.pad_token_id = vocab["<pad>"]
-    model.generation_config.eos_token_id = 0
-    model.generation_config.decoder_start_token_id = vocab["<pad>"]
-    model.save_pretrained(str(folder), safe_serialization=True)
-    return folder
+    return build_marian(folder, src, tgt, seed, dims=OPUS_MARIAN, vocab_size=VOCAB, generation={})
 
 
 def peak_mb() -> float:

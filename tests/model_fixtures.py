@@ -58,12 +58,37 @@ def _spm(text_lines: list[str], vocab_size: int) -> bytes:
     return model.getvalue()
 
 
-def build_marian(folder: Path, src: str, tgt: str, seed: int) -> Path:
+TINY_MARIAN = {
+    "d_model": 16,
+    "encoder_layers": 1,
+    "decoder_layers": 1,
+    "encoder_attention_heads": 2,
+    "decoder_attention_heads": 2,
+    "encoder_ffn_dim": 32,
+    "decoder_ffn_dim": 32,
+    "max_position_embeddings": 256,
+}
+
+
+def build_marian(
+    folder: Path,
+    src: str,
+    tgt: str,
+    seed: int,
+    dims: dict[str, object] = TINY_MARIAN,
+    vocab_size: int = 0,
+    generation: dict[str, object] | None = None,
+) -> Path:
+    """A Marian whose tokenizer covers the toy corpus; ``dims`` go to ``MarianConfig``.
+
+    ``vocab_size`` pads the vocabulary with unused pieces (a real model's embedding size);
+    ``generation`` overrides the generation config (default: greedy, at most 64 tokens).
+    """
     import sentencepiece as spm
     import torch
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     src_model, tgt_model = _spm(sentences(src), 120), _spm(sentences(tgt), 120)
     (folder / "source.spm").write_bytes(src_model)
     (folder / "target.spm").write_bytes(tgt_model)
@@ -72,7 +97,9 @@ def build_marian(folder: Path, src: str, tgt: str, seed: int) -> Path:
         processor = spm.SentencePieceProcessor(model_proto=blob)
         for i in range(processor.get_piece_size()):
             vocab.setdefault(processor.id_to_piece(i), len(vocab))
-    vocab["<pad>"] = len(vocab)
+    while len(vocab) < vocab_size - 1:
+        vocab[f"▁x{len(vocab)}"] = len(vocab)
+    pad = vocab["<pad>"] = len(vocab)
     (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     with warnings.catch_warnings():  # "Recommended: pip install sacremoses"
         warnings.simplefilter("ignore")
@@ -85,27 +112,14 @@ def build_marian(folder: Path, src: str, tgt: str, seed: int) -> Path:
         )
     tokenizer.save_pretrained(str(folder))
     config = MarianConfig(
-        vocab_size=len(vocab),
-        d_model=16,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=32,
-        decoder_ffn_dim=32,
-        max_position_embeddings=256,
-        pad_token_id=vocab["<pad>"],
-        eos_token_id=0,
-        decoder_start_token_id=vocab["<pad>"],
-        forced_eos_token_id=0,
+        vocab_size=len(vocab), pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad, forced_eos_token_id=0,
+        **dims,
     )
     torch.manual_seed(seed)
     model = MarianMTModel(config)
-    model.generation_config.max_length = 64
-    model.generation_config.num_beams = 1
-    model.generation_config.pad_token_id = vocab["<pad>"]
-    model.generation_config.eos_token_id = 0
-    model.generation_config.decoder_start_token_id = vocab["<pad>"]
+    settings = {"max_length": 64, "num_beams": 1} if generation is None else generation
+    for key, value in {**settings, "pad_token_id": pad, "eos_token_id": 0, "decoder_start_token_id": pad}.items():
+        setattr(model.generation_config, key, value)
     model.save_pretrained(str(folder), safe_serialization=True)
     return folder
 
