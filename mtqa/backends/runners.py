@@ -139,43 +139,60 @@ class _Runner:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])  # type: ignore[attr-defined]
 
-    def split_map(self, texts: Sequence[str], run: Callable[[list[str]], list[str]]) -> list[str]:
-        """``run`` over length-sorted batches; over-long texts go in pieces, rejoined after."""
+    def pieces(self, texts: Sequence[str]) -> tuple[list[str], list[int]]:
+        """Every text split to fit ``max_tokens``, and the index of the text each piece came from."""
         pieces: list[str] = []
         owners: list[int] = []
         for index, text in enumerate(texts):
             for piece in split_long(text, self.count_tokens, self.max_tokens):
                 pieces.append(piece)
                 owners.append(index)
+        return pieces, owners
+
+    def split_map(self, texts: Sequence[str], run: Callable[[list[str]], list[str]]) -> list[str]:
+        """``run`` over length-sorted batches; over-long texts go in pieces, rejoined after."""
+        pieces, owners = self.pieces(texts)
         joined: list[list[str]] = [[] for _ in texts]
         for owner, output in zip(owners, by_length(pieces, self.batch_size, run), strict=True):
             joined[owner].append(output)
         return [" ".join(parts) for parts in joined]
 
 
-class HFTranslator(_Runner):
+class _TorchRunner(_Runner):
+    """A transformers network (``auto_model``) and its tokenizer, on the configured device.
+
+    ``use_dtype`` loads the weights in the ``dtype`` setting (auto: see ``select_dtype``);
+    without it they stay as saved.
+    """
+
+    def __init__(self, model: ResolvedModel, auto_model: Any, use_dtype: bool = True) -> None:
+        super().__init__(model)
+        import torch
+        from transformers import AutoTokenizer
+
+        _quiet_transformers()
+        set_threads(int(self.settings.get("threads", 0)))
+        self.device = select_device(str(self.settings.get("device", "auto")))
+        options = {"dtype": select_dtype(str(self.settings.get("dtype", "auto")), self.device)} if use_dtype else {}
+        path = str(model.path)
+        with warnings.catch_warnings():  # Marian's "Recommended: pip install sacremoses"
+            warnings.simplefilter("ignore")
+            self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+        self.net = auto_model.from_pretrained(path, use_safetensors=True, trust_remote_code=False, **options)
+        self.net = self.net.to(self.device)
+        self.net.eval()
+        self._torch = torch
+
+
+class HFTranslator(_TorchRunner):
     """Seq2seq translation with transformers ``generate`` (Marian, M2M100, NLLB)."""
 
     backend = "hf"
 
     def __init__(self, model: ResolvedModel) -> None:
-        super().__init__(model)
-        import torch
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoModelForSeq2SeqLM
 
-        _quiet_transformers()
-        set_threads(int(self.settings.get("threads", 0)))
-        self.device = select_device(str(self.settings.get("device", "auto")))
-        self.dtype = select_dtype(str(self.settings.get("dtype", "auto")), self.device)
-        path = str(model.path)
-        with warnings.catch_warnings():  # Marian's "Recommended: pip install sacremoses"
-            warnings.simplefilter("ignore")
-            self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
-        self.net = AutoModelForSeq2SeqLM.from_pretrained(
-            path, use_safetensors=True, trust_remote_code=False, dtype=self.dtype
-        ).to(self.device)
-        self.net.eval()
-        self._torch = torch
+        super().__init__(model, AutoModelForSeq2SeqLM)
         spec = model.spec
         generation = self.net.generation_config
         generation.num_beams = int(self.settings.get("num_beams", 1))
@@ -206,28 +223,16 @@ class HFTranslator(_Runner):
         return [text.strip() for text in self.tokenizer.batch_decode(generated, skip_special_tokens=True)]
 
 
-class HFLanguageModel(_Runner):
+class HFLanguageModel(_TorchRunner):
     """A causal LM's log-probability of every token, with the token's character span."""
 
     def __init__(self, model: ResolvedModel) -> None:
-        super().__init__(model)
-        import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoModelForCausalLM
 
-        _quiet_transformers()
-        set_threads(int(self.settings.get("threads", 0)))
-        self.device = select_device(str(self.settings.get("device", "auto")))
-        self.dtype = select_dtype(str(self.settings.get("dtype", "auto")), self.device)
-        path = str(model.path)
-        self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+        super().__init__(model, AutoModelForCausalLM)
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.tokenizer.padding_side = "left"
-        self.net = AutoModelForCausalLM.from_pretrained(
-            path, use_safetensors=True, trust_remote_code=False, dtype=self.dtype
-        ).to(self.device)
-        self.net.eval()
-        self._torch = torch
         positions = getattr(self.net.config, "n_positions", None) or getattr(
             self.net.config, "max_position_embeddings", 1024
         )
@@ -274,32 +279,19 @@ class HFLanguageModel(_Runner):
         return [logprobs[row, width - 1 - len(ids) :].tolist() for row, ids in enumerate(batch)]
 
 
-class HFEmbedder(_Runner):
+class HFEmbedder(_TorchRunner):
     """Sentence embeddings: mean of the last hidden states over real tokens, L2-normalised."""
 
     def __init__(self, model: ResolvedModel) -> None:
-        super().__init__(model)
-        import torch
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoModel
 
-        _quiet_transformers()
-        set_threads(int(self.settings.get("threads", 0)))
-        self.device = select_device(str(self.settings.get("device", "auto")))
-        path = str(model.path)
-        self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
-        self.net = AutoModel.from_pretrained(path, use_safetensors=True, trust_remote_code=False).to(self.device)
-        self.net.eval()
-        self._torch = torch
+        super().__init__(model, AutoModel, use_dtype=False)
         limit = getattr(self.net.config, "max_position_embeddings", 512)
         self.max_tokens = min(self.max_tokens, int(limit) - 2)
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One unit vector per text; over-long texts are embedded in pieces and averaged."""
-        pieces, owners = [], []
-        for index, text in enumerate(texts):
-            for piece in split_long(text, self.count_tokens, self.max_tokens):
-                pieces.append(piece)
-                owners.append(index)
+        pieces, owners = self.pieces(texts)
         vectors = by_length(pieces, self.batch_size, self._embed)
         sums: list[list[float] | None] = [None] * len(texts)
         for owner, vector in zip(owners, vectors, strict=True):
