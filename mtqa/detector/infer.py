@@ -18,6 +18,10 @@ MAX_LENGTH = 256  # sub-tokens per sentence piece
 MAX_WORDS = 100  # longer sentences are scored in pieces of this many words, never truncated
 
 
+# The training text (MLQE-PE) has ASCII quotes only; curly ones would look like errors.
+_ASCII_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "„": '"'})
+
+
 @dataclass
 class Scored:
     bad: list[float]  # BAD probability per word
@@ -71,6 +75,7 @@ class LoadedDetector:
         pieces: list[Sequence[str]] = []
         owners: list[int] = []
         for index, words in enumerate(sentences):
+            words = [w.translate(_ASCII_QUOTES) for w in words]
             for begin in range(0, max(len(words), 1), MAX_WORDS):
                 pieces.append(words[begin : begin + MAX_WORDS])
                 owners.append(index)

