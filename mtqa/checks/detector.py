@@ -40,7 +40,7 @@ class MTErrorDetector(Check):
     name = "mt-error-detector"
     summary = "Words the English MT-error detector model rates as likely mistranslations."
     severity = Severity.MINOR
-    category = "mt-error"
+    category = "accuracy/mistranslation"
     languages = frozenset({"en"})
     default_enabled = False  # True once models/mtqa-detector-en is shipped
 
