@@ -9,6 +9,7 @@ from mtqa.backends.compare import CHRF_NAME, changed_spans, sentence_scores
 from mtqa.backends.modelcheck import ModelCheck
 from mtqa.backends.runners import cosine
 from mtqa.backends.signature import signature
+from mtqa.checks.backtranslation import combined
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document
 from mtqa.errors import ModelUnavailable
@@ -96,7 +97,7 @@ class SourceDivergence(ModelCheck):
         for i, segment in enumerate(segments):
             back_scores, forward_scores = all_scores[i]["back"], all_scores[i]["forward"]
             cos = all_scores[i]["cosine"]
-            score = (back_scores["chrf"] / 100 + weight * forward_scores["chrf"] / 100 + (1 - weight) * cos) / 2
+            score = (back_scores["chrf"] / 100 + combined(forward_scores["chrf"], cos, weight)) / 2
             if score >= threshold:
                 continue
             details = {
