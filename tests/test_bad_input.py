@@ -52,22 +52,19 @@ def assert_reader_refused(result, path: str, *phrases: str) -> None:
     assert f"mtqa: error: {path}: cannot read: " not in result.stderr
 
 
-def test_binary_file(cli, write) -> None:
-    write("bad.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary file"),
+        ("", "empty file"),
+        ("\n \n\t\n", "empty file"),  # whitespace only
+    ],
+    ids=["binary", "empty", "whitespace-only"],
+)
+def test_binary_or_empty_file(cli, write, content: str | bytes, problem: str) -> None:
+    write("bad.txt", content)
     result, _ = check_with_good_file(cli, write, "bad.txt")
-    assert_one_error(result, "bad.txt", "binary file")
-
-
-def test_empty_file(cli, write) -> None:
-    write("bad.txt", "")
-    result, _ = check_with_good_file(cli, write, "bad.txt")
-    assert_one_error(result, "bad.txt", "empty file")
-
-
-def test_whitespace_only_file_is_empty(cli, write) -> None:
-    write("bad.txt", "\n \n\t\n")
-    result, _ = check_with_good_file(cli, write, "bad.txt")
-    assert_one_error(result, "bad.txt", "empty file")
+    assert_one_error(result, "bad.txt", problem)
 
 
 def test_invalid_utf8(cli, write) -> None:
@@ -141,16 +138,17 @@ def test_10000_word_sentence(cli, write) -> None:
     assert "(over max_sentence_words = 3000)" in result.stderr
 
 
-def test_malformed_xliff(cli, write) -> None:
-    write("bad.xlf", '<?xml version="1.0"?>\n<xliff version="1.2"><file><body><trans-unit id="1">\n')
-    result, _ = check_with_good_file(cli, write, "bad.xlf")
-    assert_reader_refused(result, "bad.xlf", "XLIFF")
-
-
-def test_malformed_po(cli, write) -> None:
-    write("bad.po", 'msgid "Hello"\nmsgstr "Hallo\nmsgid \n"unterminated\n')
-    result, _ = check_with_good_file(cli, write, "bad.po")
-    assert_reader_refused(result, "bad.po", "PO")
+@pytest.mark.parametrize(
+    ("name", "content", "format_name"),
+    [
+        ("bad.xlf", '<?xml version="1.0"?>\n<xliff version="1.2"><file><body><trans-unit id="1">\n', "XLIFF"),
+        ("bad.po", 'msgid "Hello"\nmsgstr "Hallo\nmsgid \n"unterminated\n', "PO"),
+    ],
+)
+def test_malformed_file(cli, write, name: str, content: str, format_name: str) -> None:
+    write(name, content)
+    result, _ = check_with_good_file(cli, write, name)
+    assert_reader_refused(result, name, format_name)
 
 
 def test_xxe_xliff_is_not_resolved(cli, write, tmp_path: Path) -> None:
