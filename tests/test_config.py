@@ -116,12 +116,19 @@ def test_cli_bad_settings_exit_2(cli, write, args: list[str], expected: str) -> 
     assert result.stdout == ""
 
 
-def test_unknown_code_in_project_select_is_named(cli, write) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("pyproject.toml", '[tool.mtqa]\nselect = ["MT102", "MT7"]\n', "select: unknown check code or prefix 'MT7'"),
+        ("mtqa.toml", "[options.no-such-check]\nx = 1\n", "options: unknown check 'no-such-check'"),
+    ],
+)
+def test_unknown_check_in_a_config_file_is_named(cli, write, name: str, content: str, expected: str) -> None:
     write("a.txt", DOUBLED)
-    write("pyproject.toml", '[tool.mtqa]\nselect = ["MT102", "MT7"]\n')
+    write(name, content)
     result = cli("check", "a.txt")
     assert result.exit_code == 2
-    assert "select: unknown check code or prefix 'MT7'" in result.stderr
+    assert expected in result.stderr
 
 
 def test_settings_from_config_take_effect_and_cli_overrides(cli, write) -> None:
@@ -152,11 +159,3 @@ def test_languages_and_options_reach_the_checks(cli, write, monkeypatch: pytest.
     assert ctx.languages == frozenset({"en", "fr"})
     assert ctx.options == {"MT102": {"allow": ["very"]}}  # the name was resolved to the code
     assert ctx.source_lang == "fr" and ctx.target_lang == "en"
-
-
-def test_options_for_an_unknown_check_are_an_error(cli, write) -> None:
-    write("a.txt", DOUBLED)
-    write("mtqa.toml", "[options.no-such-check]\nx = 1\n")
-    result = cli("check", "a.txt")
-    assert result.exit_code == 2
-    assert "options: unknown check 'no-such-check'" in result.stderr
