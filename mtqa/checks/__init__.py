@@ -65,7 +65,7 @@ def select_checks(select: list[str], ignore: list[str]) -> list[type[Check]]:
             if pattern not in {"ALL", "DEFAULT"} and not any(code.startswith(pattern) for code in checks):
                 raise ValueError(f"{setting}: unknown check code or prefix {pattern!r}")
     chosen = []
-    for code, cls in checks.items():
+    for cls in checks.values():
         best_select = max((_specificity(p, cls) for p in select), default=-1)
         best_ignore = max((_specificity(p, cls) for p in ignore), default=-1)
         if best_select >= 0 and best_select > best_ignore:
