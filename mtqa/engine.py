@@ -128,6 +128,17 @@ def overlong_sentences(document: Document, max_words: int) -> list[str]:
     return messages
 
 
+def check_context(config: Config, progress: ProgressCallback = _no_progress) -> CheckContext:
+    """What the checks may know of the run: its languages and per-check options."""
+    return CheckContext(
+        target_lang=config.target_lang,
+        source_lang=config.source_lang,
+        languages=frozenset(config.languages),
+        options=config.options,
+        progress=progress,
+    )
+
+
 def check_document(
     document: Document,
     checks: list[Check],
@@ -142,13 +153,7 @@ def check_document(
     (code → reason) and not tried again in this run: that is a warning, not an error.
     """
     skipped = {} if skipped is None else skipped
-    ctx = CheckContext(
-        target_lang=config.target_lang,
-        source_lang=config.source_lang,
-        languages=frozenset(config.languages),
-        options=config.options,
-        progress=progress,
-    )
+    ctx = check_context(config, progress)
     segments_by_start = {s.start: s for s in document.segments}
     applicable = [c for c in checks if c.code not in skipped and c.applies_to(document, ctx)]
     task = f"Checking {document.path}"

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from mtqa import __version__
-from mtqa.checks import CheckContext
 from mtqa.config import Config
 from mtqa.document import Document, Segment
 from mtqa.scoring import SCORE_NAME, SegmentScorer, segment_index, segment_penalties
@@ -121,7 +120,7 @@ class CheckerSystem:
         sources: Sequence[str] | None = None,
         source_lang: str | None = None,
     ) -> list[Prediction]:
-        from mtqa.engine import check_document
+        from mtqa.engine import check_context, check_document
 
         if not sentences:
             return []
@@ -136,12 +135,7 @@ class CheckerSystem:
         problems = crashes + [f"check {code} could not run: {reason}" for code, reason in skipped.items()]
         if problems:
             raise CheckFailed("; ".join(problems))
-        ctx = CheckContext(
-            target_lang=lang,
-            source_lang=config.source_lang,
-            languages=frozenset(config.languages),
-            options=config.options,
-        )
+        ctx = check_context(config)
         scorers = [c for c in self.checks if isinstance(c, SegmentScorer) and c.applies_to(document, ctx)]
         scores = segment_penalties(document, findings, scorers, ctx)
         predictions = [Prediction(score=score) for score in scores]
