@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 from mtqa import __version__
 from mtqa.config import Config
 from mtqa.evaluation import demetr, mlqe, mqm
-from mtqa.evaluation.system import CheckerSystem, ConstantSystem
+from mtqa.evaluation.system import CheckerSystem, ConstantSystem, System
 
 BENCHMARKS = ("mlqe-pe", "demetr", "mqm")
 
@@ -61,15 +61,18 @@ def run_eval(
     if benchmark not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {benchmark!r} (choose from {', '.join(BENCHMARKS)})")
     checker = CheckerSystem(config, use_source)
-    nothing, everything = ConstantSystem(flag=False), ConstantSystem(flag=True)
+
+    def constant_rows(evaluate: Callable[[Any, System], dict[str, Any]], loaded: Any) -> dict[str, Any]:
+        return {
+            "flag_nothing": evaluate(loaded, ConstantSystem(flag=False)),
+            "flag_everything": evaluate(loaded, ConstantSystem(flag=True)),
+        }
+
     extra: dict[str, str] = {}
     if benchmark == "mlqe-pe":
         pair_data = mlqe.load(data, split, pairs, limit)
         results = mlqe.evaluate(pair_data, checker)
-        reference = {
-            "flag_nothing": mlqe.evaluate(pair_data, nothing),
-            "flag_everything": mlqe.evaluate(pair_data, everything),
-        }
+        reference = constant_rows(mlqe.evaluate, pair_data)
     elif benchmark == "demetr":
         items = demetr.load(data, split, limit)
         results = demetr.evaluate(items, checker)
@@ -78,10 +81,7 @@ def run_eval(
     else:
         segments = mqm.load(data, split, limit)
         results = mqm.evaluate(segments, checker)
-        reference = {
-            "flag_nothing": mqm.evaluate(segments, nothing),
-            "flag_everything": mqm.evaluate(segments, everything),
-        }
+        reference = constant_rows(mqm.evaluate, segments)
     return EvalRun(
         benchmark=benchmark,
         split=split,
