@@ -199,7 +199,7 @@ def check(
         bool, typer.Option("--quiet", "-q", help="No progress bars or notes on stderr; errors are still printed.", rich_help_panel=OUTPUT)
     ] = False,
     select: Annotated[
-        Optional[str], typer.Option(help="Comma-separated check codes or prefixes to run (DEFAULT = the out-of-the-box set, ALL = every check).", rich_help_panel=SELECTION)
+        Optional[str], typer.Option("--select", "--checks", help="Comma-separated check codes, prefixes or names to run, e.g. MT1,MT301 or backtranslation,lm (DEFAULT = the out-of-the-box set, ALL = every check).", rich_help_panel=SELECTION)
     ] = None,
     ignore: Annotated[Optional[str], typer.Option(help="Comma-separated check codes or prefixes to skip.", rich_help_panel=SELECTION)] = None,
     severity: Annotated[

@@ -61,3 +61,15 @@ def test_source_usage_errors_exit_2(cli, write, args: list[str], message: str) -
     result = cli("check", *args)
     assert result.exit_code == 2 and result.exception is None
     assert message in result.stderr
+
+
+def test_checks_are_selected_by_name_or_alias(cli, write) -> None:
+    write("a.txt", "The delegation met the the officials.\n")
+    by_alias = cli("check", "a.txt", "--checks", "doubled-word", "--format", "json")
+    assert by_alias.exit_code == 0
+    assert json.loads(by_alias.stdout)["checks"] == ["MT102"]
+    from mtqa.checks import select_checks
+
+    assert [c.code for c in select_checks(["backtranslation", "lm"], [])] == ["MT301", "MT311"]
+    unknown = cli("check", "a.txt", "--checks", "no-such-check")
+    assert unknown.exit_code == 2 and "no-such-check" in unknown.stderr.lower()

@@ -51,19 +51,27 @@ def _specificity(pattern: str, cls: type[Check]) -> int:
         return 0
     if pattern == "DEFAULT":
         return 0 if cls.default_enabled else -1
+    if pattern.lower() in _names(cls):
+        return len(code)  # a name is as specific as the full code
     return len(pattern) if code.startswith(pattern) else -1
 
 
+def _names(cls: type[Check]) -> set[str]:
+    return {cls.name.lower(), *(alias.lower() for alias in cls.aliases)}
+
+
 def select_checks(select: list[str], ignore: list[str]) -> list[type[Check]]:
-    """Resolve select/ignore selectors (code, prefix, DEFAULT or ALL); the most specific wins.
+    """Resolve select/ignore selectors (code, prefix, name or alias, DEFAULT or ALL); the most specific wins.
 
     Raises ValueError naming the setting when a selector matches no known check.
     """
     checks = all_checks()
     for setting, patterns in (("select", select), ("ignore", ignore)):
         for pattern in patterns:
-            if pattern not in {"ALL", "DEFAULT"} and not any(code.startswith(pattern) for code in checks):
-                raise ValueError(f"{setting}: unknown check code or prefix {pattern!r}")
+            if pattern not in {"ALL", "DEFAULT"} and not any(
+                code.startswith(pattern) or pattern.lower() in _names(cls) for code, cls in checks.items()
+            ):
+                raise ValueError(f"{setting}: unknown check code or prefix {pattern!r} (a check's name works too; see `mtqa rules`)")
     chosen = []
     for cls in checks.values():
         best_select = max((_specificity(p, cls) for p in select), default=-1)

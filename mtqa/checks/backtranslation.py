@@ -45,6 +45,7 @@ class BackTranslation(ModelCheck):
 
     code = "MT301"
     name = "back-translation"
+    aliases = ("backtranslation",)
     summary = "The sentence changes meaning when translated to a pivot language and back."
     severity = Severity.MAJOR
     category = "accuracy/mistranslation"

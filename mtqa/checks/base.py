@@ -39,12 +39,13 @@ class Check:
     category: ClassVar[str]
     languages: ClassVar[frozenset[str] | None] = None  # target languages it understands
     needs_source: ClassVar[bool] = False
+    aliases: ClassVar[tuple[str, ...]] = ()  # other names --select accepts (old names keep working)
     default_enabled: ClassVar[bool] = True  # False for checks that need downloaded models
 
     def applies_to(self, document: Document, ctx: CheckContext) -> bool:
         if self.needs_source and not document.bilingual:
             return False
-        return self.languages is None or re.split(r"[-_]", ctx.target_lang)[0].lower() in self.languages
+        return self.languages is None or language(ctx.target_lang) in self.languages
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         for segment in document.segments:

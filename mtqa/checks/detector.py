@@ -38,6 +38,7 @@ class MTErrorDetector(Check):
 
     code = "MT401"
     name = "mt-error-detector"
+    aliases = ("detector",)
     summary = "Words the English MT-error detector model rates as likely mistranslations."
     severity = Severity.MINOR
     category = "accuracy/mistranslation"

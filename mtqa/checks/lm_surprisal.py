@@ -97,6 +97,7 @@ class LMSurprisal(ModelCheck):
 
     code = "MT311"
     name = "lm-surprisal"
+    aliases = ("lm",)
     summary = "A word the language model finds far more surprising than its frequency predicts."
     severity = Severity.MINOR
     category = "fluency"
