@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from mtqa.checks.base import CheckContext
+from mtqa.checks.base import CheckContext, language  # noqa: F401 - language is re-exported for the checks
 from mtqa.document import Document, Segment
 
 URL = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>\"“”'‘’]+", re.I)
@@ -21,11 +21,6 @@ PLACEHOLDER = re.compile(
     r"|</?[A-Za-z][\w:-]*(?:\s+[\w:-]+\s*=\s*(?:\\?\"[^\"\\]*\\?\"|'[^']*'))*\s*/?>"
 )
 _TRAILING = ".,;:!?)]}'\"’”»"
-
-
-def language(code: str) -> str:
-    """The base language of a language tag: "en-GB" and "en_US" → "en"."""
-    return re.split(r"[-_]", code)[0].lower()
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
@@ -52,6 +47,11 @@ def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
     for start, end in spans:
         chars[start:end] = " " * (end - start)
     return "".join(chars)
+
+
+def mask_codes(text: str) -> str:
+    """``text`` with URLs, e-mail addresses and placeholders blanked out (offsets stay valid)."""
+    return mask(text, url_spans(text) + email_spans(text) + [m.span() for m in PLACEHOLDER.finditer(text)])
 
 
 def inside(pos: int, spans: Iterable[tuple[int, int]]) -> bool:

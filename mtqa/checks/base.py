@@ -11,6 +11,11 @@ from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
 
 
+def language(code: str) -> str:
+    """The base language of a language tag: "en-GB" and "en_US" → "en"."""
+    return re.split(r"[-_]", code)[0].lower()
+
+
 @dataclass
 class CheckContext:
     """What a check may know beyond the segment: languages and the user's settings."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mtqa.checks._text import PLACEHOLDER, email_spans, language, mask, option, url_spans
+from mtqa.checks._text import language, mask_codes, option
 from mtqa.checks.base import Check, CheckContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
@@ -15,8 +15,7 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 def _translatable_words(text: str) -> list[str]:
     """Words that would need translating: not URLs, e-mails, placeholders or numbers."""
-    hidden = url_spans(text) + email_spans(text) + [m.span() for m in PLACEHOLDER.finditer(text)]
-    return _WORD.findall(mask(text, hidden))
+    return _WORD.findall(mask_codes(text))
 
 
 class TargetIdenticalToSource(Check):
