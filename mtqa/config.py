@@ -15,6 +15,7 @@ from typing import Any
 
 from mtqa.errors import ConfigError
 from mtqa.findings import Severity
+from mtqa.segment import DEFAULT_MAX_SENTENCE_WORDS
 
 # Directory walks skip .pot templates: they hold no translations, only empty targets.
 DEFAULT_INCLUDE = ["*.txt", "*.text", "*.md", "*.markdown", "*.html", "*.htm", "*.po",
@@ -36,7 +37,7 @@ class Config:
     # languages a text could plausibly be in: language identification picks among these
     languages: list[str] = field(default_factory=lambda: ["en", "de", "fr", "es", "it", "nl", "pt", "ro", "ru"])
     max_file_mb: float = 20.0
-    max_sentence_words: int = 1000
+    max_sentence_words: int = DEFAULT_MAX_SENTENCE_WORDS
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-check settings, by code
 
     def merged(self, overrides: dict[str, Any], origin: str, labels: dict[str, str] | None = None) -> Config:
