@@ -75,14 +75,13 @@ def list_models() -> None:
         table.add_column(column)
     for spec in _specs([]):
         resolved = resolve(spec)
-        backend = str(spec.settings.get("backend", "hf")) if spec.kind == "translate" else "hf"
         table.add_row(
             spec.role,
             spec.id,
             resolved.revision if resolved else spec.revision,
             "yes" if resolved else "no",
             _human(size_bytes(resolved.path)) if resolved else "-",
-            backend,
+            spec.backend,
         )
     Console(width=200).print(table)
 
@@ -105,7 +104,7 @@ def pull(
             typer.echo(f"mtqa: {spec.role}: {exc}", err=True)
             failed = True
             continue
-        if spec.kind == "translate" and spec.settings.get("backend") == "ctranslate2":
+        if spec.backend == "ctranslate2":
             from mtqa.backends.ct2 import convert
 
             convert(resolved)

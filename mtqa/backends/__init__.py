@@ -42,8 +42,7 @@ class BoundModel:
 
     @property
     def backend(self) -> str:
-        spec = self.resolved.spec
-        return str(spec.settings.get("backend", "hf")) if spec.kind == "translate" else "hf"
+        return self.resolved.spec.backend
 
     def settings(self) -> dict[str, Any]:
         from mtqa.backends.runners import output_settings

@@ -49,6 +49,11 @@ class ModelSpec:
         return self.role.split(":", 1)[0]
 
     @property
+    def backend(self) -> str:
+        """The runner: ``hf``, or the ``backend`` setting (``ctranslate2``) for translation."""
+        return str(self.settings.get("backend", "hf")) if self.kind == "translate" else "hf"
+
+    @property
     def is_local(self) -> bool:
         """True when ``id`` names a directory rather than a hub repository."""
         return self.id.startswith(("/", "./", "../", "~")) or Path(self.id).expanduser().is_dir()

@@ -116,15 +116,14 @@ def output_settings(spec: ModelSpec) -> dict[str, Any]:
     common = {"op": spec.kind, "max_tokens": int(settings.get("max_tokens", 256)), "dtype": settings.get("dtype", "auto")}
     if spec.kind != "translate":
         return common
-    backend = str(settings.get("backend", "hf"))
     return {
         **common,
-        "backend": backend,
+        "backend": spec.backend,
         "beams": int(settings.get("num_beams", 1)),
         "src": spec.src_lang,
         "tgt": spec.tgt_lang,
         "fixed_new_tokens": settings.get("fixed_new_tokens"),
-        "compute_type": settings.get("compute_type", "auto") if backend == "ctranslate2" else None,
+        "compute_type": settings.get("compute_type", "auto") if spec.backend == "ctranslate2" else None,
     }
 
 
@@ -324,9 +323,10 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
 _LOADED: dict[tuple[str, ResolvedModel, str], Any] = {}
 
 
-def _build(kind: str, model: ResolvedModel, backend: str) -> Any:
+def _build(model: ResolvedModel) -> Any:
+    kind = model.spec.kind
     if kind == "translate":
-        if backend == "ctranslate2":
+        if model.spec.backend == "ctranslate2":
             from mtqa.backends.ct2 import CT2Translator
 
             return CT2Translator(model)
@@ -340,8 +340,7 @@ def _build(kind: str, model: ResolvedModel, backend: str) -> Any:
 
 def load(model: ResolvedModel) -> Any:
     """The runner for a resolved model, loaded once per process and shared by all checks."""
-    backend = str(model.spec.settings.get("backend", "hf")) if model.spec.kind == "translate" else "hf"
     key = (model.spec.kind, model, json.dumps(model.spec.settings, sort_keys=True, default=str))
     if key not in _LOADED:
-        _LOADED[key] = _build(model.spec.kind, model, backend)
+        _LOADED[key] = _build(model)
     return _LOADED[key]
