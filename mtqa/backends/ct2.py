@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mtqa.backends.cache import cache_dir
-from mtqa.backends.runners import _quiet_transformers, _Runner, target_language_token
+from mtqa.backends.runners import _quiet_transformers, _Runner, target_language_token, thread_count
 from mtqa.backends.store import ResolvedModel
 
 
@@ -73,9 +73,9 @@ class CT2Translator(_Runner):
             device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
         self.device = device
         self.compute_type = _quantization(self.settings, device)
-        threads = int(os.environ.get("MTQA_THREADS", self.settings.get("threads", 0)) or 0)
         self.translator = ctranslate2.Translator(
-            str(convert(model, device)), device=device, compute_type=self.compute_type, intra_threads=threads
+            str(convert(model, device)), device=device, compute_type=self.compute_type,
+            intra_threads=thread_count(self.settings.get("threads", 0)),
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -62,11 +62,16 @@ def select_dtype(preference: str, device: str) -> Any:
     return torch.bfloat16 if _cpu_has_bf16() else torch.float32
 
 
+def thread_count(setting: object) -> int:
+    """``MTQA_THREADS``, else the ``threads`` setting; 0 leaves the library's own choice."""
+    return int(os.environ.get("MTQA_THREADS", setting) or 0)
+
+
 def set_threads(threads: int) -> None:
     """``threads`` (setting or ``MTQA_THREADS``) bounds torch's intra-op pool; 0 keeps torch's."""
     import torch
 
-    threads = int(os.environ.get("MTQA_THREADS", threads) or 0)
+    threads = thread_count(threads)
     if threads > 0 and torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
 
