@@ -82,8 +82,9 @@ class OutputCache:
         keys = [self.key(model, revision, settings, text) for text in texts]
         found = self.get_many(keys)
         missing = list(dict.fromkeys(text for text, key in zip(texts, keys, strict=True) if key not in found))
-        self.hits += len(texts) - sum(1 for key in keys if key not in found)
-        self.misses += sum(1 for key in keys if key not in found)
+        misses = sum(1 for key in keys if key not in found)
+        self.hits += len(texts) - misses
+        self.misses += misses
         if missing:
             computed = compute(missing)
             fresh = {self.key(model, revision, settings, t): v for t, v in zip(missing, computed, strict=True)}

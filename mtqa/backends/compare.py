@@ -30,6 +30,11 @@ def sentence_scores(hypothesis: str, reference: str) -> dict[str, float]:
     }
 
 
+def _is_word(token: re.Match[str]) -> bool:
+    """A word token, as opposed to punctuation (which never counts as a change)."""
+    return token.group()[0].isalnum() or token.group()[0] == "_"
+
+
 @dataclass(frozen=True)
 class Change:
     """Words of the original [start, end) the other side replaced or dropped."""
@@ -55,13 +60,13 @@ def changed_spans(original: str, other: str, max_changed: float = 0.6) -> list[C
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op not in {"replace", "delete"}:
             continue
-        words = [m for m in a[i1:i2] if m.group()[0].isalnum() or m.group()[0] == "_"]
+        words = [m for m in a[i1:i2] if _is_word(m)]
         if not words:
             continue
         changed_words += len(words)
         replacement = other[b[j1].start() : b[j2 - 1].end()] if op == "replace" and j2 > j1 else None
         changes.append(Change(words[0].start(), words[-1].end(), replacement))
-    total_words = sum(1 for m in a if m.group()[0].isalnum() or m.group()[0] == "_")
+    total_words = sum(1 for m in a if _is_word(m))
     if total_words and changed_words / total_words > max_changed:
         return None
     return changes
