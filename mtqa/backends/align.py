@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from mtqa.backends.runners import cosine, unit_vector
 from mtqa.document import Document, Segment
 
 if TYPE_CHECKING:
@@ -31,9 +32,8 @@ class Bead:
 
 
 def _mean(vectors: Sequence[Sequence[float]]) -> list[float]:
-    summed = [sum(values) for values in zip(*vectors, strict=True)]
-    norm = math.sqrt(sum(x * x for x in summed)) or 1.0
-    return [x / norm for x in summed]
+    """The direction of the sentences' summed embeddings (a unit vector)."""
+    return unit_vector([sum(values) for values in zip(*vectors, strict=True)])
 
 
 def align(
@@ -48,9 +48,7 @@ def align(
     def cost(i: int, j: int, di: int, dj: int, extra: float | None) -> float:
         if extra is None:
             return skip_cost
-        src_vec = _mean(source_vectors[i : i + di])
-        tgt_vec = _mean(target_vectors[j : j + dj])
-        similarity = sum(a * b for a, b in zip(src_vec, tgt_vec, strict=True))
+        similarity = cosine(_mean(source_vectors[i : i + di]), _mean(target_vectors[j : j + dj]))
         src_len = sum(len(s) for s in source[i : i + di]) + 1
         tgt_len = sum(len(t) for t in target[j : j + dj]) + 1
         return (1 - similarity) + length_weight * abs(math.log(tgt_len / src_len)) + extra

@@ -301,7 +301,7 @@ class HFEmbedder(_TorchRunner):
         for owner, vector in zip(owners, vectors, strict=True):
             current = sums[owner]
             sums[owner] = vector if current is None else [a + b for a, b in zip(current, vector, strict=True)]
-        return [_normalise(v or []) for v in sums]
+        return [unit_vector(v or []) for v in sums]
 
     def _embed(self, batch: list[str]) -> list[list[float]]:
         torch = self._torch
@@ -315,7 +315,8 @@ class HFEmbedder(_TorchRunner):
         return pooled.cpu().tolist()
 
 
-def _normalise(vector: list[float]) -> list[float]:
+def unit_vector(vector: list[float]) -> list[float]:
+    """``vector`` scaled to length 1 (a zero vector stays zero)."""
     norm = math.sqrt(sum(x * x for x in vector)) or 1.0
     return [x / norm for x in vector]
 
