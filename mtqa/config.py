@@ -21,6 +21,8 @@ from mtqa.segment import DEFAULT_MAX_SENTENCE_WORDS
 DEFAULT_INCLUDE = ["*.txt", "*.text", "*.md", "*.markdown", "*.html", "*.htm", "*.po",
                    "*.xlf", "*.xliff", "*.tsv", "*.csv", "*.jsonl"]
 
+# The languages a text could plausibly be in, unless the config says otherwise (MT107).
+DEFAULT_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ro", "ru")
 _LANG = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -35,7 +37,7 @@ class Config:
     target_lang: str = "en"
     source_lang: str | None = None
     # languages a text could plausibly be in: language identification picks among these
-    languages: list[str] = field(default_factory=lambda: ["en", "de", "fr", "es", "it", "nl", "pt", "ro", "ru"])
+    languages: list[str] = field(default_factory=lambda: list(DEFAULT_LANGUAGES))
     max_file_mb: float = 20.0
     max_sentence_words: int = DEFAULT_MAX_SENTENCE_WORDS
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-check settings, by code

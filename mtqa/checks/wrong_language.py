@@ -8,10 +8,10 @@ from functools import cache
 
 from mtqa.checks._text import EMAIL, PLACEHOLDER, URL, language, option
 from mtqa.checks.base import Check, CheckContext
+from mtqa.config import DEFAULT_LANGUAGES
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
 
-DEFAULT_LANGUAGES = frozenset({"en", "de", "fr", "es", "it", "nl", "pt", "ro", "ru"})
 _CHUNK = 5000  # segments per detector batch
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # A capitalised word inside a sentence: mostly names ("Smărăndoiu", "Riigikogu"), which pull
