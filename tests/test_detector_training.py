@@ -101,14 +101,14 @@ def test_training_steps_checkpoint_and_resume(tiny: Path, tmp_path: Path) -> Non
 
     out = tmp_path / "run"
     train(options(tiny, out, max_steps=2))
-    saved = torch.load(out / "checkpoint.pt", weights_only=False)
+    saved = torch.load(out / "checkpoint.pt", weights_only=True)
     assert saved["state"]["global_step"] == 2
     metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert set(metrics[0]["dev"]) == {"ro-en", "et-en", "average"}
     assert -1 <= metrics[0]["dev"]["average"]["word_mcc"] <= 1
 
     train(options(tiny, out, max_steps=4))  # same folder: resumes at step 2
-    assert torch.load(out / "checkpoint.pt", weights_only=False)["state"]["global_step"] == 4
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["state"]["global_step"] == 4
     assert "resumed from" in (out / "train.log").read_text()
 
 

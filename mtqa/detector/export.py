@@ -30,7 +30,7 @@ SCORE_NAME = "detector-penalty-v1"
 
 def model_from_weights(weights: Path, encoder_dir: Path) -> Detector:
     """A detector with the layer count the saved weights have (``epoch-N.pt`` or ``checkpoint.pt``)."""
-    state = torch.load(weights, weights_only=False)
+    state = torch.load(weights, weights_only=True)
     state = state.get("model", state)
     config = EncoderConfig.from_dict(json.loads((encoder_dir / "config.json").read_text(encoding="utf-8")))
     config.num_hidden_layers = 1 + max(

@@ -155,7 +155,7 @@ def train(opts: TrainOptions) -> Path:
     if opts.layers:
         model.truncate(opts.layers)
     if opts.init:
-        state = torch.load(opts.init, weights_only=False)
+        state = torch.load(opts.init, weights_only=True)
         model.load_state_dict(state.get("model", state))
     if opts.freeze >= 0:
         model.freeze(opts.freeze)
@@ -190,7 +190,7 @@ def train(opts: TrainOptions) -> Path:
     state = {"epoch": 0, "step_in_epoch": 0, "global_step": 0}
     checkpoint = opts.out / "checkpoint.pt"
     if checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=False)
+        saved = torch.load(checkpoint, weights_only=True)
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
