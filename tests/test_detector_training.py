@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from mtqa.detector.model import Detector, EncoderConfig, encode, load_tokenizer
+from mtqa.detector.model import Detector, EncoderConfig
+from mtqa.detector.tokens import encode, load_tokenizer
 
 SENTENCES = [
     "The government appoints a prefect in every county .",
@@ -60,6 +61,8 @@ def write_mlqe(root: Path, pairs: tuple[str, ...] = ("ro-en", "et-en")) -> None:
             (folder / f"{split}.tags").write_text("\n".join(tags) + "\n", encoding="utf-8")
             (folder / f"{split}.hter").write_text("\n".join(hter) + "\n", encoding="utf-8")
             (folder / f"{split}.da.tsv").write_text("\n".join(da) + "\n", encoding="utf-8")
+    (root / "en-de").mkdir()  # the config's extra clean English (the en-de source side)
+    (root / "en-de" / "train.src").write_text("\n".join(SENTENCES) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +160,26 @@ def test_missing_model_is_reported_not_crashed(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("MTQA_DETECTOR_DIR", str(tmp_path / "nothing"))
     with pytest.raises(ModelUnavailable, match="MTQA_DETECTOR_DIR"):
         list(MTErrorDetector().check_document(sentences_document(["Fine ."]), CheckContext()))
+
+
+def test_numpy_runtime_matches_the_torch_model(tiny: Path, tmp_path: Path) -> None:
+    """The check's numpy forward pass gives the trained torch model's outputs."""
+    import numpy as np
+
+    from mtqa.detector.model import save, torch_forward
+    from mtqa.detector.runtime import NumpyDetector
+
+    model = tiny_model(tiny / "encoder")
+    with torch.no_grad():  # non-zero biases and norms, so that every parameter counts
+        for parameter in model.parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.05)
+    save(model, tmp_path / "m", tiny / "encoder", {})
+    runtime, config = NumpyDetector.load(tmp_path / "m")
+    assert config["encoder"]["num_hidden_layers"] == model.config.num_hidden_layers
+    model.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})  # as saved (fp16)
+    batch = encode(load_tokenizer(tiny / "encoder"), [SENTENCES[0].split(), SENTENCES[1].split()[:3], ["house"]], 32)
+    expected_words, expected_sentence = torch_forward(model, bf16=False)(batch)
+    words, sentence = runtime(batch)
+    assert words.shape == expected_words.shape and sentence.shape == (3, 2)
+    assert np.allclose(words[batch.word_mask], expected_words[batch.word_mask], atol=1e-4)
+    assert np.allclose(sentence, expected_sentence, atol=1e-4)

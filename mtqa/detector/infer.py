@@ -1,18 +1,25 @@
-"""Scoring word lists with a detector: batched, length-sorted, bf16 on CPU where it helps."""
+"""Scoring word lists with a detector: batched and length-sorted; no torch needed.
+
+``predict`` takes any forward pass over a ``Batch``: the numpy one of the shipped model (the
+check) or the torch one of a model in training (``mtqa.detector.model.torch_forward``).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import torch
+import numpy as np
 
 from mtqa.detector import SHIPPED_NAME
-from mtqa.detector.model import WEIGHTS, Detector, cpu_has_bf16, encode
+from mtqa.detector.runtime import WEIGHTS, NumpyDetector
+from mtqa.detector.tokens import Batch, encode, load_tokenizer
+
+Forward = Callable[[Batch], tuple[np.ndarray, np.ndarray]]
 
 MAX_LENGTH = 256  # sub-tokens per sentence piece
 MAX_WORDS = 100  # longer sentences are scored in pieces of this many words, never truncated
@@ -30,26 +37,22 @@ class Scored:
 
 
 def predict(
-    model: Detector, tokenizer, sentences: Sequence[Sequence[str]],  # noqa: ANN001
-    batch_size: int = 64, bf16: bool | None = None, max_length: int = MAX_LENGTH,
+    forward: Forward, tokenizer, sentences: Sequence[Sequence[str]],  # noqa: ANN001
+    batch_size: int = 64, max_length: int = MAX_LENGTH,
 ) -> list[Scored]:
     """One ``Scored`` per word list, in input order (batches are sorted by length)."""
     order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
     results: list[Scored | None] = [None] * len(sentences)
-    if bf16 is None:
-        bf16 = cpu_has_bf16()
-    model.eval()
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        for begin in range(0, len(order), batch_size):
-            chunk = order[begin : begin + batch_size]
-            words = [sentences[i] if sentences[i] else ["."] for i in chunk]
-            batch = encode(tokenizer, words, max_length)
-            logits, sentence = model(batch.ids, batch.mask, batch.first)
-            probs = (torch.sigmoid(logits.float()) * batch.word_mask).tolist()
-            sentence = sentence.float().tolist()
-            for row, index in enumerate(chunk):
-                n = len(sentences[index])
-                results[index] = Scored(probs[row][:n], sentence[row][0], sentence[row][1])
+    for begin in range(0, len(order), batch_size):
+        chunk = order[begin : begin + batch_size]
+        words = [sentences[i] if sentences[i] else ["."] for i in chunk]
+        batch = encode(tokenizer, words, max_length)
+        logits, sentence = forward(batch)
+        probs = (0.5 * (1.0 + np.tanh(0.5 * logits.astype(np.float64))) * batch.word_mask).tolist()  # sigmoid
+        sentence = sentence.astype(np.float64).tolist()
+        for row, index in enumerate(chunk):
+            n = len(sentences[index])
+            results[index] = Scored(probs[row][:n], sentence[row][0], sentence[row][1])
     return [r for r in results if r is not None]
 
 
@@ -57,10 +60,8 @@ class LoadedDetector:
     """A shipped detector folder: model, tokenizer, calibrated thresholds and score settings."""
 
     def __init__(self, directory: Path) -> None:
-        from mtqa.detector.model import load, load_tokenizer
-
         self.directory = directory
-        self.model, self.config = load(directory)
+        self.model, self.config = NumpyDetector.load(directory)
         self.tokenizer = load_tokenizer(directory)
         self.minor = float(self.config["thresholds"]["minor"])
         self.major = float(self.config["thresholds"]["major"])

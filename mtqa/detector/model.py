@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json")
-WEIGHTS = "model.safetensors"
-CONFIG = "config.json"
+from mtqa.detector.runtime import CONFIG, WEIGHTS
+from mtqa.detector.tokens import TOKENIZER_FILES, Batch
+
 
 
 @dataclass
@@ -189,41 +189,23 @@ def cpu_has_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-@dataclass
-class Batch:
-    ids: torch.Tensor
-    mask: torch.Tensor
-    first: torch.Tensor
-    word_mask: torch.Tensor  # words that have a sub-token inside max_length
+def torch_forward(model: Detector, bf16: bool | None = None):  # noqa: ANN201 - mtqa.detector.infer.Forward
+    """``model`` as a forward pass over numpy batches, for ``mtqa.detector.infer.predict``."""
+    if bf16 is None:
+        bf16 = cpu_has_bf16()
+
+    def forward(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+        model.eval()
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            logits, sentence = model(*to_torch(batch)[:3])
+        return logits.float().numpy(), sentence.float().numpy()
+
+    return forward
 
 
-def load_tokenizer(directory: Path):  # noqa: ANN201 - tokenizers.Tokenizer
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
-    return tokenizer
-
-
-def encode(tokenizer, sentences: Sequence[Sequence[str]], max_length: int) -> Batch:  # noqa: ANN001
-    """Sub-token ids for word lists; words cut off by ``max_length`` get no prediction."""
-    encodings = tokenizer.encode_batch([list(s) for s in sentences], is_pretokenized=True)
-    width = min(max_length, max(len(e.ids) for e in encodings))
-    n_words = max(len(s) for s in sentences) or 1
-    ids = torch.zeros(len(sentences), width, dtype=torch.long)
-    first = torch.zeros(len(sentences), n_words, dtype=torch.long)
-    word_mask = torch.zeros(len(sentences), n_words, dtype=torch.bool)
-    for row, encoding in enumerate(encodings):
-        pieces = encoding.ids
-        if len(pieces) > width:
-            pieces = pieces[: width - 1] + pieces[-1:]  # keep [SEP]
-        ids[row, : len(pieces)] = torch.tensor(pieces)
-        for position, word in enumerate(encoding.word_ids[: width - 1]):
-            if word is not None and not word_mask[row, word]:
-                first[row, word] = position
-                word_mask[row, word] = True
-    return Batch(ids, ids != 0, first, word_mask)
+def to_torch(batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """ids, mask, first and word_mask as tensors (sharing the numpy memory)."""
+    return tuple(torch.from_numpy(a) for a in (batch.ids, batch.mask, batch.first, batch.word_mask))
 
 
 def save(model: Detector, directory: Path, tokenizer_dir: Path, settings: dict[str, Any]) -> None:
@@ -238,17 +220,6 @@ def save(model: Detector, directory: Path, tokenizer_dir: Path, settings: dict[s
     for name in TOKENIZER_FILES:
         if (tokenizer_dir / name).is_file() and tokenizer_dir != directory:
             shutil.copyfile(tokenizer_dir / name, directory / name)
-
-
-def load(directory: Path) -> tuple[Detector, dict[str, Any]]:
-    """The model in float32 and eval mode, and its config.json."""
-    from safetensors.torch import load_file
-
-    config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
-    model = Detector(EncoderConfig.from_dict(config["encoder"]))
-    state = {k: v.float() for k, v in load_file(str(directory / WEIGHTS)).items()}
-    model.load_state_dict(state)
-    return model.eval(), config
 
 
 def from_pretrained_encoder(directory: Path) -> Detector:

@@ -25,10 +25,12 @@ import torch
 from torch.nn import functional as F
 
 from mtqa.detector.data import (
-    TRAIN_PAIRS, Corruptor, Example, SyntheticConfig, bad_rate, epoch_examples, read_post_edits, read_real,
+    TRAIN_PAIRS, Corruptor, Example, SyntheticConfig, bad_rate, epoch_examples, read_english, read_post_edits,
+    read_real,
 )
 from mtqa.detector.infer import predict
-from mtqa.detector.model import Detector, cpu_has_bf16, encode, from_pretrained_encoder, load_tokenizer
+from mtqa.detector.model import Detector, cpu_has_bf16, from_pretrained_encoder, to_torch, torch_forward
+from mtqa.detector.tokens import encode, load_tokenizer
 
 DEFAULT_SYNTHETIC = Path(__file__).resolve().parents[2] / "configs" / "synthetic.toml"
 
@@ -88,21 +90,21 @@ def make_batches(examples: Sequence[Example], batch_size: int, rng: random.Rando
 
 
 def loss_of(model: Detector, tokenizer, examples: Sequence[Example], opts: TrainOptions) -> tuple[torch.Tensor, int]:  # noqa: ANN001
-    batch = encode(tokenizer, [e.words for e in examples], opts.max_length)
-    n_words = batch.first.shape[1]
+    ids, mask, first, word_mask = to_torch(encode(tokenizer, [e.words for e in examples], opts.max_length))
+    n_words = first.shape[1]
     labels = torch.tensor([e.bad + [False] * (n_words - len(e.bad)) for e in examples], dtype=torch.float32)
     da = torch.tensor([e.da for e in examples])
     hter = torch.tensor([e.hter for e in examples])
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=opts.bf16):
-        logits, sentence = model(batch.ids, batch.mask, batch.first)
+        logits, sentence = model(ids, mask, first)
     logits, sentence = logits.float(), sentence.float()
-    word_loss = F.binary_cross_entropy_with_logits(logits[batch.word_mask], labels[batch.word_mask])
+    word_loss = F.binary_cross_entropy_with_logits(logits[word_mask], labels[word_mask])
     loss = opts.word_weight * word_loss
     for weight, target, column in ((opts.da_weight, da, 0), (opts.hter_weight, hter, 1)):
         known = ~torch.isnan(target)
         if known.any():
             loss = loss + weight * F.mse_loss(sentence[known, column], target[known])
-    return loss, int(batch.mask.sum())
+    return loss, int(mask.sum())
 
 
 def dev_metrics(
@@ -113,7 +115,7 @@ def dev_metrics(
 
     figures: dict[str, Any] = {}
     for pair in dev:
-        scored = predict(model, tokenizer, [s.split() for s in pair.sentences], bf16=bf16)
+        scored = predict(torch_forward(model, bf16), tokenizer, [s.split() for s in pair.sentences])
         confusion = Confusion()
         for gold, result in zip(pair.word_bad, scored, strict=True):
             confusion += Confusion.of(gold, [p >= threshold for p in result.bad])
@@ -163,8 +165,9 @@ def train(opts: TrainOptions) -> Path:
         opts.bf16 = cpu_has_bf16()
 
     real = read_real(opts.data, opts.pairs, "train", opts.limit)
-    post_edits = read_post_edits(opts.data, opts.pairs, "train", opts.limit)
     synthetic = SyntheticConfig.load(opts.synthetic_config)
+    post_edits = read_post_edits(opts.data, opts.pairs, "train", opts.limit)
+    post_edits += read_english(opts.data, synthetic.english, opts.limit)
     lexicon = None
     if opts.dict_dir and (opts.dict_dir / "freedict-eng-deu.index").is_file():
         from mtqa.detector.freedict import load_round_trip

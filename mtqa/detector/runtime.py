@@ -1,0 +1,108 @@
+"""The detector's forward pass in numpy, so that the check runs without importing torch.
+
+Importing torch costs about two seconds per process, more than the whole rules check of an
+article; the model is small enough (4-6 layers of 384) for numpy's BLAS. The maths mirrors
+``mtqa.detector.model.Detector`` in eval mode (no dropout), in float32, and a test holds the
+two to the same outputs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mtqa.detector.tokens import Batch
+
+WEIGHTS = "model.safetensors"
+CONFIG = "config.json"
+
+# Abramowitz & Stegun 7.1.26: erf to within 1.5e-7, enough for float32 GELU.
+_ERF_P = 0.3275911
+_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    sign = np.sign(x)
+    x = np.abs(x)
+    t = 1.0 / (1.0 + _ERF_P * x)
+    a1, a2, a3, a4, a5 = _ERF_A
+    poly = ((((a5 * t + a4) * t + a3) * t + a2) * t + a1) * t
+    return sign * (1.0 - poly * np.exp(-x * x))
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + _erf(x * np.float32(0.7071067811865476)))
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    centred = x - mean
+    variance = (centred * centred).mean(-1, keepdims=True)
+    return centred / np.sqrt(variance + eps) * weight + bias
+
+
+class NumpyDetector:
+    """A shipped detector's weights (float32) and the forward pass over a ``Batch``."""
+
+    def __init__(self, weights: dict[str, np.ndarray], encoder: dict[str, Any]) -> None:
+        self.w = weights
+        self.heads = int(encoder["num_attention_heads"])
+        self.layers = int(encoder["num_hidden_layers"])
+        self.eps = float(encoder.get("layer_norm_eps", 1e-12))
+
+    @classmethod
+    def load(cls, directory: Path) -> tuple[NumpyDetector, dict[str, Any]]:
+        """The model and its config.json (safetensors only: nothing is unpickled)."""
+        from safetensors.numpy import load_file
+
+        config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
+        weights = {k: v.astype(np.float32) for k, v in load_file(str(directory / WEIGHTS)).items()}
+        for key in [k for k in weights if k.endswith(".weight") and weights[k].ndim == 2]:
+            if "embeddings" not in key:
+                weights[key] = np.ascontiguousarray(weights[key].T)  # (in, out) for x @ W
+        return cls(weights, config["encoder"]), config
+
+    def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
+        return x @ self.w[f"{name}.weight"] + self.w[f"{name}.bias"]
+
+    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+        return _layer_norm(x, self.w[f"{name}.weight"], self.w[f"{name}.bias"], self.eps)
+
+    def _attention(self, x: np.ndarray, bias: np.ndarray, name: str) -> np.ndarray:
+        b, t, h = x.shape
+        d = h // self.heads
+
+        def split(tensor: np.ndarray) -> np.ndarray:
+            return tensor.reshape(b, t, self.heads, d).transpose(0, 2, 1, 3)
+
+        q, k, v = (split(self._linear(x, f"{name}.{part}")) for part in ("query", "key", "value"))
+        scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(d)) + bias
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        scores /= scores.sum(-1, keepdims=True)
+        return (scores @ v).transpose(0, 2, 1, 3).reshape(b, t, h)
+
+    def __call__(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+        """Word BAD logits (batch, words) and sentence outputs (batch, 2: DA z, HTER)."""
+        w = self.w
+        t = batch.ids.shape[1]
+        x = (w["bert.embeddings.word_embeddings.weight"][batch.ids]
+             + w["bert.embeddings.position_embeddings.weight"][:t][None]
+             + w["bert.embeddings.token_type_embeddings.weight"][0])
+        x = self._norm(x, "bert.embeddings.LayerNorm")
+        bias = np.where(batch.mask, np.float32(0), np.float32(-1e9))[:, None, None, :].astype(np.float32)
+        for i in range(self.layers):
+            name = f"bert.encoder.layer.{i}"
+            attended = self._attention(x, bias, f"{name}.attention.self")
+            x = self._norm(self._linear(attended, f"{name}.attention.output.dense") + x,
+                           f"{name}.attention.output.LayerNorm")
+            inner = _gelu(self._linear(x, f"{name}.intermediate.dense"))
+            x = self._norm(self._linear(inner, f"{name}.output.dense") + x, f"{name}.output.LayerNorm")
+        words = np.take_along_axis(x, batch.first[..., None], axis=1)
+        word_logits = self._linear(words, "word_head")[..., 0]
+        weights = batch.mask[..., None].astype(np.float32)
+        pooled = (x * weights).sum(1) / np.maximum(weights.sum(1), 1)
+        sentence = self._linear(np.tanh(self._linear(pooled, "sentence_head.0")), "sentence_head.2")
+        return word_logits, sentence
