@@ -156,3 +156,13 @@ def test_synthetic_examples_are_deterministic(lexicon: RoundTrip) -> None:
     assert first[0].origin == "clean" and not any(first[0].bad)
     corrupted = [e for e in first if e.origin.startswith("synthetic")]
     assert corrupted and all(any(e.bad) and e.hter == sum(e.bad) / len(e.bad) for e in corrupted)
+
+
+@pytest.mark.parametrize("name", ["ro-en/dev.pe", "../elsewhere/train.src", "en-de/test.src"])
+def test_extra_english_must_be_a_train_file_under_the_data_root(tmp_path: Path, name: str) -> None:
+    config = tmp_path / "mix.toml"
+    config.write_text(f'english = ["{name}"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="not a train file"):
+        SyntheticConfig.load(config)
+    config.write_text('english = ["en-de/train.src"]\n', encoding="utf-8")
+    assert SyntheticConfig.load(config).english == ["en-de/train.src"]
