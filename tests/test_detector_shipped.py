@@ -74,3 +74,15 @@ def test_runs_without_torch_the_base_package_or_transformers() -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert 0 < float(result.stdout.strip()) < 10
+
+
+def test_words_are_split_as_in_the_training_data() -> None:
+    """MLQE-PE is Moses-tokenised: a check that split words otherwise would feed the model text
+    unlike anything it was trained on (a lone "." inside "U.S." looked like an error to it)."""
+    from mtqa.checks.detector import _WORD
+
+    text = "The U.S. paid 1,500.5 dollars; the centre’s well-known staff don't know."
+    assert _WORD.findall(text) == [
+        "The", "U.S.", "paid", "1,500.5", "dollars", ";", "the", "centre", "’s", "well-known", "staff",
+        "don", "'t", "know", ".",
+    ]

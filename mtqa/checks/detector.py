@@ -10,9 +10,10 @@ from mtqa.document import Document, Segment
 from mtqa.errors import ModelUnavailable
 from mtqa.findings import Finding, Severity
 
-# Words as in the training data: runs of word characters (with inner hyphens and apostrophes),
-# and every other non-space character on its own.
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+# Words as MLQE-PE's (Moses) tokenisation has them, which the model was trained on: dotted
+# abbreviations and numbers whole ("U.S.", "1,500.5"), words with inner hyphens ("well-known"),
+# clitics split off ("country 's", "don 't"), and every other non-space character on its own.
+_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\d+(?:[.,]\d+)+|\w+(?:-\w+)*|(?<=\w)['’]\w+|[^\w\s]")
 
 
 class MTErrorDetector(Check):
@@ -49,7 +50,7 @@ class MTErrorDetector(Check):
         self._last: tuple[str, list[list[tuple[int, int]]], list] | None = None
         self._loaded = None  # the LoadedDetector, once a document needed it
 
-    def _detector(self):  # noqa: ANN202 - mtqa.detector.infer.LoadedDetector (imports torch)
+    def _detector(self):  # noqa: ANN202 - mtqa.detector.infer.LoadedDetector (numpy, no torch)
         from mtqa.detector import shipped_dir
 
         directory = shipped_dir()

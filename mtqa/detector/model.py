@@ -1,8 +1,9 @@
 """The detector network: a BERT encoder, a word head (BAD logit per word) and a sentence head.
 
 The encoder is written here in plain torch, with the parameter names of Hugging Face's
-``BertModel`` so that the all-MiniLM-L6-v2 weights load as they are. Importing transformers
-costs seconds per process; this module keeps the check's start-up to torch alone.
+``BertModel`` so that the all-MiniLM-L6-v2 weights load as they are (importing transformers
+costs seconds per process). Training and export use this module; the check runs the same
+network in numpy (``mtqa.detector.runtime``).
 
 Words are pooled by their first sub-token; the sentence is the mean of all sub-tokens (the
 pooling the base model was trained with). The sentence head predicts two numbers: the DA
