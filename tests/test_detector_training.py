@@ -61,8 +61,6 @@ def write_mlqe(root: Path, pairs: tuple[str, ...] = ("ro-en", "et-en")) -> None:
             (folder / f"{split}.tags").write_text("\n".join(tags) + "\n", encoding="utf-8")
             (folder / f"{split}.hter").write_text("\n".join(hter) + "\n", encoding="utf-8")
             (folder / f"{split}.da.tsv").write_text("\n".join(da) + "\n", encoding="utf-8")
-    (root / "en-de").mkdir()  # the config's extra clean English (the en-de source side)
-    (root / "en-de" / "train.src").write_text("\n".join(SENTENCES) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

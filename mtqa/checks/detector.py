@@ -13,7 +13,9 @@ from mtqa.findings import Finding, Severity
 # Words as MLQE-PE's (Moses) tokenisation has them, which the model was trained on: dotted
 # abbreviations and numbers whole ("U.S.", "1,500.5"), words with inner hyphens ("well-known"),
 # clitics split off ("country 's", "don 't"), and every other non-space character on its own.
-_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\d+(?:[.,]\d+)+|\w+(?:-\w+)*|(?<=\w)['’]\w+|[^\w\s]")
+_WORD = re.compile(
+    r"(?:[^\W\d_]\.){2,}|\d+(?:[.,]\d+)+|\w+(?:-\w+)*|['’](?:s|t|re|ve|ll|d|m)\b|[^\w\s]", re.IGNORECASE
+)
 
 
 class MTErrorDetector(Check):
