@@ -20,21 +20,48 @@ WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
 
 # Abramowitz & Stegun 7.1.26: erf to within 1.5e-7, enough for float32 GELU.
-_ERF_P = 0.3275911
-_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+_ERF_P = np.float32(0.3275911)
+_ERF_A = tuple(np.float32(a) for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429))
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
-    sign = np.sign(x)
-    x = np.abs(x)
-    t = 1.0 / (1.0 + _ERF_P * x)
-    a1, a2, a3, a4, a5 = _ERF_A
-    poly = ((((a5 * t + a4) * t + a3) * t + a2) * t + a1) * t
-    return sign * (1.0 - poly * np.exp(-x * x))
+_BLOCK_ROWS = 128  # rows of the (tokens, 1536) activations that stay in the CPU cache
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    return 0.5 * x * (1.0 + _erf(x * np.float32(0.7071067811865476)))
+    """Exact (erf) GELU, as torch's default: 0.5·x·(1 + erf(x/√2)).
+
+    Element-wise numpy work is single-threaded and makes a pass over memory per step; with BLAS
+    doing the matrix products on all cores, it was half the forward pass. In-place steps on
+    cache-sized blocks make it three times faster.
+    """
+    flat = x.reshape(-1, x.shape[-1])
+    out = np.empty_like(flat)
+    for begin in range(0, len(flat), _BLOCK_ROWS):
+        out[begin : begin + _BLOCK_ROWS] = _gelu_block(flat[begin : begin + _BLOCK_ROWS])
+    return out.reshape(x.shape)
+
+
+def _gelu_block(x: np.ndarray) -> np.ndarray:
+    z = x * np.float32(0.7071067811865476)
+    a = np.abs(z)
+    t = a * _ERF_P
+    t += 1
+    np.reciprocal(t, out=t)
+    a1, a2, a3, a4, a5 = _ERF_A
+    poly = t * a5
+    for coefficient in (a4, a3, a2, a1):
+        poly += coefficient
+        poly *= t
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a  # 1 - erf(|z|)
+    np.subtract(1, poly, out=poly)  # erf(|z|)
+    np.copysign(poly, z, out=poly)  # erf(z)
+    poly += 1
+    poly *= x
+    poly *= np.float32(0.5)
+    return poly
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -63,10 +90,18 @@ class NumpyDetector:
         for key in [k for k in weights if k.endswith(".weight") and weights[k].ndim == 2]:
             if "embeddings" not in key:
                 weights[key] = np.ascontiguousarray(weights[key].T)  # (in, out) for x @ W
+        for i in range(int(config["encoder"]["num_hidden_layers"])):  # query, key, value: one product
+            name = f"bert.encoder.layer.{i}.attention.self"
+            for kind in ("weight", "bias"):
+                parts = [weights.pop(f"{name}.{part}.{kind}") for part in ("query", "key", "value")]
+                weights[f"{name}.qkv.{kind}"] = np.concatenate(parts, axis=-1)
         return cls(weights, config["encoder"]), config
 
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x @ self.w[f"{name}.weight"] + self.w[f"{name}.bias"]
+        weight = self.w[f"{name}.weight"]
+        flat = x.reshape(-1, x.shape[-1]) @ weight  # one BLAS call (numpy loops over a 3-D batch)
+        flat += self.w[f"{name}.bias"]
+        return flat.reshape(*x.shape[:-1], weight.shape[1])
 
     def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
         return _layer_norm(x, self.w[f"{name}.weight"], self.w[f"{name}.bias"], self.eps)
@@ -78,9 +113,11 @@ class NumpyDetector:
         def split(tensor: np.ndarray) -> np.ndarray:
             return tensor.reshape(b, t, self.heads, d).transpose(0, 2, 1, 3)
 
-        q, k, v = (split(self._linear(x, f"{name}.{part}")) for part in ("query", "key", "value"))
-        scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(d)) + bias
-        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        q, k, v = (split(part) for part in np.split(self._linear(x, f"{name}.qkv"), 3, axis=-1))
+        scores = (q * np.float32(1 / np.sqrt(d))) @ k.transpose(0, 1, 3, 2)
+        scores += bias  # softmax, in place
+        scores -= scores.max(-1, keepdims=True)
+        np.exp(scores, out=scores)
         scores /= scores.sum(-1, keepdims=True)
         return (scores @ v).transpose(0, 2, 1, 3).reshape(b, t, h)
 
