@@ -181,3 +181,23 @@ def test_numpy_runtime_matches_the_torch_model(tiny: Path, tmp_path: Path) -> No
     assert words.shape == expected_words.shape and sentence.shape == (3, 2)
     assert np.allclose(words[batch.word_mask], expected_words[batch.word_mask], atol=1e-4)
     assert np.allclose(sentence, expected_sentence, atol=1e-4)
+
+
+def test_synthetic_recall_counts_flags_on_the_broken_words(tiny: Path, tmp_path: Path) -> None:
+    from mtqa.detector.data import SyntheticConfig
+    from mtqa.detector.infer import LoadedDetector
+    from mtqa.detector.model import save
+    from mtqa.detector.recall import synthetic_recall
+
+    save(tiny_model(tiny / "encoder"), tmp_path / "m", tiny / "encoder",
+         {"thresholds": {"minor": 0.5, "major": 0.9}, "score": {}})
+    detector = LoadedDetector(tmp_path / "m")
+    config = SyntheticConfig(weights={"doubled_function_word": 1.0, "adjacent_swap": 1.0, "wrong_sense": 1.0})
+    sentences = [s.split() for s in SENTENCES]
+    rows = synthetic_recall(detector, sentences, config, lexicon=None)
+    assert [r.corruption for r in rows] == ["doubled_function_word", "adjacent_swap"]  # wrong_sense needs a lexicon
+    assert all(r.sentences > 0 and 0 <= r.mean_bad <= 1 for r in rows)
+    detector.minor = 0.0
+    assert all(r.recall == 1.0 for r in synthetic_recall(detector, sentences, config, None))
+    detector.minor = 1.01
+    assert all(r.recall == 0.0 for r in synthetic_recall(detector, sentences, config, None))

@@ -34,7 +34,8 @@ def detector(
     init: Annotated[Optional[Path], typer.Option(help="Start from a run's weights (epoch-N.pt) instead of the base encoder.")] = None,
 ) -> None:
     """Fine-tune the English MT-error detector (word BAD tags + DA/HTER) on MLQE-PE train."""
-    from mtqa.detector.train import DEFAULT_SYNTHETIC, TrainOptions, train
+    from mtqa.detector.data import DEFAULT_SYNTHETIC
+    from mtqa.detector.train import TrainOptions, train
 
     last = train(TrainOptions(
         data=data, out=out, pairs=tuple(p.strip() for p in pairs.split(",") if p.strip()), epochs=epochs,
@@ -66,3 +67,31 @@ def export(
         encoder or base_encoder_dir(), dev_limit, training={"weights": weights.name},
     )
     typer.echo(json.dumps({k: settings[k] for k in ("thresholds", "score", "dev")}, indent=2))
+
+
+@train_app.command()
+def recall(
+    model: Annotated[Path, typer.Argument(help="An exported detector folder (e.g. models/mtqa-detector-en).")],
+    data: Annotated[Path, typer.Option(help="MLQE-PE folder: its dev post-edits are corrupted.")],
+    pairs: Annotated[str, typer.Option(help="Comma-separated dev pairs.")] = "ro-en,et-en,ne-en,ru-en,si-en",
+    dev_limit: Annotated[Optional[int], typer.Option(help="The first N dev post-edits of each pair.")] = 200,
+    synthetic_config: Annotated[Optional[Path], typer.Option(help="Corruptions (default configs/synthetic.toml).")] = None,
+    dict_dir: Annotated[Path, typer.Option(help="Folder with the FreeDict eng-deu/deu-eng dictd files.")] = Path("/usr/share/dictd"),
+) -> None:
+    """Per synthetic error type: how often the detector flags it in corrupted dev post-edits."""
+    from mtqa.detector.data import DEFAULT_SYNTHETIC, SyntheticConfig, read_post_edits
+    from mtqa.detector.infer import load_detector
+    from mtqa.detector.recall import synthetic_recall
+
+    sentences = read_post_edits(data, [p.strip() for p in pairs.split(",") if p.strip()], "dev", dev_limit)
+    lexicon = None
+    if (dict_dir / "freedict-eng-deu.index").is_file():
+        from mtqa.detector.freedict import load_round_trip
+
+        lexicon = load_round_trip(dict_dir, {w.lower() for s in sentences for w in s})
+    else:
+        typer.echo(f"no FreeDict dictionaries in {dict_dir}: wrong_sense and untranslated_word are left out", err=True)
+    detector = load_detector(model.resolve())
+    typer.echo(f"{'corruption':24} {'sentences':>9} {'recall':>7} {'mean p(BAD)':>11}   (minor threshold {detector.minor:.2f})")
+    for row in synthetic_recall(detector, sentences, SyntheticConfig.load(synthetic_config or DEFAULT_SYNTHETIC), lexicon):
+        typer.echo(f"{row.corruption:24} {row.sentences:9d} {row.recall:7.2f} {row.mean_bad:11.2f}")

@@ -20,6 +20,7 @@ from typing import Any
 from mtqa.detector.corruptions import CORRUPTIONS, Lexicon, Tok, toks
 
 TRAIN_PAIRS = ("ro-en", "et-en", "ne-en", "ru-en", "si-en")
+DEFAULT_SYNTHETIC = Path(__file__).resolve().parents[2] / "configs" / "synthetic.toml"
 NAN = float("nan")
 
 

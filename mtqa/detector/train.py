@@ -25,14 +25,13 @@ import torch
 from torch.nn import functional as F
 
 from mtqa.detector.data import (
-    TRAIN_PAIRS, Corruptor, Example, SyntheticConfig, bad_rate, epoch_examples, read_english, read_post_edits,
-    read_real,
+    DEFAULT_SYNTHETIC, TRAIN_PAIRS, Corruptor, Example, SyntheticConfig, bad_rate, epoch_examples, read_english,
+    read_post_edits, read_real,
 )
 from mtqa.detector.infer import predict
 from mtqa.detector.model import Detector, cpu_has_bf16, from_pretrained_encoder, to_torch, torch_forward
 from mtqa.detector.tokens import encode, load_tokenizer
 
-DEFAULT_SYNTHETIC = Path(__file__).resolve().parents[2] / "configs" / "synthetic.toml"
 
 
 def base_encoder_dir() -> Path:
