@@ -87,3 +87,17 @@ def test_words_are_split_as_in_the_training_data() -> None:
         "don", "'t", "know", "'", "sure", "'", ".",
     ]
     assert _WORD.findall("the country 's capital") == ["the", "country", "'s", "capital"]  # already tokenised
+
+
+def test_scoring_on_several_threads_gives_the_serial_results() -> None:
+    from mtqa.detector import shipped_dir
+    from mtqa.detector.infer import load_detector
+
+    detector = load_detector(shipped_dir())
+    sentences = [f"{BAD} {PLAIN}".split()[: 5 + i % 20] for i in range(100)]
+    serial = detector.score(sentences, batch_size=16, workers=1)
+    threaded = detector.score(sentences, batch_size=16, workers=3)
+    assert len(threaded) == len(serial) == 100
+    for one, other in zip(serial, threaded, strict=True):
+        assert one.bad == pytest.approx(other.bad, abs=1e-5)
+        assert (one.da, one.hter) == pytest.approx((other.da, other.hter), abs=1e-5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -71,8 +72,11 @@ class LoadedDetector:
         return (f"model:{SHIPPED_NAME}@{self.weights_sha256[:12]}|threshold:{self.minor:.2f}/{self.major:.2f}"
                 f"|score:{self.config['score']['name']}")
 
-    def score(self, sentences: Sequence[Sequence[str]], batch_size: int = 64) -> list[Scored]:
-        """Like ``predict``, but word lists longer than ``MAX_WORDS`` are scored in chunks."""
+    def score(
+        self, sentences: Sequence[Sequence[str]], batch_size: int = 64, workers: int | None = None
+    ) -> list[Scored]:
+        """Like ``predict``, but word lists longer than ``MAX_WORDS`` are scored in chunks, and
+        on ``workers`` threads (default: one per CPU core) when there is more than a batch."""
         pieces: list[Sequence[str]] = []
         owners: list[int] = []
         for index, words in enumerate(sentences):
@@ -80,7 +84,7 @@ class LoadedDetector:
             for begin in range(0, max(len(words), 1), MAX_WORDS):
                 pieces.append(words[begin : begin + MAX_WORDS])
                 owners.append(index)
-        scored = predict(self.model, self.tokenizer, pieces, batch_size=batch_size)
+        scored = self._predict_parallel(pieces, batch_size, workers or _cores())
         merged: list[Scored] = [Scored([], 0.0, 0.0) for _ in sentences]
         counts = [0] * len(sentences)
         for owner, result in zip(owners, scored, strict=True):
@@ -92,6 +96,28 @@ class LoadedDetector:
             result.da /= count
             result.hter /= count
         return merged
+
+    def _predict_parallel(self, pieces: Sequence[Sequence[str]], batch_size: int, workers: int) -> list[Scored]:
+        """Batches shared out among threads, each with a single-threaded BLAS.
+
+        numpy's element-wise steps (GELU, softmax, layer norm) use one core; BLAS threads help
+        only the matrix products. A thread per core with one BLAS thread each keeps both busy:
+        350 against 278 sentences/s on the 2-core machine.
+        """
+        workers = min(workers, math.ceil(len(pieces) / batch_size))
+        if workers <= 1:
+            return predict(self.model, self.tokenizer, pieces, batch_size=batch_size)
+        from concurrent.futures import ThreadPoolExecutor
+
+        from threadpoolctl import threadpool_limits
+
+        shards = [pieces[i::workers] for i in range(workers)]
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+            results = list(pool.map(lambda shard: predict(self.model, self.tokenizer, shard, batch_size), shards))
+        scored: list[Scored] = [None] * len(pieces)  # type: ignore[list-item]
+        for i, shard_results in enumerate(results):
+            scored[i::workers] = shard_results
+        return scored
 
     def penalty(self, result: Scored) -> float:
         """The sentence score (higher = worse): see ``sentence_penalty``."""
@@ -107,6 +133,13 @@ def sentence_penalty(result: Scored, settings: dict) -> float:
     z_da = (result.da - settings["da_mean"]) / settings["da_std"]
     badness = settings["hter_weight"] * z_hter - (1 - settings["hter_weight"]) * z_da
     return 10.0 / (1.0 + math.exp(-badness))
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 @cache
