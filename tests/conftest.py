@@ -23,6 +23,12 @@ class CliResult:
 RULE_SERIES = ("MT1", "MT2")  # rule-based checks; MT3xx and up need models
 
 
+@pytest.fixture(autouse=True)
+def private_output_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Model outputs go to a cache of the test's own, never the user's ~/.cache/mtqa."""
+    monkeypatch.setenv("MTQA_CACHE_DIR", str(tmp_path / "mtqa-cache"))
+
+
 @pytest.fixture
 def rule_checks_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the registry hold only the rule-based checks (``pytestmark = usefixtures(...)``).

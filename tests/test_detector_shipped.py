@@ -101,3 +101,25 @@ def test_scoring_on_several_threads_gives_the_serial_results() -> None:
     for one, other in zip(serial, threaded, strict=True):
         assert one.bad == pytest.approx(other.bad, abs=1e-5)
         assert (one.da, one.hter) == pytest.approx((other.da, other.hter), abs=1e-5)
+
+
+def test_a_recheck_is_answered_from_the_output_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mtqa.backends.cache import open_cache
+    from mtqa.detector.infer import LoadedDetector
+
+    document = sentences_document([BAD, PLAIN, "Officials met on Tuesday ."])
+    first = MTErrorDetector()
+    findings = list(first.check_document(document, CheckContext()))
+    scores = first.segment_scores(document, CheckContext())
+    cache = open_cache()
+    hits = cache.hits
+
+    def no_model_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the cache should have answered")
+
+    monkeypatch.setattr(LoadedDetector, "score", no_model_work)
+    again = sentences_document([BAD, PLAIN, "Officials met on Tuesday ."])
+    second = MTErrorDetector()
+    assert list(second.check_document(again, CheckContext())) == findings
+    assert second.segment_scores(again, CheckContext()) == scores
+    assert cache.hits == hits + 3

@@ -79,7 +79,9 @@ class MTErrorDetector(Check):
         spans = [[m.span() for m in _WORD.finditer(s.text)] for s in document.segments]
         words = [[s.text[a:b] for a, b in sp] for s, sp in zip(document.segments, spans, strict=True)]
         ctx.progress("MT401 detector", 0, len(words))
-        results = detector.score(words)
+        from mtqa.backends.cache import open_cache
+
+        results = detector.score_cached(words, open_cache())
         ctx.progress("MT401 detector", len(words), len(words))
         self._last = (document.text, spans, results)
         return spans, results

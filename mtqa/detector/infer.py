@@ -7,18 +7,23 @@ check) or the torch one of a model in training (``mtqa.detector.model.torch_forw
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mtqa.detector import SHIPPED_NAME
-from mtqa.detector.runtime import WEIGHTS, NumpyDetector
+from mtqa.detector.runtime import CONFIG, WEIGHTS, NumpyDetector
 from mtqa.detector.tokens import Batch, encode, load_tokenizer
+
+if TYPE_CHECKING:
+    from mtqa.backends.cache import OutputCache
 
 Forward = Callable[[Batch], tuple[np.ndarray, np.ndarray]]
 
@@ -62,11 +67,36 @@ class LoadedDetector:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.model, self.config = NumpyDetector.load(directory)
-        self.tokenizer = load_tokenizer(directory)
+        self.config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
         self.minor = float(self.config["thresholds"]["minor"])
         self.major = float(self.config["thresholds"]["major"])
         self.weights_sha256 = hashlib.sha256((directory / WEIGHTS).read_bytes()).hexdigest()
+        self._loaded: tuple[NumpyDetector, Any] | None = None
+
+    @property
+    def model(self) -> NumpyDetector:
+        """The network, loaded on first use (a re-check answered by the cache never loads it)."""
+        return self._network()[0]
+
+    @property
+    def tokenizer(self):  # noqa: ANN201 - tokenizers.Tokenizer
+        return self._network()[1]
+
+    def _network(self) -> tuple[NumpyDetector, Any]:
+        if self._loaded is None:
+            self._loaded = (NumpyDetector.load(self.directory)[0], load_tokenizer(self.directory))
+        return self._loaded
+
+    def score_cached(self, sentences: Sequence[Sequence[str]], cache: OutputCache | None) -> list[Scored]:
+        """``score`` through mtqa's output cache, keyed by these exact weights and settings."""
+        if cache is None:
+            return self.score(sentences)
+        texts = [json.dumps(list(words), ensure_ascii=False) for words in sentences]
+        values = cache.cached_map(
+            SHIPPED_NAME, self.weights_sha256, {"runtime": "numpy", "max_words": MAX_WORDS, "max_length": MAX_LENGTH},
+            texts, lambda missing: [asdict(r) for r in self.score([json.loads(t) for t in missing])],
+        )
+        return [Scored(**value) for value in values]
 
     def signature(self) -> str:
         return (f"model:{SHIPPED_NAME}@{self.weights_sha256[:12]}|threshold:{self.minor:.2f}/{self.major:.2f}"
