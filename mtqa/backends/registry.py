@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from mtqa.errors import ConfigError
+from mtqa.shipped import models_dir
 
-SHIPPED_REGISTRY = Path(__file__).resolve().parents[2] / "models" / "registry.toml"
+SHIPPED_REGISTRY = models_dir() / "registry.toml"
 KINDS = ("translate", "lm", "embed")
 DEFAULT_SETTINGS: dict[str, Any] = {
     "auto_download": False,

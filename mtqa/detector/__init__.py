@@ -17,14 +17,14 @@ SHIPPED_NAME = "mtqa-detector-en"
 
 
 def shipped_dir() -> Path:
-    """Where the shipped detector lives: ``MTQA_DETECTOR_DIR``, else ``models/`` of the source tree.
+    """Where the shipped detector lives: ``MTQA_DETECTOR_DIR``, else ``models/`` as shipped.
 
-    ``models/`` sits at the repository root beside the ``mtqa`` package, so a source checkout or
-    an editable install (``pip install -e .``) finds it through this file's path. A wheel
-    installed elsewhere does not contain ``models/``; point ``MTQA_DETECTOR_DIR`` at a copy of
-    ``models/mtqa-detector-en`` there.
+    ``models/`` sits at the repository root beside the ``mtqa`` package (a source checkout or
+    an editable install); a wheel installs it as the ``mtqa_models`` data package.
     """
     override = os.environ.get("MTQA_DETECTOR_DIR")
     if override:
         return Path(override).expanduser()
-    return Path(__file__).resolve().parents[2] / "models" / SHIPPED_NAME
+    from mtqa.shipped import models_dir
+
+    return models_dir() / SHIPPED_NAME
