@@ -7,14 +7,18 @@ Prints:
   1. warm sentences/second inside one process, the model already loaded, of the rules alone,
      of the default checks with MT401 (goal: ≥ 300 sentences/s on 2 cores) and of MT401 alone;
   2. wall time of ``mtqa check`` on a generated 1,000-word article, process start to report
-     (goal: < 3 s), median of three runs, rules alone and with MT401.
+     (goal: < 3 s), median of three runs, rules alone and with MT401; then with MT401 again,
+     answered from a primed output cache.
 
-Inputs are generated in a temporary directory; nothing is written to the repository.
+The model measures run with the output cache off (``MTQA_CACHE_DIR=off``), else a second run
+would time cache lookups. Inputs and the primed cache live in a temporary directory; nothing is
+written to the repository or to the user's cache.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -75,16 +79,22 @@ def end_to_end(words: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "article.txt"
         path.write_text(article(words), encoding="utf-8")
-        for select in ("DEFAULT", "DEFAULT,MT401"):
-            times = []
-            for _ in range(3):
-                started = time.perf_counter()
-                subprocess.run([sys.executable, "-c", "from mtqa.cli import main; main()", "check", str(path),
-                                "--select", select, "--format", "json", "--exit-zero", "-o", str(Path(tmp) / "out.json")],
-                               check=True)
-                times.append(time.perf_counter() - started)
-            print(f"mtqa check --select {select}, {words}-word article, end to end: {statistics.median(times):.2f} s "
-                  f"(runs: {', '.join(f'{t:.2f}' for t in times)})")
+        primed = {**os.environ, "MTQA_CACHE_DIR": str(Path(tmp) / "cache")}
+        runs = [("DEFAULT", "", os.environ), ("DEFAULT,MT401", "", os.environ),
+                ("DEFAULT,MT401", ", re-checked from the output cache", primed)]
+        check(path, "DEFAULT,MT401", primed)  # fills the cache
+        for select, note, env in runs:
+            times = [check(path, select, env) for _ in range(3)]
+            print(f"mtqa check --select {select}, {words}-word article, end to end{note}: "
+                  f"{statistics.median(times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)})")
+
+
+def check(path: Path, select: str, env: dict[str, str]) -> float:
+    """Seconds from process start to report of one ``mtqa check``."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "from mtqa.cli import main; main()", "check", str(path), "--select", select,
+                    "--format", "json", "--exit-zero", "-o", str(path.with_suffix(".json"))], check=True, env=env)
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -92,6 +102,7 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=300)
     parser.add_argument("--words", type=int, default=1000)
     args = parser.parse_args()
+    os.environ["MTQA_CACHE_DIR"] = "off"
     warm_throughput(args.sentences)
     end_to_end(args.words)
 
