@@ -80,16 +80,13 @@ def recall(
 ) -> None:
     """Per synthetic error type: how often the detector flags it in corrupted dev post-edits."""
     from mtqa.detector.data import DEFAULT_SYNTHETIC, SyntheticConfig, read_post_edits
+    from mtqa.detector.freedict import round_trip_if_installed
     from mtqa.detector.infer import load_detector
     from mtqa.detector.recall import synthetic_recall
 
     sentences = read_post_edits(data, [p.strip() for p in pairs.split(",") if p.strip()], "dev", dev_limit)
-    lexicon = None
-    if (dict_dir / "freedict-eng-deu.index").is_file():
-        from mtqa.detector.freedict import load_round_trip
-
-        lexicon = load_round_trip(dict_dir, {w.lower() for s in sentences for w in s})
-    else:
+    lexicon = round_trip_if_installed(dict_dir, sentences)
+    if lexicon is None:
         typer.echo(f"no FreeDict dictionaries in {dict_dir}: wrong_sense and untranslated_word are left out", err=True)
     detector = load_detector(model.resolve())
     typer.echo(f"{'corruption':24} {'sentences':>9} {'recall':>7} {'mean p(BAD)':>11}   (minor threshold {detector.minor:.2f})")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -146,3 +146,11 @@ def load_round_trip(directory: Path = DEBIAN_DIR, vocabulary: Collection[str] | 
     return RoundTrip(
         Dictd(directory / "freedict-eng-deu"), Dictd(directory / "freedict-deu-eng"), vocabulary
     )
+
+
+def round_trip_if_installed(directory: Path | None, sentences: Iterable[Sequence[str]]) -> RoundTrip | None:
+    """The round trip limited to the words of ``sentences``, or None without the dictionaries
+    (then the corruptions that need them are left out)."""
+    if directory is None or not (directory / "freedict-eng-deu.index").is_file():
+        return None
+    return load_round_trip(directory, {w.lower() for words in sentences for w in words})

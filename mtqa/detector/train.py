@@ -28,6 +28,7 @@ from mtqa.detector.data import (
     DEFAULT_SYNTHETIC, TRAIN_PAIRS, Corruptor, Example, SyntheticConfig, bad_rate, epoch_examples, read_english,
     read_post_edits, read_real,
 )
+from mtqa.detector.freedict import round_trip_if_installed
 from mtqa.detector.infer import predict
 from mtqa.detector.model import Detector, cpu_has_bf16, from_pretrained_encoder, to_torch, torch_forward
 from mtqa.detector.tokens import encode, load_tokenizer
@@ -167,12 +168,8 @@ def train(opts: TrainOptions) -> Path:
     synthetic = SyntheticConfig.load(opts.synthetic_config)
     post_edits = read_post_edits(opts.data, opts.pairs, "train", opts.limit)
     post_edits += read_english(opts.data, synthetic.english, opts.limit)
-    lexicon = None
-    if opts.dict_dir and (opts.dict_dir / "freedict-eng-deu.index").is_file():
-        from mtqa.detector.freedict import load_round_trip
-
-        lexicon = load_round_trip(opts.dict_dir, {w.lower() for s in post_edits for w in s})
-    else:
+    lexicon = round_trip_if_installed(opts.dict_dir, post_edits)
+    if lexicon is None:
         _log(opts.out, f"no FreeDict dictionaries in {opts.dict_dir}: wrong_sense/untranslated_word are off")
     corruptor = Corruptor(synthetic, lexicon)
     dev = [load_pair(opts.data, pair, "dev", opts.dev_limit) for pair in opts.pairs]
