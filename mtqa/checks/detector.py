@@ -76,14 +76,14 @@ class MTErrorDetector(Check):
 
     def _scored(self, document: Document, ctx: CheckContext) -> tuple[list[list[tuple[int, int]]], list]:
         """Word spans and model results of every segment (kept for ``segment_scores``)."""
+        from mtqa.backends.cache import open_cache
+
         if self._last is not None and self._last[0] is document.text:
             return self._last[1], self._last[2]
         detector = self._detector()
         spans = [[m.span() for m in _WORD.finditer(s.text)] for s in document.segments]
         words = [[s.text[a:b] for a, b in sp] for s, sp in zip(document.segments, spans, strict=True)]
         ctx.progress("MT401 detector", 0, len(words))
-        from mtqa.backends.cache import open_cache
-
         results = detector.score_cached(words, open_cache())
         ctx.progress("MT401 detector", len(words), len(words))
         self._last = (document.text, spans, results)
