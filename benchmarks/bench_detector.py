@@ -1,14 +1,15 @@
-"""Speed of the default check with the shipped MT-error detector (MT401) on this machine.
+"""Speed of the default check with the shipped MT-error detector (MT402; MT401) on this machine.
 
     python benchmarks/bench_detector.py                 # both measures
     python benchmarks/bench_detector.py --sentences 500 # warm throughput on 500 sentences
 
 Prints:
   1. warm sentences/second inside one process, the model already loaded, of the rules alone,
-     of the default checks with MT401 (goal: ≥ 300 sentences/s on 2 cores) and of MT401 alone;
+     of the default checks (rules + the detector's MT402; goal: ≥ 300 sentences/s on 2 cores),
+     of the default checks with MT401 too, and of the detector alone;
   2. wall time of ``mtqa check`` on a generated 1,000-word article, process start to report
-     (goal: < 3 s), median of three runs, rules alone and with MT401; then with MT401 again,
-     answered from a primed output cache.
+     (goal: < 3 s), median of three runs: rules alone, the default checks, the default checks
+     and MT401; then the default checks again, answered from a primed output cache.
 
 The model measures run with the output cache off (``MTQA_CACHE_DIR=off``), else a second run
 would time cache lookups. Inputs and the primed cache live in a temporary directory; nothing is
@@ -63,9 +64,9 @@ def warm_throughput(n: int) -> None:
     from mtqa.evaluation.system import sentences_document
 
     document = sentences_document(sentences(n))
-    for label, select in (("rules alone (DEFAULT)", ["DEFAULT"]), ("default (rules + MT401)", ["DEFAULT", "MT401"]),
-                          ("MT401 alone", ["MT401"])):
-        config, checks = prepare(Config(select=select))
+    for label, select, ignore in (("rules alone", ["DEFAULT"], ["MT402"]), ("default (rules + MT402)", ["DEFAULT"], []),
+                          ("default + MT401", ["DEFAULT", "MT401"], []), ("detector alone", ["MT401", "MT402"], [])):
+        config, checks = prepare(Config(select=select, ignore=ignore))
         # Warm up on another document of the same size: loads the model and lingua's lazily
         # loaded language models (results are cached per document, so the measured one is new).
         check_document(sentences_document(sentences(n, seed=1)), checks, config)
@@ -80,19 +81,21 @@ def end_to_end(words: int) -> None:
         path = Path(tmp) / "article.txt"
         path.write_text(article(words), encoding="utf-8")
         primed = {**os.environ, "MTQA_CACHE_DIR": str(Path(tmp) / "cache")}
-        runs = [("DEFAULT", "", os.environ), ("DEFAULT,MT401", "", os.environ),
-                ("DEFAULT,MT401", ", re-checked from the output cache", primed)]
-        check(path, "DEFAULT,MT401", primed)  # fills the cache
-        for select, note, env in runs:
-            times = [check(path, select, env) for _ in range(3)]
-            print(f"mtqa check --select {select}, {words}-word article, end to end{note}: "
+        runs = [("DEFAULT", "MT402", "", os.environ), ("DEFAULT", "", "", os.environ),
+                ("DEFAULT,MT401", "", "", os.environ), ("DEFAULT", "", ", re-checked from the output cache", primed)]
+        check(path, "DEFAULT", "", primed)  # fills the cache
+        for select, ignore, note, env in runs:
+            times = [check(path, select, ignore, env) for _ in range(3)]
+            options = f"--select {select}" + (f" --ignore {ignore}" if ignore else "")
+            print(f"mtqa check {options}, {words}-word article, end to end{note}: "
                   f"{statistics.median(times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)})")
 
 
-def check(path: Path, select: str, env: dict[str, str]) -> float:
+def check(path: Path, select: str, ignore: str, env: dict[str, str]) -> float:
     """Seconds from process start to report of one ``mtqa check``."""
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", "from mtqa.cli import main; main()", "check", str(path), "--select", select,
+                    *(["--ignore", ignore] if ignore else []),
                     "--format", "json", "--exit-zero", "-o", str(path.with_suffix(".json"))], check=True, env=env)
     return time.perf_counter() - started
 

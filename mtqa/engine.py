@@ -148,7 +148,8 @@ def check_document(
 ) -> tuple[list[Finding], list[str]]:
     """Run every applicable check: the findings, and one message per check that crashed.
 
-    Findings on protected markup are dropped (see ``_in_markup``) and severity overrides applied. A check
+    Findings on protected markup are dropped (see ``_in_markup``), and so are model findings that
+    repeat a rule's (``Check.defers_to_rules``); severity overrides are applied. A check
     whose model is not on this machine (``ModelUnavailable``) is recorded in ``skipped``
     (code → reason) and not tried again in this run: that is a warning, not an error.
     """
@@ -182,8 +183,24 @@ def check_document(
             findings.append(finding)
     if show:
         progress(task, total, total)
+    deferring = {c.code for c in applicable if c.defers_to_rules}
+    if deferring:
+        findings = _without_repeats(findings, deferring)
     findings.sort(key=lambda f: (f.start, f.end, f.code))
     return findings, crashes
+
+
+def _without_repeats(findings: list[Finding], deferring: set[str]) -> list[Finding]:
+    """Drop findings of the ``deferring`` checks that overlap another check's in their segment."""
+    flagged: dict[int, list[tuple[int, int]]] = {}
+    for finding in findings:
+        if finding.code not in deferring:
+            flagged.setdefault(finding.context_start, []).append((finding.start, finding.end))
+    return [
+        f for f in findings
+        if f.code not in deferring
+        or not any(start < f.end and f.start < end for start, end in flagged.get(f.context_start, ()))
+    ]
 
 
 def _in_markup(finding: Finding, segment: Segment) -> bool:

@@ -10,7 +10,8 @@ Two hooks let model checks supply finer scores than severity weights:
   severity weight;
 * a check that implements ``SegmentScorer`` (a ``segment_scores(document, ctx)`` method
   returning one penalty per segment, higher = worse) adds those scores, and its own
-  findings then add nothing, so a model is not counted twice.
+  findings then add nothing, so a model is not counted twice. Scorers with the same
+  ``segment_score_name`` (two checks reading one model) add their score once.
 
 docs/evaluation.md describes the convention for users.
 """
@@ -77,6 +78,8 @@ def segment_penalties(
     scores = [0.0] * len(segments)
     scorers = list(scorers)
     scored_codes = {s.code for s in scorers}
+    by_name = {getattr(s, "segment_score_name", s.code): s for s in scorers}
+    scorers = list(by_name.values())
     starts = [s.start for s in segments]
     for finding in findings:
         if finding.code in scored_codes:

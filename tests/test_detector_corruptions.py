@@ -109,9 +109,12 @@ def test_literal_compound_from_table_and_heads() -> None:
 
 
 def test_broken_punctuation_adds_a_visible_mark() -> None:
-    outputs = [c.broken_punctuation(toks("He said , that was fine"), rng(s)) for s in range(10)]
+    outputs = [c.broken_punctuation(toks("He said , that the house was fine"), rng(s)) for s in range(10)]
     for out in outputs:
-        assert len(out) == 7 and len(bad(out)) == 1 and bad(out)[0] in c._PUNCT
+        assert len(out) == 9 and len(bad(out)) == 1 and bad(out)[0] in c._PUNCT
+    strays = [" ".join(t.text for t in out) for out in outputs if out[2].text == "," and not out[3].bad]
+    assert strays and all(s.startswith("He said , that the ") for s in strays)  # only after "the"
+    assert all(c.broken_punctuation(toks("Partners came quickly"), rng(s)) is None for s in range(5))
 
 
 def test_corrupted_number_changes_the_digits() -> None:
@@ -156,6 +159,35 @@ def test_synthetic_examples_are_deterministic(lexicon: RoundTrip) -> None:
     assert first[0].origin == "clean" and not any(first[0].bad)
     corrupted = [e for e in first if e.origin.startswith("synthetic")]
     assert corrupted and all(any(e.bad) and e.hter == sum(e.bad) / len(e.bad) for e in corrupted)
+
+
+def test_corruptor_names_the_type_of_every_broken_word() -> None:
+    """The pattern head's labels: each broken word carries the corruption that broke it."""
+    from mtqa.detector.corruptions import PATTERNS
+    from mtqa.detector.data import pattern_classes
+
+    config = SyntheticConfig(weights={"verb_final": 1.0, "doubled_function_word": 1.0}, mix={"second_error": 1.0})
+    tokens, applied = Corruptor(config, None).corrupt(
+        "It is unclear whether Moscow can order an invasion of the country .".split(), rng(2))
+    assert sorted(applied) == ["doubled_function_word", "verb_final"]
+    assert {t.kind for t in tokens if t.bad} == set(applied)
+    assert [t.text for t in tokens if t.kind == "verb_final"] == ["can", "order"]
+    classes = pattern_classes(tokens)
+    assert [PATTERNS[k - 1] for k in classes if k] == [t.kind for t in tokens if t.bad]
+    assert all(k == 0 for k, t in zip(classes, tokens, strict=True) if not t.bad)
+
+
+def test_clean_and_synthetic_examples_carry_types_real_ones_do_not(lexicon: RoundTrip) -> None:
+    corruptor = Corruptor(SyntheticConfig.load(CONFIG), lexicon)
+    sentences = [s.split() for s in ("She also visited the old hospital in Berlin .",
+                                     "The house was built in 1990 by a local family .")] * 3
+    examples = synthetic_examples(sentences, corruptor, random.Random(4), 2, 4)
+    for example in examples:
+        assert example.kinds is not None and len(example.kinds) == len(example.words)
+        assert [k > 0 for k in example.kinds] == example.bad
+    from mtqa.detector.data import Example
+
+    assert Example(["x"], [True]).kinds is None  # MLQE-PE tags say BAD, not which error
 
 
 @pytest.mark.parametrize("name", ["ro-en/dev.pe", "../elsewhere/train.src", "en-de/test.src"])

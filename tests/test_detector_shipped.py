@@ -17,7 +17,8 @@ from mtqa.evaluation.system import sentences_document
 
 MODELS = Path(__file__).parents[1] / "models"
 SHIPPED = MODELS / "mtqa-detector-en"
-BAD = "It is unclear whether Moscow was a invasion of Ukraine can order."
+# From an article that went through MT: the verb group "can order" is left at the clause end.
+BAD = "There was deep concern in the West over whether Moscow was a invasion of Ukraine can order."
 PLAIN = "The museum is open every day from nine to five."
 
 
@@ -41,22 +42,23 @@ def test_shipped_files_are_small_fp16_and_registered() -> None:
     assert registry["shipped"]["mtqa-detector-en"]["sha256"] == hashlib.sha256(weights.read_bytes()).hexdigest()
 
 
-def test_ranks_the_german_order_error_first_and_leaves_a_plain_sentence_alone() -> None:
-    """The moved verb is the word the model suspects most in the MT-style sentence.
-
-    At the calibrated threshold (1 % of fluent words flagged) this model does not yet flag it
-    (see MODEL_CARD.md, "What it misses"); the test pins what it does: the ranking, no finding
-    in a plain sentence, and a signature.
-    """
+def test_flags_the_german_order_error_and_leaves_a_plain_sentence_alone() -> None:
+    """MT402 names the verb left at the clause end; nothing in a plain sentence. MT401 (the
+    word head) suspects the same words most, though below its threshold (MODEL_CARD.md)."""
+    from mtqa.checks.error_pattern import MTErrorPattern
     from mtqa.detector import shipped_dir
     from mtqa.detector.infer import load_detector
 
+    check = MTErrorPattern()
+    findings = list(check.check_document(sentences_document([BAD, PLAIN]), CheckContext()))
+    assert [(f.text, f.category, f.details["error_type"]) for f in findings] == [
+        ("can", "fluency/word-order", "verb_final")]
+    assert findings[0].context == BAD and "German-style word order" in findings[0].message
+    assert check.signature.startswith("model:mtqa-detector-en@")
     words = BAD[:-1].split() + ["."]
     probabilities = load_detector(shipped_dir()).score([words])[0].bad
     assert words[max(range(len(words)), key=probabilities.__getitem__)] in {"can", "order"}
-    check = MTErrorDetector()
-    assert list(check.check_document(sentences_document([PLAIN]), CheckContext())) == []
-    assert check.signature.startswith("model:mtqa-detector-en@")
+    assert list(MTErrorDetector().check_document(sentences_document([PLAIN]), CheckContext())) == []
 
 
 def test_runs_without_torch_the_base_package_or_transformers() -> None:
@@ -79,14 +81,14 @@ def test_runs_without_torch_the_base_package_or_transformers() -> None:
 def test_words_are_split_as_in_the_training_data() -> None:
     """MLQE-PE is Moses-tokenised: a check that split words otherwise would feed the model text
     unlike anything it was trained on (a lone "." inside "U.S." looked like an error to it)."""
-    from mtqa.checks.detector import _WORD
+    from mtqa.checks._detector import WORD
 
     text = "The U.S. paid 1,500.5 dollars; the centre’s well-known staff don't know 'sure'."
-    assert _WORD.findall(text) == [
+    assert WORD.findall(text) == [
         "The", "U.S.", "paid", "1,500.5", "dollars", ";", "the", "centre", "’s", "well-known", "staff",
         "don", "'t", "know", "'", "sure", "'", ".",
     ]
-    assert _WORD.findall("the country 's capital") == ["the", "country", "'s", "capital"]  # already tokenised
+    assert WORD.findall("the country 's capital") == ["the", "country", "'s", "capital"]  # already tokenised
 
 
 def test_scoring_on_several_threads_gives_the_serial_results() -> None:

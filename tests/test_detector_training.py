@@ -147,6 +147,96 @@ def test_export_writes_fp16_and_the_check_uses_it(tiny: Path, tmp_path: Path, mo
     scores = check.segment_scores(document, CheckContext())
     assert len(scores) == 2 and all(0 <= s <= 10 for s in scores)
     assert check.signature.startswith("model:mtqa-detector-en@")
+    assert 0.5 <= settings["thresholds"]["pattern_minor"] <= settings["thresholds"]["pattern_major"] <= 0.999
+    assert json.loads((out / "config.json").read_text())["patterns"][0] == "wrong_article"
+
+
+def test_pattern_thresholds_hold_false_alarms_on_clean_text() -> None:
+    from mtqa.detector.export import CLEAN_PATTERN_MINOR, calibrate
+    from mtqa.detector.infer import Scored
+    from mtqa.evaluation.mlqe import load_pair
+
+    spread = [0.9 * ((i * 7919) % 10_000) / 10_000 for i in range(10_000)]  # 0 … 0.8999, shuffled
+    clean = [Scored([0.1] * 10, 0.0, 0.0, spread[k : k + 10], [0] * 10) for k in range(0, 10_000, 10)]
+    errors = [p for r in clean for p in r.error]
+    dev = load_pair(Path(__file__).parent / "data" / "eval" / "mlqe", "xx-en", "dev")
+    scored = [[Scored([0.5] * len(s.split()), 0.0, 0.0, [0.0] * len(s.split()), [0] * len(s.split()))
+               for s in dev.sentences]]
+    thresholds = calibrate([dev], scored, clean)["thresholds"]
+    assert sum(p >= thresholds["pattern_minor"] for p in errors) <= CLEAN_PATTERN_MINOR * len(errors)
+    assert sum(p >= thresholds["pattern_minor"] - 0.001 for p in errors) > CLEAN_PATTERN_MINOR * len(errors)
+    assert thresholds["pattern_minor"] <= thresholds["pattern_major"]
+
+
+def use_tiny_detector(tiny: Path, directory: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """Make the checks use a tiny detector whose pattern head calls every word ``kind``."""
+    from mtqa.detector.corruptions import PATTERNS
+    from mtqa.detector.model import save
+
+    model = tiny_model(tiny / "encoder")
+    with torch.no_grad():
+        model.pattern_head.weight.zero_()
+        model.pattern_head.bias.zero_()
+        model.pattern_head.bias[1 + PATTERNS.index(kind)] = 12.0
+    score = {"name": "test", "hter_mean": 0.0, "hter_std": 1.0, "da_mean": 0.0, "da_std": 1.0, "hter_weight": 0.5}
+    thresholds = {"minor": 0.5, "major": 0.9, "pattern_minor": 0.5, "pattern_major": 0.99}
+    save(model, directory, tiny / "encoder", {"thresholds": thresholds, "score": score})
+    monkeypatch.setenv("MTQA_DETECTOR_DIR", str(directory))
+
+
+def test_pattern_check_names_the_error_type(tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mtqa.checks.base import CheckContext
+    from mtqa.checks.error_pattern import MTErrorPattern
+    from mtqa.evaluation.system import sentences_document
+    from mtqa.findings import Severity
+
+    use_tiny_detector(tiny, tmp_path / "m", monkeypatch, "verb_final")
+    document = sentences_document(["Moscow an invasion can order.", "The house was built."])
+    findings = list(MTErrorPattern().check_document(document, CheckContext()))
+    assert [f.text for f in findings] == ["Moscow an invasion can order.", "The house was built."]  # one run each
+    assert {(f.code, f.category, f.severity, f.details["error_type"]) for f in findings} == {
+        ("MT402", "fluency/word-order", Severity.MAJOR, "verb_final")}
+    assert "German-style word order" in findings[0].message
+
+
+def test_rules_findings_win_over_the_detector_on_the_same_words(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word MT102 flags (with a fix) is not flagged again by MT402; other words still are."""
+    from mtqa.checks.doubled_word import DoubledWord
+    from mtqa.checks.error_pattern import MTErrorPattern
+    from mtqa.config import Config
+    from mtqa.engine import check_document
+    from mtqa.evaluation.system import sentences_document
+
+    use_tiny_detector(tiny, tmp_path / "m", monkeypatch, "doubled_function_word")
+    document = sentences_document(["It was the the end.", "It was the end."])
+    findings, crashes = check_document(document, [DoubledWord(), MTErrorPattern()], Config())
+    assert not crashes
+    assert [(f.code, f.text) for f in findings] == [("MT102", "the the"), ("MT402", "It was the end.")]
+
+
+def test_runs_group_equal_neighbours() -> None:
+    from mtqa.checks._detector import runs
+
+    assert list(runs(["a", "a", None, "b", "a", "a"])) == [(0, 1), (3, 3), (4, 5)]
+    assert list(runs([None, None])) == []
+
+
+def test_two_detector_checks_add_the_sentence_score_once(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mtqa.checks.base import CheckContext
+    from mtqa.checks.detector import MTErrorDetector
+    from mtqa.checks.error_pattern import MTErrorPattern
+    from mtqa.evaluation.system import sentences_document
+    from mtqa.scoring import segment_penalties
+
+    use_tiny_detector(tiny, tmp_path / "m", monkeypatch, "wrong_sense")
+    document = sentences_document(["The house was built.", "She visited the station."])
+    one = segment_penalties(document, [], [MTErrorDetector()], CheckContext())
+    both = segment_penalties(document, [], [MTErrorDetector(), MTErrorPattern()], CheckContext())
+    assert both == one and all(0 < x < 10 for x in one)
 
 
 def test_missing_model_is_reported_not_crashed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,11 +266,13 @@ def test_numpy_runtime_matches_the_torch_model(tiny: Path, tmp_path: Path) -> No
     assert config["encoder"]["num_hidden_layers"] == model.config.num_hidden_layers
     model.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})  # as saved (fp16)
     batch = encode(load_tokenizer(tiny / "encoder"), [SENTENCES[0].split(), SENTENCES[1].split()[:3], ["house"]], 32)
-    expected_words, expected_sentence = torch_forward(model, bf16=False)(batch)
-    words, sentence = runtime(batch)
+    expected_words, expected_sentence, expected_patterns = torch_forward(model, bf16=False)(batch)
+    words, sentence, patterns = runtime(batch)
     assert words.shape == expected_words.shape and sentence.shape == (3, 2)
+    assert patterns.shape == expected_patterns.shape == (*words.shape, 1 + len(config["patterns"]))
     assert np.allclose(words[batch.word_mask], expected_words[batch.word_mask], atol=1e-4)
     assert np.allclose(sentence, expected_sentence, atol=1e-4)
+    assert np.allclose(patterns[batch.word_mask], expected_patterns[batch.word_mask], atol=1e-4)
 
 
 def test_synthetic_recall_counts_flags_on_the_broken_words(tiny: Path, tmp_path: Path) -> None:
@@ -197,7 +289,8 @@ def test_synthetic_recall_counts_flags_on_the_broken_words(tiny: Path, tmp_path:
     rows = synthetic_recall(detector, sentences, config, lexicon=None)
     assert [r.corruption for r in rows] == ["doubled_function_word", "adjacent_swap"]  # wrong_sense needs a lexicon
     assert all(r.sentences > 0 and 0 <= r.mean_bad <= 1 for r in rows)
-    detector.minor = 0.0
-    assert all(r.recall == 1.0 for r in synthetic_recall(detector, sentences, config, None))
-    detector.minor = 1.01
-    assert all(r.recall == 0.0 for r in synthetic_recall(detector, sentences, config, None))
+    detector.minor = detector.pattern_minor = 0.0
+    rows = synthetic_recall(detector, sentences, config, None)
+    assert all(r.recall == 1.0 and r.pattern_recall == 1.0 and 0 <= r.right_type <= 1 for r in rows)
+    detector.minor = detector.pattern_minor = 1.01
+    assert all(r.recall == 0.0 == r.pattern_recall for r in synthetic_recall(detector, sentences, config, None))

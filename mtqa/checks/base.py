@@ -46,6 +46,9 @@ class Check:
     needs_source: ClassVar[bool] = False
     aliases: ClassVar[tuple[str, ...]] = ()  # other names --select accepts (old names keep working)
     default_enabled: ClassVar[bool] = True  # False for checks that need downloaded models
+    # A model check whose findings repeat, with no fix, errors a rule already flagged: the
+    # engine drops its findings that overlap another check's in the same segment.
+    defers_to_rules: ClassVar[bool] = False
 
     def applies_to(self, document: Document, ctx: CheckContext) -> bool:
         if self.needs_source and not document.bilingual:

@@ -18,7 +18,8 @@ def detector(
     epochs: Annotated[int, typer.Option()] = 3,
     batch_size: Annotated[int, typer.Option()] = 32,
     lr: Annotated[float, typer.Option(help="Encoder learning rate.")] = 5e-5,
-    head_lr: Annotated[float, typer.Option(help="Learning rate of the two heads.")] = 5e-4,
+    head_lr: Annotated[float, typer.Option(help="Learning rate of the heads.")] = 5e-4,
+    pattern_weight: Annotated[float, typer.Option(help="Weight of the error-type (pattern head) loss.")] = 1.0,
     seed: Annotated[int, typer.Option()] = 13,
     limit: Annotated[Optional[int], typer.Option(help="Train on the first N sentences of each pair.")] = None,
     dev_limit: Annotated[Optional[int], typer.Option(help="Measure on the first N dev sentences of each pair.")] = None,
@@ -33,14 +34,14 @@ def detector(
     freeze: Annotated[int, typer.Option(help="Freeze the embeddings and the first N layers (-1: train everything).")] = 0,
     init: Annotated[Optional[Path], typer.Option(help="Start from a run's weights (epoch-N.pt) instead of the base encoder.")] = None,
 ) -> None:
-    """Fine-tune the English MT-error detector (word BAD tags + DA/HTER) on MLQE-PE train."""
+    """Fine-tune the English MT-error detector (word BAD tags, error types, DA/HTER) on MLQE-PE train."""
     from mtqa.detector.data import DEFAULT_SYNTHETIC
     from mtqa.detector.train import TrainOptions, train
 
     last = train(TrainOptions(
         data=data, out=out, pairs=tuple(p.strip() for p in pairs.split(",") if p.strip()), epochs=epochs,
-        batch_size=batch_size, lr=lr, head_lr=head_lr, seed=seed, limit=limit, dev_limit=dev_limit,
-        max_steps=max_steps, synthetic_config=synthetic_config or DEFAULT_SYNTHETIC, dict_dir=dict_dir,
+        batch_size=batch_size, lr=lr, head_lr=head_lr, pattern_weight=pattern_weight, seed=seed, limit=limit,
+        dev_limit=dev_limit, max_steps=max_steps, synthetic_config=synthetic_config or DEFAULT_SYNTHETIC, dict_dir=dict_dir,
         encoder=encoder, threads=threads, checkpoint_every=checkpoint_every, bf16=bf16,
         layers=layers, freeze=freeze, init=init,
     ))
@@ -89,6 +90,8 @@ def recall(
     if lexicon is None:
         typer.echo(f"no FreeDict dictionaries in {dict_dir}: wrong_sense and untranslated_word are left out", err=True)
     detector = load_detector(model.resolve())
-    typer.echo(f"{'corruption':24} {'sentences':>9} {'recall':>7} {'mean p(BAD)':>11}   (minor threshold {detector.minor:.2f})")
+    typer.echo(f"{'corruption':24} {'sentences':>9} {'MT401':>7} {'mean p(BAD)':>11} {'MT402':>7} {'right type':>10}"
+               f"   (thresholds: MT401 {detector.minor:.2f}, MT402 {detector.pattern_minor:.3f})")
     for row in synthetic_recall(detector, sentences, SyntheticConfig.load(synthetic_config or DEFAULT_SYNTHETIC), lexicon):
-        typer.echo(f"{row.corruption:24} {row.sentences:9d} {row.recall:7.2f} {row.mean_bad:11.2f}")
+        typer.echo(f"{row.corruption:24} {row.sentences:9d} {row.recall:7.2f} {row.mean_bad:11.2f}"
+                   f" {row.pattern_recall:7.2f} {row.right_type:10.2f}")

@@ -22,6 +22,7 @@ from typing import NamedTuple, Protocol
 class Tok(NamedTuple):
     text: str
     bad: bool = False
+    kind: str = ""  # the corruption that broke it (set by ``data.Corruptor``; "" = none recorded)
 
 
 Corruption = Callable[[Sequence[Tok], random.Random], "list[Tok] | None"]
@@ -294,8 +295,16 @@ COMPOUND_HEADS = frozenset(
 _PUNCT = (",", ".", ";", ":")
 
 
+# Words after which no punctuation mark can stand ("the , house"). A stray mark elsewhere
+# between two words is often correct ("a collaboration : partners in ..."): teaching the model
+# that colons between words are errors made it flag correct ones.
+_NO_MARK_AFTER = frozenset(
+    "the a an of to in on at for with by from into its their his her this these those my our your".split()
+)
+
+
 def broken_punctuation(tokens: Sequence[Tok], rng: random.Random) -> list[Tok] | None:
-    """A doubled, dropped-in or stray punctuation mark ("the , house", "said . that").
+    """A doubled or stray punctuation mark ("said , , that", "the , house").
 
     The detector's WordPiece tokeniser drops whitespace, so only errors visible as tokens are
     made here; spacing around punctuation ("word ,next") is a rule's job, not the model's.
@@ -308,7 +317,8 @@ def broken_punctuation(tokens: Sequence[Tok], rng: random.Random) -> list[Tok] |
             i = rng.choice(places)
             out.insert(i + 1, Tok(tokens[i].text, True))
             return out
-    places = [i for i in range(1, len(tokens)) if _is_word(tokens[i - 1].text) and _is_word(tokens[i].text)]
+    places = [i for i in range(1, len(tokens))
+              if tokens[i - 1].text.lower() in _NO_MARK_AFTER and _is_word(tokens[i].text)]
     if not places:
         return None
     i = rng.choice(places)
@@ -377,3 +387,5 @@ CORRUPTIONS: dict[str, Callable[..., list[Tok] | None]] = {
     "corrupted_number": corrupted_number,
     "corrupted_name": corrupted_name,
 }
+# The detector's error-type classes, in its pattern head's order after class 0 (no error).
+PATTERNS: tuple[str, ...] = tuple(CORRUPTIONS)

@@ -4,6 +4,8 @@ Only ``train`` splits are read for training; ``dev`` is read for measuring. Ever
 list of words (MLQE-PE's space-separated tokens) with a BAD flag per word and two sentence
 targets, DA z-score and HTER, either of which may be unknown (NaN): clean and synthetic
 sentences have no DA score, so only their HTER (0, or the share of BAD words) is trained on.
+Clean and synthetic sentences also name the error type of every word (``kinds``, the pattern
+head's classes); real MT sentences have human tags but no types.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mtqa.detector.corruptions import CORRUPTIONS, Lexicon, Tok, toks
+from mtqa.detector.corruptions import CORRUPTIONS, PATTERNS, Lexicon, Tok, toks
 
 TRAIN_PAIRS = ("ro-en", "et-en", "ne-en", "ru-en", "si-en")
 DEFAULT_SYNTHETIC = Path(__file__).resolve().parents[2] / "configs" / "synthetic.toml"
@@ -31,6 +33,12 @@ class Example:
     da: float = NAN
     hter: float = NAN
     origin: str = "real"
+    kinds: list[int] | None = None  # per word: 0 = no error, i = PATTERNS[i - 1]; None = unknown
+
+
+def pattern_classes(tokens: Sequence[Tok]) -> list[int]:
+    """The pattern head's class of each token: 0 for intact words, else 1 + its corruption's index."""
+    return [1 + PATTERNS.index(t.kind) if t.bad and t.kind in PATTERNS else 0 for t in tokens]
 
 
 @dataclass
@@ -121,7 +129,7 @@ class Corruptor:
                 continue
             result = self.functions[name][0](tokens, rng)
             if result is not None:
-                tokens = result
+                tokens = [t._replace(kind=name) if t.bad and not t.kind else t for t in result]
                 applied.append(name)
         return tokens, applied
 
@@ -133,7 +141,8 @@ def synthetic_examples(
     order = list(range(len(post_edits)))
     rng.shuffle(order)
     examples = [
-        Example(list(post_edits[i]), [False] * len(post_edits[i]), NAN, 0.0, "clean") for i in order[:n_clean]
+        Example(list(post_edits[i]), [False] * len(post_edits[i]), NAN, 0.0, "clean", [0] * len(post_edits[i]))
+        for i in order[:n_clean]
     ]
     for i in order[n_clean : n_clean + n_synthetic]:
         tokens, applied = corruptor.corrupt(post_edits[i], rng)
@@ -141,7 +150,8 @@ def synthetic_examples(
             continue
         bad = [t.bad for t in tokens]
         examples.append(
-            Example([t.text for t in tokens], bad, NAN, sum(bad) / len(bad), "synthetic:" + "+".join(applied))
+            Example([t.text for t in tokens], bad, NAN, sum(bad) / len(bad), "synthetic:" + "+".join(applied),
+                    pattern_classes(tokens))
         )
     return examples
 

@@ -5,6 +5,8 @@ words BAD, so the threshold with the best word MCC there flags far too much in f
 linter's thresholds are set instead by false alarms on fluent English: the dev post-edits
 (``dev.pe``), where the minor threshold flags at most ``CLEAN_MINOR`` of the words and the major
 one at most ``CLEAN_MAJOR`` (never below the best-MCC threshold, which is kept for reference).
+The pattern head (named error types, on by default) is held to ``CLEAN_PATTERN_MINOR`` and
+``CLEAN_PATTERN_MAJOR`` of the words of the same post-edits.
 The sentence score's mix of predicted HTER and DA is the one with the best mean Pearson
 correlation with both.
 """
@@ -12,6 +14,7 @@ correlation with both.
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +29,8 @@ from mtqa.detector.tokens import load_tokenizer
 
 CLEAN_MINOR = 0.01
 CLEAN_MAJOR = 0.002
+CLEAN_PATTERN_MINOR = 0.001
+CLEAN_PATTERN_MAJOR = 0.0002
 SCORE_NAME = "detector-penalty-v1"
 
 
@@ -66,6 +71,16 @@ def calibrate(
 
     minor = max(best_mcc, next((t for t in grid if clean_rate(t) <= CLEAN_MINOR), grid[-1]))
     major = max(minor, next((t for t in grid if clean_rate(t) <= CLEAN_MAJOR), grid[-1]))
+    clean_errors = sorted(p for result in clean for p in result.error)
+
+    def pattern_threshold(rate: float) -> float:
+        """The lowest threshold (≥ 0.5, in steps of 0.001) flagging at most ``rate`` of clean words."""
+        allowed = int(rate * len(clean_errors))
+        above = clean_errors[-allowed - 1] if len(clean_errors) > allowed else 0.0  # must stay below
+        return min(0.999, max(0.5, math.floor(above * 1000 + 1) / 1000))
+
+    pattern_minor = pattern_threshold(CLEAN_PATTERN_MINOR)
+    pattern_major = max(pattern_minor, pattern_threshold(CLEAN_PATTERN_MAJOR))
     flat = [r for pair_scored in scored for r in pair_scored]
     score: dict[str, Any] = {
         "name": SCORE_NAME,
@@ -94,7 +109,10 @@ def calibrate(
     figures["average"] = {k: mean(f[k] for f in figures.values()) for k in next(iter(figures.values()))}
     figures["average"]["n"] = sum(len(pair.sentences) for pair in dev)
     figures["average"]["clean_flag_rate"] = clean_rate(minor)
-    return {"thresholds": {"minor": minor, "major": major, "best_mcc": best_mcc}, "score": score, "dev": figures}
+    figures["average"]["clean_pattern_rate"] = sum(p >= pattern_minor for p in clean_errors) / max(1, len(clean_errors))
+    thresholds = {"minor": minor, "major": major, "best_mcc": best_mcc,
+                  "pattern_minor": pattern_minor, "pattern_major": pattern_major}
+    return {"thresholds": thresholds, "score": score, "dev": figures}
 
 
 def export(weights: Path, data: Path, out: Path, pairs: Sequence[str], encoder_dir: Path,

@@ -25,7 +25,7 @@ from mtqa.detector.tokens import Batch, encode, load_tokenizer
 if TYPE_CHECKING:
     from mtqa.backends.cache import OutputCache
 
-Forward = Callable[[Batch], tuple[np.ndarray, np.ndarray]]
+Forward = Callable[[Batch], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 MAX_LENGTH = 256  # sub-tokens per sentence piece
 MAX_WORDS = 100  # longer sentences are scored in pieces of this many words, never truncated
@@ -37,9 +37,11 @@ _ASCII_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "
 
 @dataclass
 class Scored:
-    bad: list[float]  # BAD probability per word
+    bad: list[float]  # BAD probability per word (the word head: MLQE-PE-style tags)
     da: float  # predicted DA z-score (higher = better)
     hter: float  # predicted HTER (higher = worse)
+    error: list[float]  # per word, the pattern head's probability of any known error type
+    kind: list[int]  # per word, the most likely error type (an index into ``corruptions.PATTERNS``)
 
 
 def predict(
@@ -53,12 +55,17 @@ def predict(
         chunk = order[begin : begin + batch_size]
         words = [sentences[i] if sentences[i] else ["."] for i in chunk]
         batch = encode(tokenizer, words, max_length)
-        logits, sentence = forward(batch)
+        logits, sentence, patterns = forward(batch)
         probs = (0.5 * (1.0 + np.tanh(0.5 * logits.astype(np.float64))) * batch.word_mask).tolist()  # sigmoid
         sentence = sentence.astype(np.float64).tolist()
+        patterns = patterns.astype(np.float64)
+        patterns = np.exp(patterns - patterns.max(-1, keepdims=True))
+        error = (1.0 - patterns[..., 0] / patterns.sum(-1)) * batch.word_mask
+        kind = patterns[..., 1:].argmax(-1)
+        error, kind = error.tolist(), kind.tolist()
         for row, index in enumerate(chunk):
             n = len(sentences[index])
-            results[index] = Scored(probs[row][:n], sentence[row][0], sentence[row][1])
+            results[index] = Scored(probs[row][:n], sentence[row][0], sentence[row][1], error[row][:n], kind[row][:n])
     return [r for r in results if r is not None]
 
 
@@ -68,8 +75,12 @@ class LoadedDetector:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
-        self.minor = float(self.config["thresholds"]["minor"])
-        self.major = float(self.config["thresholds"]["major"])
+        thresholds = self.config["thresholds"]
+        self.minor = float(thresholds["minor"])
+        self.major = float(thresholds["major"])
+        self.patterns: tuple[str, ...] = tuple(self.config.get("patterns", ()))  # the pattern head's classes 1..
+        self.pattern_minor = float(thresholds.get("pattern_minor", 1.01))  # no pattern head: never flag
+        self.pattern_major = float(thresholds.get("pattern_major", 1.01))
         self.weights_sha256 = hashlib.sha256((directory / WEIGHTS).read_bytes()).hexdigest()
         self._loaded: tuple[NumpyDetector, Any] | None = None
 
@@ -93,7 +104,7 @@ class LoadedDetector:
 
     def signature(self) -> str:
         return (f"model:{SHIPPED_NAME}@{self.weights_sha256[:12]}|threshold:{self.minor:.2f}/{self.major:.2f}"
-                f"|score:{self.config['score']['name']}")
+                f"|patterns:{self.pattern_minor:.3f}/{self.pattern_major:.3f}|score:{self.config['score']['name']}")
 
     def score(
         self, sentences: Sequence[Sequence[str]], batch_size: int = 64, workers: int | None = None
@@ -108,10 +119,12 @@ class LoadedDetector:
                 pieces.append(words[begin : begin + MAX_WORDS])
                 owners.append(index)
         scored = self._predict_parallel(pieces, batch_size, workers or _cores())
-        merged: list[Scored] = [Scored([], 0.0, 0.0) for _ in sentences]
+        merged: list[Scored] = [Scored([], 0.0, 0.0, [], []) for _ in sentences]
         counts = [0] * len(sentences)
         for owner, result in zip(owners, scored, strict=True):
             merged[owner].bad.extend(result.bad)
+            merged[owner].error.extend(result.error)
+            merged[owner].kind.extend(result.kind)
             merged[owner].da += result.da
             merged[owner].hter += result.hter
             counts[owner] += 1

@@ -1,4 +1,5 @@
-"""The detector network: a BERT encoder, a word head (BAD logit per word) and a sentence head.
+"""The detector network: a BERT encoder, a word head (BAD logit per word), a pattern head
+(error-type logits per word) and a sentence head.
 
 The encoder is written here in plain torch, with the parameter names of Hugging Face's
 ``BertModel`` so that the all-MiniLM-L6-v2 weights load as they are (importing transformers
@@ -8,6 +9,11 @@ network in numpy (``mtqa.detector.runtime``).
 Words are pooled by their first sub-token; the sentence is the mean of all sub-tokens (the
 pooling the base model was trained with). The sentence head predicts two numbers: the DA
 z-score (higher = better) and HTER (higher = worse).
+
+The word head learns MLQE-PE's human tags, which mark much that a reader of fluent English
+cannot see (and so it flags some fluent words too). The pattern head learns only from clean
+sentences and synthetic errors of known type (``corruptions.PATTERNS``; class 0 = no error):
+it names the kind of error and, having never seen a noisy tag, stays quiet on fluent text.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from mtqa.detector.corruptions import PATTERNS
 from mtqa.detector.runtime import CONFIG, WEIGHTS
 from mtqa.detector.tokens import TOKENIZER_FILES, Batch
 
@@ -150,6 +157,7 @@ class Detector(nn.Module):
         self.bert = Encoder(config)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
         self.word_head = nn.Linear(h, 1)
+        self.pattern_head = nn.Linear(h, 1 + len(PATTERNS))
         self.sentence_head = nn.Sequential(nn.Linear(h, h), nn.Tanh(), nn.Linear(h, 2))
 
     def truncate(self, layers: int) -> None:
@@ -168,17 +176,18 @@ class Detector(nn.Module):
 
     def forward(
         self, ids: torch.Tensor, mask: torch.Tensor, first: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Word BAD logits (batch, words) and sentence outputs (batch, 2: DA z, HTER).
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Word BAD logits (batch, words), sentence outputs (batch, 2: DA z, HTER) and pattern
+        logits (batch, words, 1 + len(PATTERNS)).
 
         ``first`` holds each word's first sub-token position (0 for padding words).
         """
         hidden = self.bert(ids, mask)
-        words = hidden.gather(1, first[..., None].expand(-1, -1, hidden.shape[-1]))
-        word_logits = self.word_head(self.dropout(words)).squeeze(-1)
+        words = self.dropout(hidden.gather(1, first[..., None].expand(-1, -1, hidden.shape[-1])))
         weights = mask[..., None].to(hidden.dtype)
         pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
-        return word_logits, self.sentence_head(self.dropout(pooled))
+        sentence = self.sentence_head(self.dropout(pooled))
+        return self.word_head(words).squeeze(-1), sentence, self.pattern_head(words)
 
 
 def cpu_has_bf16() -> bool:
@@ -195,11 +204,11 @@ def torch_forward(model: Detector, bf16: bool | None = None):  # noqa: ANN201 - 
     if bf16 is None:
         bf16 = cpu_has_bf16()
 
-    def forward(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+    def forward(batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         model.eval()
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            logits, sentence = model(*to_torch(batch)[:3])
-        return logits.float().numpy(), sentence.float().numpy()
+            outputs = model(*to_torch(batch)[:3])
+        return tuple(output.float().numpy() for output in outputs)
 
     return forward
 
@@ -216,7 +225,7 @@ def save(model: Detector, directory: Path, tokenizer_dir: Path, settings: dict[s
     directory.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(directory / WEIGHTS), metadata={"format": "pt"})
-    config = {"architecture": "mtqa-detector", "encoder": asdict(model.config), **settings}
+    config = {"architecture": "mtqa-detector", "encoder": asdict(model.config), "patterns": list(PATTERNS), **settings}
     (directory / CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     for name in TOKENIZER_FILES:
         if (tokenizer_dir / name).is_file() and tokenizer_dir != directory:

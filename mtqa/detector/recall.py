@@ -24,6 +24,8 @@ class Recall:
     sentences: int  # corrupted sentences (those where the corruption found a place)
     recall: float  # share of them with a broken word at or above the minor threshold
     mean_bad: float  # mean BAD probability of the broken words
+    pattern_recall: float  # share with a broken word at or above the pattern head's minor threshold
+    right_type: float  # of those flagged words, the share given this corruption's type
 
 
 def synthetic_recall(
@@ -39,11 +41,15 @@ def synthetic_recall(
         rng = random.Random(f"{seed}:{name}")
         corrupted = [tokens for tokens, applied in (corruptor.corrupt(s, rng) for s in sentences) if applied]
         if not corrupted:
-            results.append(Recall(name, 0, float("nan"), float("nan")))
+            results.append(Recall(name, 0, *[float("nan")] * 4))
             continue
         scored = detector.score([[t.text for t in tokens] for tokens in corrupted])
-        broken = [[p for p, t in zip(r.bad, tokens, strict=True) if t.bad] for r, tokens in zip(scored, corrupted)]
-        hits = sum(any(p >= detector.minor for p in probs) for probs in broken)
-        flat = [p for probs in broken for p in probs]
-        results.append(Recall(name, len(corrupted), hits / len(corrupted), sum(flat) / len(flat)))
+        broken = [[(p, e, k) for p, e, k, t in zip(r.bad, r.error, r.kind, tokens, strict=True) if t.bad]
+                  for r, tokens in zip(scored, corrupted, strict=True)]
+        hits = sum(any(p >= detector.minor for p, _, _ in words) for words in broken)
+        pattern_hits = sum(any(e >= detector.pattern_minor for _, e, _ in words) for words in broken)
+        flat = [p for words in broken for p, _, _ in words]
+        typed = [detector.patterns[k] == name for words in broken for _, e, k in words if e >= detector.pattern_minor]
+        results.append(Recall(name, len(corrupted), hits / len(corrupted), sum(flat) / len(flat),
+                              pattern_hits / len(corrupted), sum(typed) / len(typed) if typed else float("nan")))
     return results

@@ -121,8 +121,9 @@ class NumpyDetector:
         scores /= scores.sum(-1, keepdims=True)
         return (scores @ v).transpose(0, 2, 1, 3).reshape(b, t, h)
 
-    def __call__(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
-        """Word BAD logits (batch, words) and sentence outputs (batch, 2: DA z, HTER)."""
+    def __call__(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Word BAD logits (batch, words), sentence outputs (batch, 2: DA z, HTER) and pattern
+        logits (batch, words, classes)."""
         w = self.w
         t = batch.ids.shape[1]
         x = (w["bert.embeddings.word_embeddings.weight"][batch.ids]
@@ -142,4 +143,4 @@ class NumpyDetector:
         weights = batch.mask[..., None].astype(np.float32)
         pooled = (x * weights).sum(1) / np.maximum(weights.sum(1), 1)
         sentence = self._linear(np.tanh(self._linear(pooled, "sentence_head.0")), "sentence_head.2")
-        return word_logits, sentence
+        return word_logits, sentence, self._linear(words, "pattern_head")

@@ -1,4 +1,4 @@
-"""Training the detector: joint word (BAD) and sentence (DA z, HTER) objectives.
+"""Training the detector: joint word (BAD), pattern (error type) and sentence (DA z, HTER) objectives.
 
 Run ``mtqa train detector --data ../shared/data/mlqe-pe --out runs/NAME`` (or
 ``python -m mtqa.detector.train --data … --out …``). The run directory gets ``train.log``,
@@ -61,6 +61,7 @@ class TrainOptions:
     word_weight: float = 1.0
     da_weight: float = 0.5
     hter_weight: float = 4.0
+    pattern_weight: float = 1.0
     seed: int = 13
     limit: int | None = None  # sentences per pair (a quick subset)
     dev_limit: int | None = None
@@ -93,13 +94,17 @@ def loss_of(model: Detector, tokenizer, examples: Sequence[Example], opts: Train
     ids, mask, first, word_mask = to_torch(encode(tokenizer, [e.words for e in examples], opts.max_length))
     n_words = first.shape[1]
     labels = torch.tensor([e.bad + [False] * (n_words - len(e.bad)) for e in examples], dtype=torch.float32)
+    kinds = torch.tensor([(e.kinds or [-100] * len(e.words)) + [-100] * (n_words - len(e.words)) for e in examples])
+    kinds[~word_mask] = -100
     da = torch.tensor([e.da for e in examples])
     hter = torch.tensor([e.hter for e in examples])
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=opts.bf16):
-        logits, sentence = model(ids, mask, first)
-    logits, sentence = logits.float(), sentence.float()
+        logits, sentence, patterns = model(ids, mask, first)
+    logits, sentence, patterns = logits.float(), sentence.float(), patterns.float()
     word_loss = F.binary_cross_entropy_with_logits(logits[word_mask], labels[word_mask])
     loss = opts.word_weight * word_loss
+    if (kinds >= 0).any():  # real MT sentences have no error types
+        loss = loss + opts.pattern_weight * F.cross_entropy(patterns.flatten(0, 1), kinds.flatten(), ignore_index=-100)
     for weight, target, column in ((opts.da_weight, da, 0), (opts.hter_weight, hter, 1)):
         known = ~torch.isnan(target)
         if known.any():
@@ -158,7 +163,11 @@ def train(opts: TrainOptions) -> Path:
         model.truncate(opts.layers)
     if opts.init:
         state = torch.load(opts.init, weights_only=True)
-        model.load_state_dict(state.get("model", state))
+        missing, unexpected = model.load_state_dict(state.get("model", state), strict=False)
+        if unexpected or any(not name.startswith("pattern_head.") for name in missing):
+            raise ValueError(f"{opts.init}: not detector weights (missing {missing[:3]}, unexpected {unexpected[:3]})")
+        if missing:
+            _log(opts.out, f"{opts.init} has no pattern head: it starts untrained")
     if opts.freeze >= 0:
         model.freeze(opts.freeze)
     if opts.bf16 is None:
