@@ -73,14 +73,10 @@ class DetectorCheck(Check):
 
     languages = frozenset({"en"})
     defers_to_rules = True  # "the the" is MT102's, with its fix; the model would only repeat it
+    segment_score_name = "mtqa-detector-en:sentence"  # counted once however many checks give it
 
     def __init__(self) -> None:
         self._loaded: LoadedDetector | None = None
-
-    @property
-    def segment_score_name(self) -> str:
-        """Checks giving a score of the same name are counted once (``mtqa.scoring``)."""
-        return "mtqa-detector-en:sentence"
 
     @property
     def signature(self) -> str | None:
