@@ -15,6 +15,7 @@ ARTICLES = Path(__file__).parent.parent / "fixtures" / "articles"
 # (code, flagged text, suggestion, a phrase around it that occurs once in the article)
 PLANTED = [
     ("MT101", "a invasion", "an invasion", "whether Moscow was a invasion of Ukraine can order"),
+    ("MT402", "can", None, "of Ukraine can order, a phrase"),
     ("MT102", "the the", "the", "present at the the meeting"),
     ("MT103", " ,", ",", "on Tuesday , that"),
     ("MT105", ", ”Butler", ",” Butler", "our positions, ”Butler said"),
