@@ -41,8 +41,8 @@ def detector(
     last = train(TrainOptions(
         data=data, out=out, pairs=tuple(p.strip() for p in pairs.split(",") if p.strip()), epochs=epochs,
         batch_size=batch_size, lr=lr, head_lr=head_lr, pattern_weight=pattern_weight, seed=seed, limit=limit,
-        dev_limit=dev_limit, max_steps=max_steps, synthetic_config=synthetic_config or DEFAULT_SYNTHETIC, dict_dir=dict_dir,
-        encoder=encoder, threads=threads, checkpoint_every=checkpoint_every, bf16=bf16,
+        dev_limit=dev_limit, max_steps=max_steps, synthetic_config=synthetic_config or DEFAULT_SYNTHETIC,
+        dict_dir=dict_dir, encoder=encoder, threads=threads, checkpoint_every=checkpoint_every, bf16=bf16,
         layers=layers, freeze=freeze, init=init,
     ))
     typer.echo(f"weights: {last}")

@@ -3,8 +3,9 @@
 MLQE-PE's word tags measure the detector on Wikipedia MT; they do not say whether it learned
 the errors the synthetic recipe teaches (German word order, wrong senses, ...). This applies each
 corruption alone to the dev post-edits (never trained on) and reports, per corruption, how many
-corrupted sentences get a flag on a broken word at the detector's minor threshold, and the mean
-BAD probability of the broken words.
+corrupted sentences get a flag on a broken word at the word head's minor threshold (MT401) and
+the mean BAD probability of the broken words; then the same for the pattern head (MT402), with
+how often it names the right type.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def synthetic_recall(
         hits = sum(any(p >= detector.minor for p, _, _ in words) for words in broken)
         pattern_hits = sum(any(e >= detector.pattern_minor for _, e, _ in words) for words in broken)
         flat = [p for words in broken for p, _, _ in words]
-        typed = [detector.patterns[k] == name for words in broken for _, e, k in words if e >= detector.pattern_minor]
+        typed = [detector.patterns[k] == name
+                 for words in broken for _, e, k in words if e >= detector.pattern_minor]
         results.append(Recall(name, len(corrupted), hits / len(corrupted), sum(flat) / len(flat),
                               pattern_hits / len(corrupted), sum(typed) / len(typed) if typed else float("nan")))
     return results
