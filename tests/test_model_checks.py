@@ -14,7 +14,7 @@ import pytest
 
 from mtqa.backends import Models
 from mtqa.checks import CheckContext, select_checks
-from mtqa.checks.backtranslation import BackTranslation, combined
+from mtqa.checks.back_translation import BackTranslation, combined
 from mtqa.checks.lm_surprisal import unigram_bits, word_surprisals
 from mtqa.config import Config
 from mtqa.engine import run

@@ -19,7 +19,7 @@ def finding_at(text: str, needle: str, code: str = "MT102", nth: int = 0) -> Fin
         start = text.index(needle, start + 1)
     return Finding(path="a.md", code=code, severity=Severity.MINOR, category="fluency/grammar",
                    message="m", start=start, end=start + len(needle), line=0, column=0, end_line=0,
-                   end_column=0, text=needle, check="x")
+                   end_column=0, text=needle, check_name="x")
 
 
 def kept_codes(text: str, findings: list[Finding]) -> list[tuple[str, int]]:

@@ -102,7 +102,7 @@ def _starts_sentence(before: str) -> bool:
     return not before or before[-1] in ".!?:;\"“‘'([—–-"
 
 
-class AAn(Check):
+class IndefiniteArticle(Check):
     """Flags "a" before a vowel sound and "an" before a consonant sound.
 
     What it does:

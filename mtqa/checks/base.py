@@ -101,7 +101,7 @@ class Check:
             end_line=end_line,
             end_column=end_column,
             text=document.text[start:end],
-            check=self.name,
+            check_name=self.name,
             suggestion=suggestion,
             context_start=segment.start,
             context_end=segment.end,

@@ -9,7 +9,7 @@ from mtqa.backends.compare import CHRF_NAME, changed_spans, sentence_scores
 from mtqa.backends.modelcheck import ModelCheck
 from mtqa.backends.runners import cosine
 from mtqa.backends.signature import signature
-from mtqa.checks.backtranslation import combined
+from mtqa.checks.back_translation import combined
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document
 from mtqa.errors import ModelUnavailable

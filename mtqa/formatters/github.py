@@ -36,7 +36,7 @@ def _annotation(finding: Finding) -> str:
     properties["endLine"] = finding.end_line
     if same_line:
         properties["endColumn"] = finding.end_column
-    properties["title"] = f"{finding.code} {finding.check}"
+    properties["title"] = f"{finding.code} {finding.check_name}"
     message = finding.message
     hint = fix_hint(finding)
     if hint:

@@ -260,7 +260,7 @@ def _finding_data(n: int, f: Finding, file_index: int) -> dict[str, Any]:
         "file": file_index,
         "path": f.path,
         "code": f.code,
-        "check": f.check,
+        "check": f.check_name,
         "severity": str(f.severity),
         "category": f.category,
         "message": f.message,
@@ -289,7 +289,7 @@ def _jsonable(value: Any) -> Any:
 
 def _code_rows(findings: list[Finding]) -> list[dict[str, Any]]:
     counts = Counter(f.code for f in findings)
-    names = {f.code: f.check for f in findings}
+    names = {f.code: f.check_name for f in findings}
     return [{"code": code, "name": names[code], "count": counts[code]} for code in sorted(counts)]
 
 

@@ -62,7 +62,7 @@ def _suite(result: FileResult, report: Report) -> ET.Element:
         case = _case(suite, result, "read and check")
         ET.SubElement(case, "error", message=_clean(result.error), type="mtqa.error").text = _clean(result.error)
     for finding in result.findings:
-        case = _case(suite, result, f"{finding.code} {finding.check} ({finding.severity}) at {finding.line}:{finding.column}")
+        case = _case(suite, result, f"{finding.code} {finding.check_name} ({finding.severity}) at {finding.line}:{finding.column}")
         case.set("line", str(finding.line))
         if finding.severity >= report.fail_on:
             failures += 1

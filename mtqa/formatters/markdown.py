@@ -97,7 +97,7 @@ def _item(finding: Finding, document: Document | None) -> str:
     part = excerpt(finding, width=100, document=document)
     span = escape(part.span) or "‸"  # an empty span marks an insertion point
     quote = f"<code>{escape(part.before)}<b>{span}</b>{escape(part.after)}</code>"
-    item = (f"- **{escape(finding.code)}** {escape(finding.check)} · {finding.severity} · "
+    item = (f"- **{escape(finding.code)}** {escape(finding.check_name)} · {finding.severity} · "
             f"{escape(finding.category)} · line {finding.line}, column {finding.column}: "
             f"{escape(finding.message, MAX_FIELD)}<br>\n  {quote}")
     action = fix(finding)

@@ -108,7 +108,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "message": {"text": finding.message},
         "locations": [{"physicalLocation": location}],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint()},
-        "properties": {"category": finding.category, "severity": str(finding.severity), "check": finding.check},
+        "properties": {"category": finding.category, "severity": str(finding.severity), "check": finding.check_name},
     }
     if finding.details:
         result["properties"]["details"] = finding.details

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mtqa.checks._detector import DetectorCheck, runs
+from mtqa.checks._detector_outputs import DetectorCheck, runs
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document
 from mtqa.errors import ModelUnavailable
