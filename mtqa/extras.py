@@ -1,0 +1,44 @@
+"""Optional dependencies: the extra that provides a library, and the error that names the pip command.
+
+The core install is what the default check needs (the rules and the shipped detector, on
+numpy). Model checks, training and evaluation need more; each imports it through ``require``,
+so a missing library is a one-line "run: pip install 'mtqa[models]'", never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from mtqa.errors import ModelUnavailable
+
+# extra → what it adds (pyproject.toml [project.optional-dependencies] lists the same)
+EXTRAS = {
+    "models": "the model checks (MT3xx) and `mtqa models pull`: torch, transformers, ctranslate2, ...",
+    "train": "training and exporting the detector (`mtqa train`): torch",
+    "eval": "measuring the checker on human-annotated data (`mtqa eval`): scipy, sacrebleu",
+}
+
+
+class MissingExtra(ModelUnavailable):
+    """A library of an optional extra is not installed: a selected check is skipped, a command stops."""
+
+    def __init__(self, module: str, extra: str) -> None:
+        super().__init__(f"{module} is not installed", install_command(extra))
+        self.module = module
+        self.extra = extra
+
+
+def install_command(extra: str) -> str:
+    """The exact pip command that installs ``extra``."""
+    if extra not in EXTRAS:
+        raise ValueError(f"unknown extra {extra!r}")
+    return f"pip install 'mtqa[{extra}]'"
+
+
+def require(module: str, extra: str) -> ModuleType:
+    """Import ``module``, or raise MissingExtra naming the pip command of ``extra``."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtra(module.split(".")[0], extra) from None
