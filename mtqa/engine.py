@@ -178,9 +178,8 @@ def check_document(
             segment = segments_by_start.get(finding.context_start)
             if segment and _in_markup(finding, segment):
                 continue
-            if finding.code in config.severity:
-                finding.severity = config.severity[finding.code]
-            findings.append(finding)
+            override = config.severity.get(finding.code)
+            findings.append(finding.with_severity(override) if override is not None else finding)
     if show:
         progress(task, total, total)
     deferring = {c.code for c in applicable if c.defers_to_rules}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 
@@ -27,8 +27,13 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {value!r} (choose from {choices})") from None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Finding:
+    """One flagged span, built once by its check (``Check.finding``) and never edited afterwards.
+
+    A severity override from the configuration makes a new finding (``with_severity``).
+    """
+
     path: str
     code: str
     severity: Severity
@@ -47,6 +52,10 @@ class Finding:
     context_end: int = 0
     context: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+
+    def with_severity(self, severity: Severity) -> Finding:
+        """The same finding at another severity (the user's ``severity`` setting)."""
+        return replace(self, severity=severity)
 
     def fingerprint(self) -> str:
         """Identity that survives moved lines: code, flagged text and its sentence, not offsets."""

@@ -83,16 +83,22 @@ class Check:
         message: str,
         suggestion: str | None = None,
         severity: Severity | None = None,
+        category: str | None = None,
         **details: object,
     ) -> Finding:
-        """Build a finding for the absolute span [start, end) of ``document.text``."""
+        """Build a finding for the absolute span [start, end) of ``document.text``.
+
+        ``severity`` and ``category`` default to the check's own; a check that knows better for
+        one finding (an addition rather than an omission, a calibrated major) passes them here,
+        since a finding is never edited once built.
+        """
         line, column = document.line_col(start)
         end_line, end_column = document.line_col(end)
         return Finding(
             path=document.path,
             code=self.code,
             severity=severity or self.severity,
-            category=self.category,
+            category=category or self.category,
             message=message,
             start=start,
             end=end,

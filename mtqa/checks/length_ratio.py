@@ -55,11 +55,9 @@ class LengthRatio(Check):
         low, high = option(ctx, self.code, "min_ratio", 0.4), option(ctx, self.code, "max_ratio", 2.5)
         if low <= ratio <= high:
             return
-        finding = self.finding(
+        yield self.finding(
             document, segment, segment.start, segment.end,
             f"target is {ratio:.2f}× the length of the source (expected {low:g}–{high:g}×)",
+            category="accuracy/addition" if ratio > high else None,
             ratio=round(ratio, 3),
         )
-        if ratio > high:
-            finding.category = "accuracy/addition"
-        yield finding

@@ -70,11 +70,9 @@ class MTErrorPattern(DetectorCheck):
             for first, last in runs(kinds):
                 probability = max(result.error[first : last + 1])
                 category, message = PATTERN_FINDINGS.get(kinds[first], (self.category, "likely MT error"))
-                finding = self.finding(
+                yield self.finding(
                     document, segment, segment.start + word_spans[first][0], segment.start + word_spans[last][1],
                     f"{message} (detector: {probability:.0%})",
                     severity=Severity.MAJOR if probability >= detector.pattern_major else Severity.MINOR,
-                    probability=round(probability, 4), error_type=kinds[first],
+                    category=category, probability=round(probability, 4), error_type=kinds[first],
                 )
-                finding.category = category
-                yield finding

@@ -73,10 +73,9 @@ class OmissionAddition(ModelCheck):
                     )
                 elif bead.target and not bead.source:
                     a, b = spans[bead.target[0]]
-                    finding = self.finding(
+                    yield self.finding(
                         document, unit, unit.start + a, unit.start + b,
                         "this sentence has no counterpart in the source",
+                        category="accuracy/addition",
                         signature=self.signature,
                     )
-                    finding.category = "accuracy/addition"
-                    yield finding
