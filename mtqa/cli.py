@@ -154,11 +154,13 @@ class RichProgress:
                 self._progress.stop()
 
 
-def _print_problems(report: Report) -> None:
-    """One line on stderr per input that could not be checked and per check that could not run."""
+def _print_problems(report: Report, quiet: bool = False) -> None:
+    """One line on stderr per error of a file, per check that could not run and (unless quiet) per note."""
     for result in report.files:
-        if result.error:
-            typer.echo(f"mtqa: error: {result.path}: {result.error}", err=True)
+        for error in result.errors:
+            typer.echo(f"mtqa: error: {result.path}: {error.message}", err=True)
+        for note in [] if quiet else result.notes:
+            typer.echo(f"mtqa: note: {result.path}: {note.message}", err=True)
     for code, reason in report.skipped.items():
         typer.echo(f"mtqa: error: check {code} could not run: {reason}", err=True)
 
@@ -295,7 +297,7 @@ def check(
     except ConfigError as exc:
         _fail(str(exc))
     if write_baseline is not None:
-        _print_problems(report)
+        _print_problems(report, quiet)
         if not quiet:
             typer.echo(f"mtqa: wrote {count} finding(s) to the baseline {write_baseline}", err=True)
         raise typer.Exit(2 if report.exit_code() == 2 else 0)
@@ -310,7 +312,7 @@ def check(
     else:
         _write_stdout(text if not text or text.endswith("\n") else text + "\n")
     if not (output_format == "terminal" and output is None and sys.stdout.isatty()):
-        _print_problems(report)  # on a terminal the report above already shows them
+        _print_problems(report, quiet)  # on a terminal the report above already shows them
     code = report.exit_code()
     raise typer.Exit(0 if exit_zero and code == 1 else code)
 

@@ -1,7 +1,7 @@
 """The one data path: inputs → documents → checks → findings → Report.
 
 Nothing here prints or exits: every problem with an input, and every crash of a check,
-becomes the file's ``error`` and the run goes on with the next check and the next file.
+becomes one of the file's ``errors`` and the run goes on with the next check and the next file.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from mtqa.document import Document, Segment
 from mtqa.errors import ConfigError, InputError, ModelUnavailable
 from mtqa.findings import Finding
 from mtqa.readers import decode, read_document
-from mtqa.report import FileResult, Report
+from mtqa.report import ErrorKind, FileError, FileResult, Note, NoteKind, Report
 from mtqa.suppression import suppress
 from mtqa.walk import expand_paths
 
@@ -145,8 +145,8 @@ def check_document(
     config: Config,
     progress: ProgressCallback = _no_progress,
     skipped: dict[str, str] | None = None,
-) -> tuple[list[Finding], list[str]]:
-    """Run every applicable check: the findings, and one message per check that crashed.
+) -> tuple[list[Finding], list[FileError]]:
+    """Run every applicable check: the findings, and one error per check that crashed.
 
     Findings on protected markup are dropped (see ``_in_markup``), and so are model findings that
     repeat a rule's (``Check.defers_to_rules``); severity overrides are applied. A check
@@ -161,7 +161,7 @@ def check_document(
     show = len(document.segments) >= SEGMENT_PROGRESS_MIN
     total = len(document.segments) * len(applicable)
     findings: list[Finding] = []
-    crashes: list[str] = []
+    crashes: list[FileError] = []
     for done, check in enumerate(applicable):
         if show:
             progress(task, done * len(document.segments), total)
@@ -172,7 +172,8 @@ def check_document(
             skipped[check.code] = _one_line(str(exc))
             continue
         except Exception as exc:  # a crashing check is reported, and the other checks still run
-            crashes.append(f"check {check.code} ({check.name}) crashed: {type(exc).__name__}: {_one_line(str(exc))}")
+            message = f"check {check.code} ({check.name}) crashed: {type(exc).__name__}: {_one_line(str(exc))}"
+            crashes.append(FileError(ErrorKind.CHECK_CRASHED, message))
             continue
         for finding in produced:
             segment = segments_by_start.get(finding.context_start)
@@ -222,38 +223,39 @@ def check_input(
     skipped: dict[str, str] | None = None,
     source_text: str | None = None,
 ) -> FileResult:
-    """Check one input; any problem becomes the result's error, never an exception.
+    """Check one input; any problem becomes one of the result's errors, never an exception.
 
     ``source_text`` (from ``--source``) turns a monolingual translation into bilingual units.
     """
     display = "<stdin>" if item.path == STDIN else item.path
     if item.error:
-        return FileResult(path=display, error=item.error)
+        return FileResult(path=display, errors=[FileError(ErrorKind.INPUT, item.error)])
     task = f"Reading {display}"
     progress(task, 0, None)
     try:
         document = read_input(item, config, input_format)
     except InputError as exc:
-        return FileResult(path=display, error=_one_line(str(exc)))
+        return FileResult(path=display, errors=[FileError(ErrorKind.INPUT, _one_line(str(exc)))])
     except Exception as exc:  # a reader bug must not end the run either
-        return FileResult(path=display, error=f"cannot read: {type(exc).__name__}: {_one_line(str(exc))}")
+        message = f"cannot read: {type(exc).__name__}: {_one_line(str(exc))}"
+        return FileResult(path=display, errors=[FileError(ErrorKind.INPUT, message)])
     finally:
         progress(task, 1, 1)
-    problems = overlong_sentences(document, config.max_sentence_words)
+    notes = [Note(NoteKind.OVERLONG_SENTENCE, m) for m in overlong_sentences(document, config.max_sentence_words)]
+    if len(notes) > 3:
+        notes[3:] = [Note(NoteKind.OVERLONG_SENTENCE, f"and {len(notes) - 3} more over-long sentences")]
+    errors = []
     if source_text is not None:
         try:
             document = with_source(document, source_text, config)
         except ModelUnavailable as exc:
-            problems.append(f"--source: cannot align with the source: {_one_line(str(exc))}")
-    result = FileResult(path=document.path, document=document)
-    if len(problems) > 3:
-        problems[3:] = [f"and {len(problems) - 3} more over-long sentences"]
+            errors.append(FileError(ErrorKind.SOURCE, f"--source: cannot align with the source: {_one_line(str(exc))}"))
     findings, crashes = check_document(document, checks, config, progress, skipped)
-    problems += crashes
-    result.findings, result.suppressed = suppress(document.text, findings)
-    if problems:
-        result.error = "; ".join(problems)
-    return result
+    kept, suppressed = suppress(document.text, findings)
+    return FileResult(
+        path=document.path, document=document, findings=kept, suppressed=suppressed,
+        errors=errors + crashes, notes=notes,
+    )
 
 
 def with_source(document: Document, source_text: str, config: Config) -> Document:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from mtqa import __version__
@@ -15,11 +16,45 @@ JSON_FORMAT_VERSION = "1"
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
+class ErrorKind(StrEnum):
+    """What went wrong with a file. Any error makes the run exit 2: the gate was not fully evaluated."""
+
+    INPUT = "input"  # missing, unreadable, binary, undecodable, malformed: nothing was checked
+    CHECK_CRASHED = "check-crashed"  # one check failed on the file; the others' findings stand
+    SOURCE = "source"  # --source could not be aligned: the source-aware checks did not run
+
+
+class NoteKind(StrEnum):
+    """Something the user should know about how a file was checked; it never changes the exit code."""
+
+    OVERLONG_SENTENCE = "overlong-sentence"  # a "sentence" over max_sentence_words, checked in chunks
+    CHECK_NOT_APPLICABLE = "check-not-applicable"  # a selected check does not cover this file's language
+
+
+@dataclass(frozen=True)
+class FileError:
+    kind: ErrorKind
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": str(self.kind), "message": self.message}
+
+
+@dataclass(frozen=True)
+class Note:
+    kind: NoteKind
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": str(self.kind), "message": self.message}
+
+
 @dataclass
 class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
-    error: str | None = None
+    errors: list[FileError] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     document: Document | None = None
     suppressed: int = 0  # hidden by inline comments or the baseline (both counted here)
     baselined: int = 0  # the part of ``suppressed`` the baseline accounted for
@@ -27,6 +62,16 @@ class FileResult:
     @property
     def segments(self) -> int:
         return len(self.document.segments) if self.document else 0
+
+    @property
+    def error(self) -> str | None:
+        """Every error of the file as one line (what the formatters print), None when there is none."""
+        return "; ".join(e.message for e in self.errors) or None
+
+    @property
+    def unreadable(self) -> bool:
+        """Nothing of the file was checked (as opposed to a check that crashed on it)."""
+        return any(e.kind is ErrorKind.INPUT for e in self.errors)
 
 
 @dataclass
@@ -51,7 +96,7 @@ class Report:
         A selected check that could not run (its model is not downloaded: ``skipped``) also
         gives 2: the gate was not evaluated, so it must not pass as clean.
         """
-        if self.skipped or any(result.error for result in self.files):
+        if self.skipped or any(result.errors for result in self.files):
             return EXIT_ERROR
         return EXIT_FINDINGS if self.failing() else EXIT_CLEAN
 
@@ -59,7 +104,9 @@ class Report:
         findings = self.findings
         return {
             "files": len(self.files),
-            "files_with_errors": sum(1 for r in self.files if r.error),
+            "files_with_errors": sum(1 for r in self.files if r.errors),
+            "unreadable_files": sum(1 for r in self.files if r.unreadable),
+            "notes": sum(len(r.notes) for r in self.files),
             "segments": sum(r.segments for r in self.files),
             "findings": len(findings),
             "suppressed": sum(r.suppressed for r in self.files),
@@ -76,8 +123,11 @@ class Report:
         files = []
         for result in self.files:
             entry: dict[str, Any] = {"path": result.path}
-            if result.error:
-                entry["error"] = result.error
+            if result.errors:
+                entry["error"] = result.error  # one line, as in version 1 of the format
+                entry["errors"] = [e.to_dict() for e in result.errors]
+            if result.notes:
+                entry["notes"] = [n.to_dict() for n in result.notes]
             entry["segments"] = result.segments
             entry["findings"] = [f.to_dict() for f in result.findings]
             files.append(entry)

@@ -132,7 +132,7 @@ class CheckerSystem:
         skipped: dict[str, str] = {}
         findings, crashes = check_document(document, self.checks, config, skipped=skipped)
         # figures without a selected check would be reported under its name
-        problems = crashes + [f"check {code} could not run: {reason}" for code, reason in skipped.items()]
+        problems = [c.message for c in crashes] + [f"check {code} could not run: {reason}" for code, reason in skipped.items()]
         if problems:
             raise CheckFailed("; ".join(problems))
         ctx = check_context(config)

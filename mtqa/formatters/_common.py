@@ -130,9 +130,15 @@ def summary_sentence(report: Report) -> str:
     suppressed = sum(r.suppressed for r in report.files)
     if suppressed:
         text += f" {suppressed} suppressed."
-    errors = sum(1 for r in report.files if r.error)
-    if errors:
-        text += f" {plural(errors, 'file')} could not be checked."
+    unreadable = sum(1 for r in report.files if r.unreadable)
+    if unreadable:
+        text += f" {plural(unreadable, 'file')} could not be checked."
+    partly = sum(1 for r in report.files if r.errors and not r.unreadable)
+    if partly:
+        text += f" {plural(partly, 'file')} checked only in part (a check failed)."
+    notes = sum(len(r.notes) for r in report.files)
+    if notes:
+        text += f" {plural(notes, 'note')}."
     if report.skipped:
         text += f" {plural(len(report.skipped), 'check')} did not run."
     return text

@@ -15,7 +15,8 @@ from mtqa.report import Report
 
 FIELDS = ["path", "line", "column", "end_line", "end_column", "start", "end", "code", "severity",
           "category", "check", "message", "text", "suggestion", "fingerprint"]
-ERROR_CODE = "ERROR"  # a file that could not be checked
+ERROR_CODE = "ERROR"  # a file that could not be checked, or a check that failed on it
+NOTE_CODE = "NOTE"  # how a file was checked (a sentence checked in chunks, ...)
 SKIPPED_CODE = "SKIPPED"  # a check that did not run (its code is in the check column)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,10 +40,10 @@ def render(report: Report, color: bool = False) -> str:
     writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(FIELDS)
     for result in report.files:
-        if result.error:
-            error_row = dict.fromkeys(FIELDS, "")
-            error_row.update(path=result.path, code=ERROR_CODE, message=result.error)
-            writer.writerow([guard(error_row[name]) for name in FIELDS])
+        for code, problem in [*((ERROR_CODE, e) for e in result.errors), *((NOTE_CODE, n) for n in result.notes)]:
+            problem_row = dict.fromkeys(FIELDS, "")
+            problem_row.update(path=result.path, code=code, category=str(problem.kind), message=problem.message)
+            writer.writerow([guard(problem_row[name]) for name in FIELDS])
         writer.writerows(_row(finding) for finding in result.findings)
     for code, reason in report.skipped.items():
         skipped_row = dict.fromkeys(FIELDS, "")

@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from mtqa.findings import Finding, Severity
 from mtqa.formatters._common import fix_hint
-from mtqa.report import Report
+from mtqa.report import ErrorKind, Report
 
 COMMANDS = {Severity.MINOR: "notice", Severity.MAJOR: "warning", Severity.CRITICAL: "error"}
 
@@ -47,9 +47,12 @@ def _annotation(finding: Finding) -> str:
 def render(report: Report, color: bool = False) -> str:
     lines = []
     for result in report.files:
-        if result.error:
-            properties = {"file": PurePath(result.path).as_posix(), "title": "mtqa: cannot check file"}
-            lines.append(_command("error", properties, result.error))
+        where = PurePath(result.path).as_posix()
+        for error in result.errors:
+            title = "mtqa: cannot check file" if error.kind is ErrorKind.INPUT else "mtqa: a check failed"
+            lines.append(_command("error", {"file": where, "title": title}, error.message))
+        for note in result.notes:
+            lines.append(_command("notice", {"file": where, "title": "mtqa: note"}, note.message))
         lines.extend(_annotation(finding) for finding in result.findings)
     for code, reason in report.skipped.items():
         lines.append(_command("warning", {"title": f"mtqa: {code} did not run"}, reason))

@@ -17,7 +17,7 @@ from rich.cells import cell_len
 from mtqa.document import Document
 from mtqa.findings import Finding
 from mtqa.formatters._common import excerpt, fix_hint
-from mtqa.report import FileResult, Report
+from mtqa.report import ErrorKind, FileResult, Report
 
 # Characters XML 1.0 cannot hold at all; ElementTree would write them and break the file.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -57,10 +57,10 @@ def _case(suite: ET.Element, result: FileResult, name: str) -> ET.Element:
 def _suite(result: FileResult, report: Report) -> ET.Element:
     suite = ET.Element("testsuite", name=_clean(result.path))
     failures = errors = 0
-    if result.error:
+    for error in result.errors:
         errors += 1
-        case = _case(suite, result, "read and check")
-        ET.SubElement(case, "error", message=_clean(result.error), type="mtqa.error").text = _clean(result.error)
+        case = _case(suite, result, "read" if error.kind is ErrorKind.INPUT else "check")
+        ET.SubElement(case, "error", message=_clean(error.message), type=f"mtqa.{error.kind}").text = _clean(error.message)
     for finding in result.findings:
         case = _case(suite, result, f"{finding.code} {finding.check_name} ({finding.severity}) at {finding.line}:{finding.column}")
         case.set("line", str(finding.line))
@@ -70,8 +70,10 @@ def _suite(result: FileResult, report: Report) -> ET.Element:
             failure.text = _describe(finding, result.document)
         else:
             ET.SubElement(case, "system-out").text = _describe(finding, result.document)
-    if not result.error and not result.findings:
+    if not result.errors and not result.findings:
         _case(suite, result, "no findings")
+    if result.notes:
+        ET.SubElement(suite, "system-out").text = "\n".join(_clean(f"note: {n.message}") for n in result.notes)
     suite.set("tests", str(len(suite)))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))

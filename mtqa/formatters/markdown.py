@@ -74,14 +74,15 @@ def _table(report: Report) -> list[str]:
     return rows
 
 
-def _errors(report: Report) -> list[str]:
-    failed = [r for r in report.files if r.error]
-    if not failed:
+def _problems(report: Report, title: str, notes: bool) -> list[str]:
+    """The files' errors (could not be checked, a check failed) or their notes, a line each."""
+    listed = [(r, p) for r in report.files for p in (r.notes if notes else r.errors)]
+    if not listed:
         return []
-    lines = ["**Could not be checked:**", ""]
-    lines += [f"- {_code(r.path, 100)}: {escape(r.error or '', MAX_FIELD)}" for r in failed[:MAX_ERRORS]]
-    if len(failed) > MAX_ERRORS:
-        lines.append(f"- {ELLIPSIS} and {plural(len(failed) - MAX_ERRORS, 'more file')}")
+    lines = [f"**{title}:**", ""]
+    lines += [f"- {_code(r.path, 100)}: {escape(p.message, MAX_FIELD)}" for r, p in listed[:MAX_ERRORS]]
+    if len(listed) > MAX_ERRORS:
+        lines.append(f"- {ELLIPSIS} and {len(listed) - MAX_ERRORS} more")
     return [*lines, ""]
 
 
@@ -108,7 +109,7 @@ def _item(finding: Finding, document: Document | None) -> str:
 
 def render(report: Report, color: bool = False) -> str:
     total = len(report.findings)
-    errors = sum(1 for r in report.files if r.error)
+    errors = sum(1 for r in report.files if r.unreadable)
     verdict = "❌" if report.exit_code() else "✅"
     headline = f"{verdict} mtqa: {plural(len(report.failing()), 'finding')} at or above {report.fail_on}"
     if errors:
@@ -116,7 +117,7 @@ def render(report: Report, color: bool = False) -> str:
     if report.skipped:
         headline += f", {plural(len(report.skipped), 'check')} did not run"
     head = [MARKER, f"### {headline}", "", *_table(report), "", summary_sentence(report), ""]
-    head += [*_errors(report), *_skipped(report)]
+    head += [*_problems(report, "Errors", notes=False), *_skipped(report), *_problems(report, "Notes", notes=True)]
     parts = ["\n".join(head) + "\n"]
     used = _size(parts[0])
     budget = LIMIT - _RESERVE

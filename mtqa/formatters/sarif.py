@@ -139,13 +139,15 @@ def to_sarif(report: Report) -> dict[str, Any]:
     index = {code: i for i, code in enumerate(codes)}
     notifications = [
         {
-            "level": "error",
-            "message": {"text": result.error},
+            "level": level,
+            "message": {"text": problem.message},
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(result.path)}}}],
+            "properties": {"kind": str(problem.kind)},
         }
         for result in report.files
-        if result.error
+        for level, problem in [*(("error", e) for e in result.errors), *(("note", n) for n in result.notes)]
     ]
+    failed = any(n["level"] == "error" for n in notifications)
     skipped = [
         {"level": "warning", "message": {"text": f"{code} did not run: {reason}"}, "descriptor": {"id": code}}
         for code, reason in report.skipped.items()
@@ -161,7 +163,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
             }
         },
         "invocations": [{
-            "executionSuccessful": not notifications and not skipped,
+            "executionSuccessful": not failed and not skipped,
             "toolExecutionNotifications": notifications,
             "toolConfigurationNotifications": skipped,
         }],

@@ -52,10 +52,14 @@ def render(report: Report, color: bool = False) -> str:
     """The whole report is one ``Text``, printed once: Rich's per-print overhead dominates otherwise."""
     text = Text()
     for result in report.files:
-        if result.error:
+        for error in result.errors:
             text.append(f"{flatten(result.path)}:", style="bold")
             text.append(" error: ", style="bold red")
-            text.append(flatten(result.error) + "\n\n")
+            text.append(flatten(error.message) + "\n\n")
+        for note in result.notes:
+            text.append(f"{flatten(result.path)}:", style="bold")
+            text.append(" note: ", style="bold cyan")
+            text.append(flatten(note.message) + "\n\n")
         for finding in result.findings:
             _finding(text, finding, result.document)
             text.append("\n")

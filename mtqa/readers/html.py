@@ -110,6 +110,17 @@ class _Reader(HTMLParser):
     def handle_pi(self, data: str) -> None:
         self._add(self._here(), None, MARKUP)
 
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        """``<![x …>`` with a keyword html.parser does not know: it asserts, browsers read a bogus comment."""
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find(">", i + 3)
+            if end < 0:
+                return -1
+            self.unknown_decl(self.rawdata[i + 3 : end])
+            return end + 1
+
     def unknown_decl(self, data: str) -> None:
         self._add(self._here(), None, MARKUP)
 
