@@ -145,16 +145,18 @@ def check_document(
     config: Config,
     progress: ProgressCallback = _no_progress,
     skipped: dict[str, str] | None = None,
+    ctx: CheckContext | None = None,
 ) -> tuple[list[Finding], list[FileError]]:
     """Run every applicable check: the findings, and one error per check that crashed.
 
     Findings on protected markup are dropped (see ``_in_markup``), and so are model findings that
     repeat a rule's (``Check.defers_to_rules``); severity overrides are applied. A check
     whose model is not on this machine (``ModelUnavailable``) is recorded in ``skipped``
-    (code → reason) and not tried again in this run: that is a warning, not an error.
+    (code → reason) and not tried again in this run. ``ctx`` is the document's context
+    (a new one by default): after the run it holds the model checks' signatures.
     """
     skipped = {} if skipped is None else skipped
-    ctx = check_context(config, progress)
+    ctx = ctx if ctx is not None else check_context(config, progress)
     segments_by_start = {s.start: s for s in document.segments}
     applicable = [c for c in checks if c.code not in skipped and c.applies_to(document, ctx)]
     task = f"Checking {document.path}"
@@ -250,11 +252,12 @@ def check_input(
             document = with_source(document, source_text, config)
         except ModelUnavailable as exc:
             errors.append(FileError(ErrorKind.SOURCE, f"--source: cannot align with the source: {_one_line(str(exc))}"))
-    findings, crashes = check_document(document, checks, config, progress, skipped)
+    ctx = check_context(config, progress)
+    findings, crashes = check_document(document, checks, config, progress, skipped, ctx)
     kept, suppressed = suppress(document.text, findings)
     return FileResult(
         path=document.path, document=document, findings=kept, suppressed=suppressed,
-        errors=errors + crashes, notes=notes,
+        errors=errors + crashes, notes=notes, signatures=dict(ctx.signatures),
     )
 
 
@@ -301,7 +304,8 @@ def run(
         files.append(check_input(item, checks, config, input_format, progress, skipped, source_text))
     if len(inputs) > 1:
         progress("Checking files", len(inputs), len(inputs))
-    signatures = {c.code: c.signature for c in checks if getattr(c, "signature", None)}  # model checks
+    signatures = {code: sig for result in files for code, sig in result.signatures.items()}
+    signatures.update({c.code: c.signature for c in checks if getattr(c, "signature", None)})  # model checks
     return Report(
         files=files, fail_on=config.fail_on, checks=[c.code for c in checks], skipped=skipped, signatures=signatures
     )

@@ -58,6 +58,7 @@ class FileResult:
     document: Document | None = None
     suppressed: int = 0  # hidden by inline comments or the baseline (both counted here)
     baselined: int = 0  # the part of ``suppressed`` the baseline accounted for
+    signatures: dict[str, str] = field(default_factory=dict)  # model check code → signature, this file
 
     @property
     def segments(self) -> int:

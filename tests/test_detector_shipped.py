@@ -49,12 +49,12 @@ def test_flags_the_german_order_error_and_leaves_a_plain_sentence_alone() -> Non
     from mtqa.detector import shipped_dir
     from mtqa.detector.infer import load_detector
 
-    check = MTErrorPattern()
-    findings = list(check.check_document(sentences_document([BAD, PLAIN]), CheckContext()))
+    check, ctx = MTErrorPattern(), CheckContext()
+    findings = list(check.check_document(sentences_document([BAD, PLAIN]), ctx))
     assert [(f.text, f.category, f.details["error_type"]) for f in findings] == [
         ("can", "fluency/word-order", "verb_final")]
     assert findings[0].context == BAD and "German-style word order" in findings[0].message
-    assert check.signature.startswith("model:mtqa-detector-en@")
+    assert ctx.signatures["MT402"].startswith("model:mtqa-detector-en@")
     words = BAD[:-1].split() + ["."]
     probabilities = load_detector(shipped_dir()).score([words])[0].bad
     assert words[max(range(len(words)), key=probabilities.__getitem__)] in {"can", "order"}
@@ -110,9 +110,9 @@ def test_a_recheck_is_answered_from_the_output_cache(monkeypatch: pytest.MonkeyP
     from mtqa.detector.infer import LoadedDetector
 
     document = sentences_document([BAD, PLAIN, "Officials met on Tuesday ."])
-    first = MTErrorDetector()
-    findings = list(first.check_document(document, CheckContext()))
-    scores = first.segment_scores(document, CheckContext())
+    first, ctx = MTErrorDetector(), CheckContext()  # one context per document, as the engine makes
+    findings = list(first.check_document(document, ctx))
+    scores = first.segment_scores(document, ctx)
     cache = open_cache()
     hits = cache.hits
 
@@ -121,7 +121,7 @@ def test_a_recheck_is_answered_from_the_output_cache(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(LoadedDetector, "score", no_model_work)
     again = sentences_document([BAD, PLAIN, "Officials met on Tuesday ."])
-    second = MTErrorDetector()
-    assert list(second.check_document(again, CheckContext())) == findings
-    assert second.segment_scores(again, CheckContext()) == scores
+    second, ctx = MTErrorDetector(), CheckContext()
+    assert list(second.check_document(again, ctx)) == findings
+    assert second.segment_scores(again, ctx) == scores  # the document's context answers: no cache look-up
     assert cache.hits == hits + 3

@@ -141,12 +141,13 @@ def test_export_writes_fp16_and_the_check_uses_it(tiny: Path, tmp_path: Path, mo
     monkeypatch.setenv("MTQA_DETECTOR_DIR", str(out))
     check = MTErrorDetector()
     document = sentences_document(["The house was built in 1990 .", "She visited the station ."])
-    findings = list(check.check_document(document, CheckContext()))
+    ctx = CheckContext()
+    findings = list(check.check_document(document, ctx))
     for finding in findings:
         assert finding.text == document.text[finding.start : finding.end] and finding.code == "MT401"
     scores = check.segment_scores(document, CheckContext())
     assert len(scores) == 2 and all(0 <= s <= 10 for s in scores)
-    assert check.signature.startswith("model:mtqa-detector-en@")
+    assert ctx.signatures["MT401"].startswith("model:mtqa-detector-en@")
     assert 0.5 <= settings["thresholds"]["pattern_minor"] <= settings["thresholds"]["pattern_major"] <= 0.999
     assert json.loads((out / "config.json").read_text())["patterns"][0] == "wrong_article"
 

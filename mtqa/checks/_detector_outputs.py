@@ -27,10 +27,6 @@ WORD = re.compile(
     r"(?:[^\W\d_]\.){2,}|\d+(?:[.,]\d+)+|\w+(?:-\w+)*|['’](?:s|t|re|ve|ll|d|m)\b|[^\w\s]", re.IGNORECASE
 )
 
-# The last document scored: (its text object, the detector, word spans and results per segment).
-_last: tuple[str, LoadedDetector, list[list[tuple[int, int]]], list[Scored]] | None = None
-
-
 def load_shipped() -> LoadedDetector:
     """The detector in ``models/`` (or ``MTQA_DETECTOR_DIR``); a clear error when it is missing."""
     from mtqa.detector import shipped_dir
@@ -51,21 +47,20 @@ def score_document(
 ) -> tuple[list[list[tuple[int, int]]], list[Scored]]:
     """Word spans (relative to each segment) and model results of every segment.
 
-    Results go through mtqa's output cache, and the last document's are kept in memory, so the
-    second detector check of a run costs nothing.
+    Results go through mtqa's output cache, and are kept in the document's context, so the
+    second detector check on a document costs nothing.
     """
-    global _last
     from mtqa.backends.cache import open_cache
 
-    if _last is not None and _last[0] is document.text and _last[1] is detector:
-        return _last[2], _last[3]
-    spans = [[m.span() for m in WORD.finditer(s.text)] for s in document.segments]
-    words = [[s.text[a:b] for a, b in sp] for s, sp in zip(document.segments, spans, strict=True)]
-    ctx.progress(task, 0, len(words))
-    results = detector.score_cached(words, open_cache())
-    ctx.progress(task, len(words), len(words))
-    _last = (document.text, detector, spans, results)
-    return spans, results
+    key = f"mtqa-detector:{detector.directory}"
+    if key not in ctx.memo:
+        spans = [[m.span() for m in WORD.finditer(s.text)] for s in document.segments]
+        words = [[s.text[a:b] for a, b in sp] for s, sp in zip(document.segments, spans, strict=True)]
+        ctx.progress(task, 0, len(words))
+        results = detector.score_cached(words, open_cache())
+        ctx.progress(task, len(words), len(words))
+        ctx.memo[key] = (spans, results)
+    return ctx.memo[key]
 
 
 class DetectorCheck(Check):
@@ -75,18 +70,12 @@ class DetectorCheck(Check):
     defers_to_rules = True  # "the the" is MT102's, with its fix; the model would only repeat it
     segment_score_name = "mtqa-detector-en:sentence"  # counted once however many checks give it
 
-    def __init__(self) -> None:
-        self._loaded: LoadedDetector | None = None
-
-    @property
-    def signature(self) -> str | None:
-        """model@weights-hash, thresholds and score name; None until the model has run."""
-        return self._loaded.signature() if self._loaded else None
-
     def _scored(self, document: Document, ctx: CheckContext) -> tuple[LoadedDetector, list, list[Scored]]:
-        self._loaded = load_shipped()
-        spans, results = score_document(self._loaded, document, ctx, f"{self.code} detector")
-        return self._loaded, spans, results
+        """The detector's outputs on ``document``; its signature (weights, thresholds) goes to the report."""
+        detector = load_shipped()
+        ctx.sign(self.code, detector.signature())
+        spans, results = score_document(detector, document, ctx, f"{self.code} detector")
+        return detector, spans, results
 
     def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
         raise NotImplementedError(f"{self.code} scores whole documents (check_document)")

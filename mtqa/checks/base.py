@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
@@ -18,7 +18,12 @@ def language(code: str) -> str:
 
 @dataclass
 class CheckContext:
-    """What a check may know beyond the segment: languages and the user's settings."""
+    """What a check may know beyond the segment, and what it leaves for the run: one per document.
+
+    Checks keep no state of their own between documents; what they share within a document
+    (``memo``) and what the report must show (``signatures``) lives here, so a check instance
+    can serve any number of documents, in any process.
+    """
 
     target_lang: str = "en"
     source_lang: str | None = None
@@ -26,6 +31,15 @@ class CheckContext:
     languages: frozenset[str] = frozenset()  # languages the text could plausibly be in (config `languages`)
     # progress(task, done, total): report long work (model loading, scoring); total None = unknown
     progress: Callable[[str, int, int | None], None] = lambda task, done, total: None
+    # check code → the signature of the model and settings behind its scores (see ``sign``)
+    signatures: dict[str, str] = field(default_factory=dict)
+    # work the checks of one document share, by a key of their choosing (one detector pass for
+    # MT401 and MT402)
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def sign(self, code: str, signature: str) -> None:
+        """Record what produced ``code``'s scores on this document; the report lists it."""
+        self.signatures[code] = signature
 
 
 class Check:

@@ -91,6 +91,7 @@ class CheckerSystem:
         self.items = 0
         self.seconds = 0.0
         self.cpu_seconds = 0.0
+        self._signatures: dict[str, str] = {}  # model checks' signatures, as their contexts record them
 
     @property
     def codes(self) -> list[str]:
@@ -99,12 +100,13 @@ class CheckerSystem:
     def signatures(self) -> dict[str, str]:
         """``checker`` → the rule set and score; plus each model check's own signature.
 
-        A check states its signature with a ``signature`` attribute (a string, or a method
-        returning one), as model checks do.
+        Model checks record theirs in each document's context (``CheckContext.sign``); until
+        every model check does, a ``signature`` attribute is read as well.
         """
         codes = ",".join(self.codes) or "none"
         source = "yes" if self.use_source else "no"
         result = {"checker": f"mtqa:{__version__}|checks:{codes}|source:{source}|score:{SCORE_NAME}"}
+        result.update(self._signatures)
         for check in self.checks:
             signature = getattr(check, "signature", None)
             if callable(signature):
@@ -130,12 +132,13 @@ class CheckerSystem:
         config = replace(self.config, target_lang=lang, source_lang=source_lang)
         document = sentences_document(sentences, sources)
         skipped: dict[str, str] = {}
-        findings, crashes = check_document(document, self.checks, config, skipped=skipped)
+        ctx = check_context(config)
+        findings, crashes = check_document(document, self.checks, config, skipped=skipped, ctx=ctx)
+        self._signatures.update(ctx.signatures)
         # figures without a selected check would be reported under its name
         problems = [c.message for c in crashes] + [f"check {code} could not run: {reason}" for code, reason in skipped.items()]
         if problems:
             raise CheckFailed("; ".join(problems))
-        ctx = check_context(config)
         scorers = [c for c in self.checks if isinstance(c, SegmentScorer) and c.applies_to(document, ctx)]
         scores = segment_penalties(document, findings, scorers, ctx)
         predictions = [Prediction(score=score) for score in scores]
