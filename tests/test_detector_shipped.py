@@ -125,3 +125,23 @@ def test_a_recheck_is_answered_from_the_output_cache(monkeypatch: pytest.MonkeyP
     assert list(second.check_document(again, ctx)) == findings
     assert second.segment_scores(again, ctx) == scores  # the document's context answers: no cache look-up
     assert cache.hits == hits + 3
+
+
+def test_both_detector_checks_share_one_scoring_pass_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mtqa.checks.mt_error_pattern import MTErrorPattern
+    from mtqa.config import Config
+    from mtqa.detector.infer import LoadedDetector
+    from mtqa.engine import check_document
+
+    passes = []
+    real = LoadedDetector.score_cached
+
+    def counted(self, words, cache):  # noqa: ANN001, ANN202 - LoadedDetector.score_cached
+        passes.append(len(words))
+        return real(self, words, cache)
+
+    monkeypatch.setattr(LoadedDetector, "score_cached", counted)
+    for text in ([BAD, PLAIN], [PLAIN]):
+        findings, crashes = check_document(sentences_document(text), [MTErrorDetector(), MTErrorPattern()], Config())
+        assert not crashes
+    assert passes == [2, 1]  # one pass per document, whichever checks read it
