@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -36,17 +36,11 @@ class FileError:
     kind: ErrorKind
     message: str
 
-    def to_dict(self) -> dict[str, str]:
-        return {"kind": str(self.kind), "message": self.message}
-
 
 @dataclass(frozen=True)
 class Note:
     kind: NoteKind
     message: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"kind": str(self.kind), "message": self.message}
 
 
 @dataclass
@@ -126,9 +120,9 @@ class Report:
             entry: dict[str, Any] = {"path": result.path}
             if result.errors:
                 entry["error"] = result.error  # one line, as in version 1 of the format
-                entry["errors"] = [e.to_dict() for e in result.errors]
+                entry["errors"] = [asdict(e) for e in result.errors]  # kind: a StrEnum, written as its value
             if result.notes:
-                entry["notes"] = [n.to_dict() for n in result.notes]
+                entry["notes"] = [asdict(n) for n in result.notes]
             entry["segments"] = result.segments
             entry["findings"] = [f.to_dict() for f in result.findings]
             files.append(entry)
