@@ -321,3 +321,12 @@ def test_check_option_reads_the_users_value_or_the_default() -> None:
     assert check.option(CheckContext(options={"MT207": {"max_ratio": 3}}), "max_ratio") == 3.0
     with pytest.raises(KeyError):
         check.option(CheckContext(), "max_ratoi")  # a check reading an undeclared option is a bug
+
+
+def test_the_model_options_example_is_valid(tmp_path: Path) -> None:
+    """docs/models.md's mtqa.toml example, as a user would paste it (test_cli checks the README's)."""
+    text = (Path(__file__).parent.parent / "docs" / "models.md").read_text(encoding="utf-8")
+    example = text[text.index("```toml\n") + len("```toml\n"):]
+    (tmp_path / "mtqa.toml").write_text(example[: example.index("```")], encoding="utf-8")
+    config = resolve_codes(load_config(start=tmp_path), all_checks())
+    assert set(config.options) == {"MT301", "MT311"}
