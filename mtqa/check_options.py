@@ -40,14 +40,11 @@ class Option:
         (``min_words = 2.5``) and a boolean is neither.
         """
         kind = self.value_type
-        if isinstance(value, bool):
-            pass
-        elif kind is float and isinstance(value, (int, float)):
-            return float(value)
-        elif kind is int and isinstance(value, int):
-            return value
-        elif kind is str and isinstance(value, str):
-            return value
+        if not isinstance(value, bool):
+            if kind is float and isinstance(value, int):
+                return float(value)
+            if isinstance(value, kind):
+                return value
         article = "an" if self.type_name[0] in "aeiou" else "a"
         raise ValueError(f"expected {article} {self.type_name}, got {value!r}")
 

@@ -205,24 +205,25 @@ def _coerce(raw: dict[str, Any], origin: Origin) -> tuple[dict[str, Any], dict[s
                 sorted(k.replace("_", "-") for k in _FIELDS))
             raise where.error(f"unknown setting {key!r} ({hint})")
         origins[name] = where
-        if name == "severity":
-            values[name] = _coerce_severity(value, origin, where, key, origins)
-        elif name == "options":
-            values[name] = _coerce_options(value, origin, where, key, origins)
-        else:
-            try:
+        try:
+            if name == "severity":
+                values[name] = _coerce_severity(value, origin, origins)
+            elif name == "options":
+                values[name] = _coerce_options(value, origin, origins)
+            else:
                 values[name] = _coerce_one(name, value, where)
-            except ValueError as exc:
-                raise where.invalid(key, str(exc)) from None
+        except ValueError as exc:
+            raise where.invalid(key, str(exc)) from None
     return values, origins
 
 
-def _coerce_severity(
-    value: Any, origin: Origin, where: Where, key: str, origins: dict[str, Where]
-) -> dict[str, Severity]:
-    """``[severity]``: check code (or name) = severity; the codes are checked by ``resolve_codes``."""
+def _coerce_severity(value: Any, origin: Origin, origins: dict[str, Where]) -> dict[str, Severity]:
+    """``[severity]``: check code (or name) = severity; ``resolve_codes`` checks the codes.
+
+    ValueError when it is not a table; ConfigError naming the table for a bad severity.
+    """
     if not isinstance(value, dict):
-        raise where.invalid(key, f"expected a table of CODE = severity, got {value!r}")
+        raise ValueError(f"expected a table of CODE = severity, got {value!r}")
     table = origin.where("severity", ("severity",))
     levels = {}
     for code, level in value.items():
@@ -234,21 +235,15 @@ def _coerce_severity(
     return levels
 
 
-def _coerce_options(
-    value: Any, origin: Origin, where: Where, key: str, origins: dict[str, Where]
-) -> dict[str, dict[str, Any]]:
+def _coerce_options(value: Any, origin: Origin, origins: dict[str, Where]) -> dict[str, dict[str, Any]]:
     """``[options.<CODE or name>]`` tables, kept as written: ``resolve_codes`` checks them."""
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        raise where.invalid(key, "expected a table of tables, one per check code: [options.MT207]")
-    tables = origin.where("options", ("options",))
-    options = {}
+        raise ValueError("expected a table of tables, one per check code: [options.MT207]")
     for check, table in value.items():
-        origins[f"options.{check}"] = tables
-        within = origin.where("options", ("options", check))
+        origins[f"options.{check}"] = origin.where("options", ("options",))
         for option in table:
-            origins[f"options.{check}.{option}"] = within
-        options[check] = dict(table)
-    return options
+            origins[f"options.{check}.{option}"] = origin.where("options", ("options", check))
+    return {check: dict(table) for check, table in value.items()}
 
 
 def resolve_codes(config: Config, checks: Mapping[str, type[Check]]) -> Config:

@@ -80,8 +80,11 @@ class Check:
 
     @classmethod
     def options_doc(cls) -> str:
-        """The Options documentation: one paragraph per declared option, then the docstring's own."""
-        return "\n\n".join([option.describe() for option in cls.options] + [cls.doc_section("Options")]).strip()
+        """The Options documentation: where to set them, one paragraph per option, the docstring's own."""
+        declared = [option.describe() for option in cls.options]
+        if declared:
+            declared.insert(0, f"Set in [tool.mtqa.options.{cls.code}] (or [options.{cls.code}] in mtqa.toml):")
+        return "\n\n".join([*declared, cls.doc_section("Options")]).strip()
 
     def option(self, ctx: CheckContext, name: str) -> Any:
         """The user's ``[options.<CODE>] <name>`` (validated by the config), else the declared default.
