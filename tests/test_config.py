@@ -210,7 +210,7 @@ def test_languages_and_options_reach_the_checks(cli, write, monkeypatch: pytest.
 
 
 # A source of 30 letters and a target 2.8 times as long: over the default max_ratio of 2.5.
-LONG = "source\ttarget\nDie Gespräche gehen weiter.\t" + "The talks go on and on, and on and on, and on, and on and on and on.\n"
+LONG = "source\ttarget\nDie Gespräche gehen weiter.\tThe talks go on and on, and on and on, and on, and on and on and on.\n"
 
 
 def _codes(result) -> list[str]:  # noqa: ANN001
@@ -237,7 +237,8 @@ def test_a_later_file_overrides_an_option_written_another_way(tmp_path: Path) ->
 def test_errors_found_after_merging_still_name_their_file(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.mtqa.severity]\nMT999 = "minor"\n')
     (tmp_path / "mtqa.toml").write_text('[severity]\nMT102 = "major"\n')
-    config = load_config(start=tmp_path).merged({"severity": {"MT101": "minor"}}, "command line", {"severity": "--severity"})
+    command_line = {"severity": {"MT101": "minor"}}
+    config = load_config(start=tmp_path).merged(command_line, "command line", {"severity": "--severity"})
     with pytest.raises(ConfigError, match=r"pyproject\.toml \[tool\.mtqa\.severity\]: unknown check code 'MT999'"):
         resolve_codes(config, all_checks())
 

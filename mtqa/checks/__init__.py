@@ -63,7 +63,7 @@ def _names(cls: type[Check]) -> set[str]:
 def select_checks(select: list[str], ignore: list[str]) -> list[type[Check]]:
     """Resolve select/ignore selectors (code, prefix, name or alias, DEFAULT or ALL); the most specific wins.
 
-    Selectors are upper case; ``config.resolve_codes`` has checked that each names a check.
+    Codes and prefixes are upper case; ``config.resolve_codes`` has checked that each selector names a check.
     """
     chosen = []
     for cls in all_checks().values():
