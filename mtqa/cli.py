@@ -332,7 +332,7 @@ def _rule_dict(cls: type[Check]) -> dict[str, Any]:
         "why_is_this_bad": _prose(cls.doc_section("Why is this bad")),
         "example": cls.doc_section("Example"),  # line breaks kept: one example per line
         "use_instead": cls.doc_section("Use instead"),
-        "options": _prose(cls.doc_section("Options")),
+        "options": _prose(cls.options_doc()),  # the declared options, then the docstring's notes
     }
 
 

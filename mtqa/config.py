@@ -1,7 +1,8 @@
 """Settings: ``[tool.mtqa]`` in pyproject.toml < ``mtqa.toml`` < the command line.
 
-Every value is checked when it is read, so a typo fails the run at once with a message that
-names the file and the setting (exit 2) instead of being silently ignored.
+Every value is checked when it is read, and the check codes and per-check options once the
+checks are known (``resolve_codes``), so a typo fails the run at once with a message that
+names the file, the table and the key (exit 2) instead of being silently ignored.
 """
 
 from __future__ import annotations
@@ -9,13 +10,17 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mtqa.errors import ConfigError
 from mtqa.findings import Severity
 from mtqa.segment import DEFAULT_MAX_SENTENCE_WORDS
+
+if TYPE_CHECKING:
+    from mtqa.checks.base import Check
 
 # Directory walks skip .pot templates: they hold no translations, only empty targets.
 DEFAULT_INCLUDE = ["*.txt", "*.text", "*.md", "*.markdown", "*.html", "*.htm", "*.po",
@@ -24,6 +29,42 @@ DEFAULT_INCLUDE = ["*.txt", "*.text", "*.md", "*.markdown", "*.html", "*.htm", "
 # The languages a text could plausibly be in, unless the config says otherwise (MT107).
 DEFAULT_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ro", "ru")
 _LANG = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a setting was written, as an error names it: a file's table, or an option."""
+
+    name: str  # "pyproject.toml [tool.mtqa.severity]", "mtqa.toml", "--severity"
+    in_file: bool
+
+    def error(self, message: str) -> ConfigError:
+        return ConfigError(f"{self.name}: {message}")
+
+    def invalid(self, key: str, message: str) -> ConfigError:
+        """A bad value: in a file the message names the key; an option is the key itself."""
+        return self.error(f"invalid value for {key!r}: {message}" if self.in_file else message)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where one layer of settings comes from: a file's table, or the command line.
+
+    ``table`` is the path of mtqa's table in the file (``("tool", "mtqa")`` in a pyproject,
+    ``()`` at the top of mtqa.toml). It is None for settings not read from a file, which
+    ``labels`` name as the user wrote them (``fail_on`` → ``--fail-on``), else ``source``.
+    """
+
+    source: str
+    table: tuple[str, ...] | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def where(self, setting: str, table: tuple[str, ...] = ()) -> Where:
+        """Where ``setting`` was written; ``table`` names its sub-table (``("options", "MT207")``)."""
+        if self.table is None:
+            return Where(self.labels.get(setting, self.source), in_file=False)
+        path = ".".join((*self.table, *table))
+        return Where(f"{self.source} [{path}]" if path else self.source, in_file=True)
 
 
 @dataclass
@@ -41,36 +82,71 @@ class Config:
     max_file_mb: float = 20.0
     max_sentence_words: int = DEFAULT_MAX_SENTENCE_WORDS
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-check settings, by code
+    # Where each setting was written, by key ("select", "severity.<key>", "options.<check>",
+    # "options.<check>.<option>"): the errors found once the checks are known name the file.
+    origins: dict[str, Where] = field(default_factory=dict, compare=False, repr=False)
 
-    def merged(self, overrides: dict[str, Any], origin: str, labels: dict[str, str] | None = None) -> Config:
+    def merged(self, overrides: dict[str, Any], origin: Origin | str, labels: dict[str, str] | None = None) -> Config:
         """A copy with ``overrides`` applied; unknown or ill-typed keys name ``origin``.
 
-        ``labels`` names settings as the user wrote them (``fail_on`` → ``--fail-on``).
+        A plain string ``origin`` names settings that come from no file (``"command line"``),
+        and ``labels`` names them as the user wrote them (``fail_on`` → ``--fail-on``).
 
         ``severity`` and ``options`` tables add to the ones already set (a command-line
         ``--severity MT101=minor`` keeps the project's other overrides); the rest replace.
         """
-        values = _coerce(overrides, origin, labels or {})
+        if isinstance(origin, str):
+            origin = Origin(origin, labels=labels or {})
+        values, origins = _coerce(overrides, origin)
         if "severity" in values:
-            values["severity"] = {**self.severity, **values["severity"]}
+            values["severity"] = _layered(self.severity, values["severity"], str.upper)
         if "options" in values:
-            merged_options = {code: dict(opts) for code, opts in self.options.items()}
-            for code, opts in values["options"].items():
-                merged_options.setdefault(code, {}).update(opts)
-            values["options"] = merged_options
-        return replace(self, **values)
+            options = {check: dict(table) for check, table in self.options.items()}
+            for check, table in values["options"].items():
+                options[check] = _layered(options.pop(check, {}), table, _option_name)
+            values["options"] = options
+        return replace(self, **values, origins={**self.origins, **origins})
 
 
-_FIELDS = {f.name for f in fields(Config)}
+_FIELDS = {f.name for f in fields(Config)} - {"origins"}
 _LISTS = {"select", "ignore", "include", "exclude", "languages"}
 
 
-def _string_list(value: Any) -> list[str]:
-    if isinstance(value, str):
+def _layered(old: dict[str, Any], new: dict[str, Any], same: Callable[[str], str]) -> dict[str, Any]:
+    """``old`` updated with ``new``; keys that are the ``same`` (MT102, mt102) count as one.
+
+    The new keys go last, so the later layer wins when the table is resolved in order.
+    """
+    replaced = {same(key) for key in new}
+    return {**{key: value for key, value in old.items() if same(key) not in replaced}, **new}
+
+
+def _option_name(key: str) -> str:
+    """Options may be written with - or _ (``max-ratio``); checks read them with _."""
+    return key.replace("-", "_")
+
+
+def _string_list(value: Any, in_file: bool) -> list[str]:
+    """A TOML array of strings; the command line's comma-separated string too."""
+    if isinstance(value, str) and not in_file:
         return [v.strip() for v in value.split(",") if v.strip()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError("expected a list of strings")
+        raise ValueError(f"expected a list of strings, got {value!r}")
+    if not all(v.strip() for v in value):
+        raise ValueError(f"expected a list of non-empty strings, got {value!r}")
     return [v.strip() for v in value]
+
+
+def _patterns(items: list[str]) -> list[str]:
+    """Include/exclude patterns, which must be valid gitignore syntax (``!`` alone is not)."""
+    import pathspec
+
+    for item in items:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([item])
+        except ValueError:  # pathspec's GitWildMatchPatternError
+            raise ValueError(f"{item!r} is not a valid gitignore pattern") from None
+    return items
 
 
 def _language(value: Any) -> str:
@@ -80,31 +156,32 @@ def _language(value: Any) -> str:
 
 
 def _positive(value: Any, kind: type) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+    """A positive number; ``int`` settings take whole numbers only (TOML ``1000``, not ``1000.5``)."""
+    if isinstance(value, bool) or not isinstance(value, int if kind is int else (int, float)):
+        expected = "a positive whole number" if kind is int else "a positive number"
+        raise ValueError(f"expected {expected}, got {value!r}")
+    if value <= 0:
         raise ValueError(f"expected a positive number, got {value!r}")
-    number = kind(value)
-    if number <= 0:
-        raise ValueError(f"expected a positive number, got {value!r}")
-    return number
+    return kind(value)
 
 
-def _coerce_one(name: str, value: Any) -> Any:
+def _severity(value: Any) -> Severity:
+    if not isinstance(value, str):
+        raise ValueError(f"expected minor, major or critical, got {value!r}")
+    return Severity.parse(value)
+
+
+def _coerce_one(name: str, value: Any, where: Where) -> Any:
     if name == "fail_on":
-        if not isinstance(value, str):
-            raise ValueError(f"expected minor, major or critical, got {value!r}")
-        return Severity.parse(value)
-    if name == "severity":
-        if not isinstance(value, dict):
-            raise ValueError("expected a table of CODE = severity")
-        return {str(code).upper(): Severity.parse(str(sev)) for code, sev in value.items()}
+        return _severity(value)
     if name in _LISTS:
-        items = _string_list(value)
-        if name in {"select", "ignore"}:
-            items = [item.upper() for item in items]
+        items = _string_list(value, where.in_file)
         if name == "languages":
             items = [_language(item) for item in items]
             if not items:
                 raise ValueError("expected at least one language")
+        if name in {"include", "exclude"}:
+            items = _patterns(items)
         return items
     if name in {"target_lang", "source_lang"}:
         return _language(value)
@@ -112,48 +189,120 @@ def _coerce_one(name: str, value: Any) -> Any:
         return _positive(value, float)
     if name == "max_sentence_words":
         return _positive(value, int)
-    if name == "options":
-        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-            raise ValueError("expected a table of tables, one per check code: [options.MT101]")
-        return {str(code): dict(opts) for code, opts in value.items()}
     raise AssertionError(f"setting {name!r} has no validator")
 
 
-def _coerce(raw: dict[str, Any], origin: str, labels: dict[str, str]) -> dict[str, Any]:
+def _coerce(raw: dict[str, Any], origin: Origin) -> tuple[dict[str, Any], dict[str, Where]]:
+    """The settings in ``raw``, checked, and where each was written."""
     values: dict[str, Any] = {}
+    origins: dict[str, Where] = {}
     for key, value in raw.items():
         name = key.replace("-", "_")
+        where = origin.where(name)
         if name not in _FIELDS:
             close = difflib.get_close_matches(name, sorted(_FIELDS), n=1)
             hint = f"did you mean {close[0].replace('_', '-')!r}?" if close else "known settings: " + ", ".join(
                 sorted(k.replace("_", "-") for k in _FIELDS))
-            raise ConfigError(f"{origin}: unknown setting {key!r} ({hint})")
+            raise where.error(f"unknown setting {key!r} ({hint})")
+        origins[name] = where
         try:
-            values[name] = _coerce_one(name, value)
-        except (ValueError, TypeError) as exc:
-            if key in labels:
-                raise ConfigError(f"{labels[key]}: {exc}") from None
-            raise ConfigError(f"{origin}: invalid value for {key!r}: {exc}") from None
-    return values
+            if name == "severity":
+                values[name] = _coerce_severity(value, origin, origins)
+            elif name == "options":
+                values[name] = _coerce_options(value, origin, origins)
+            else:
+                values[name] = _coerce_one(name, value, where)
+        except ValueError as exc:
+            raise where.invalid(key, str(exc)) from None
+    return values, origins
 
 
-def resolve_codes(config: Config, known: dict[str, str]) -> Config:
-    """Check the codes named in ``severity`` and ``options`` against the registry.
+def _coerce_severity(value: Any, origin: Origin, origins: dict[str, Where]) -> dict[str, Severity]:
+    """``[severity]``: check code (or name) = severity; ``resolve_codes`` checks the codes.
 
-    ``known`` maps every check code and name to its code, so ``[options.doubled-word]``
-    and ``[options.MT102]`` both work. Raises ConfigError naming the setting.
+    ValueError when it is not a table; ConfigError naming the table for a bad severity.
     """
-    lookup = {k.upper(): v for k, v in known.items()}
-    for code in config.severity:
-        if code.upper() not in lookup:
-            raise ConfigError(f"severity: unknown check code {code!r} (see `mtqa rules`)")
-    options: dict[str, dict[str, Any]] = {}
-    for key, opts in config.options.items():
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a table of CODE = severity, got {value!r}")
+    table = origin.where("severity", ("severity",))
+    levels = {}
+    for code, level in value.items():
+        try:
+            levels[code] = _severity(level)
+        except ValueError as exc:
+            raise table.invalid(code, str(exc)) from None
+        origins[f"severity.{code}"] = table
+    return levels
+
+
+def _coerce_options(value: Any, origin: Origin, origins: dict[str, Where]) -> dict[str, dict[str, Any]]:
+    """``[options.<CODE or name>]`` tables, kept as written: ``resolve_codes`` checks them."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ValueError("expected a table of tables, one per check code: [options.MT207]")
+    for check, table in value.items():
+        origins[f"options.{check}"] = origin.where("options", ("options",))
+        for option in table:
+            origins[f"options.{check}.{option}"] = origin.where("options", ("options", check))
+    return {check: dict(table) for check, table in value.items()}
+
+
+def resolve_codes(config: Config, checks: Mapping[str, type[Check]]) -> Config:
+    """Check what the config says of the checks against the registry ``checks`` (code → class).
+
+    ``select``/``ignore`` selectors and the keys of ``severity`` and ``options`` must name a
+    check (a code or prefix, or a check's name or alias: ``[options.length-ratio]`` is
+    ``[options.MT207]``); each option must be one the check declares, with a value of its
+    type. Returns the config with codes for keys; raises ConfigError naming the file and key.
+    """
+    lookup = {key.upper(): code for code, cls in checks.items() for key in (code, cls.name, *cls.aliases)}
+
+    def where(key: str, default: str) -> Where:
+        return config.origins.get(key) or Where(default, in_file=False)
+
+    for setting in ("select", "ignore"):
+        for pattern in getattr(config, setting):
+            upper = pattern.upper()
+            if upper not in {"ALL", "DEFAULT"} and upper not in lookup and not any(c.startswith(upper) for c in checks):
+                raise where(setting, setting).invalid(
+                    setting, f"unknown check code or prefix {pattern!r} (a check's name works too; see `mtqa rules`)")
+    severity = {}
+    for key, level in config.severity.items():
         if key.upper() not in lookup:
-            raise ConfigError(f"options: unknown check {key!r} (see `mtqa rules`)")
-        options.setdefault(lookup[key.upper()], {}).update(opts)
-    severity = {lookup[code.upper()]: sev for code, sev in config.severity.items()}
-    return replace(config, severity=severity, options=options)
+            raise where(f"severity.{key}", "severity").error(f"unknown check code {key!r} (see `mtqa rules`)")
+        severity[lookup[key.upper()]] = level
+    options: dict[str, dict[str, Any]] = {}
+    for key, table in config.options.items():
+        code = lookup.get(key.upper())
+        if code is None:
+            raise where(f"options.{key}", "options").error(f"unknown check {key!r} (see `mtqa rules`)")
+        declared = {option.name: option for option in checks[code].options}
+        resolved = options.setdefault(code, {})
+        for written, value in table.items():
+            name = _option_name(written)
+            within = where(f"options.{key}.{written}", f"options.{key}")
+            if name not in declared:
+                raise within.error(f"unknown option {written!r} ({_known_options(name, code, checks[code], declared)})")
+            try:
+                resolved[name] = declared[name].parse(value)
+            except ValueError as exc:
+                raise within.invalid(written, str(exc)) from None
+    return replace(
+        config,
+        select=[p.upper() for p in config.select],
+        ignore=[p.upper() for p in config.ignore],
+        severity=severity,
+        options=options,
+    )
+
+
+def _known_options(name: str, code: str, cls: type[Check], declared: Mapping[str, Any]) -> str:
+    """The hint after an unknown option: the nearest declared name, else the list."""
+    close = difflib.get_close_matches(name, sorted(declared), n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    if declared:
+        return f"{code} {cls.name} has the options " + ", ".join(sorted(declared)) + f"; see `mtqa rules {code}`"
+    return f"{code} {cls.name} has no options"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -164,35 +313,53 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read configuration: {reason}") from None
 
 
-def _table(path: Path) -> tuple[dict[str, Any], str]:
-    """The mtqa settings in a TOML file: ``[tool.mtqa]`` of a pyproject, else the top level."""
+def _settings(path: Path, shown: str) -> tuple[dict[str, Any], Origin] | None:
+    """The mtqa settings in a TOML file and their origin; None for a pyproject without [tool.mtqa].
+
+    A pyproject (or any file with a ``[tool.mtqa]`` table) holds them in that table; any other
+    file, such as mtqa.toml, at its top level.
+    """
     data = _read_toml(path)
-    if path.name == "pyproject.toml" or "tool" in data:
-        table = data.get("tool", {}).get("mtqa", {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: [tool.mtqa] must be a table")
-        return table, f"{path} [tool.mtqa]"
-    return data, str(path)
+    tool = data.get("tool")
+    if path.name != "pyproject.toml" and not (isinstance(tool, dict) and "mtqa" in tool):
+        return data, Origin(shown, ())
+    if not isinstance(tool, dict) or "mtqa" not in tool:
+        return None
+    if not isinstance(tool["mtqa"], dict):
+        raise ConfigError(f"{shown}: [tool.mtqa] must be a table, got {tool['mtqa']!r}")
+    return tool["mtqa"], Origin(shown, ("tool", "mtqa"))
+
+
+def _shown(path: Path) -> str:
+    """A found file as errors name it: relative to the working directory when under it."""
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def load_config(start: Path | None = None, explicit: Path | None = None) -> Config:
-    """Project settings found from ``start`` (the working directory) upwards, or ``explicit``.
+    """Project settings: ``explicit`` alone, or those found from ``start`` (the working directory) up.
 
-    The nearest folder with a pyproject.toml or mtqa.toml wins; in it, mtqa.toml overrides
-    pyproject's ``[tool.mtqa]``.
+    As ruff does, the search stops at the nearest folder with a configuration file: an
+    ``mtqa.toml`` always is one (an empty one means the defaults), a ``pyproject.toml`` only
+    when it has a ``[tool.mtqa]`` table, so that a sub-project's pyproject does not hide the
+    repository's settings. In that folder, mtqa.toml overrides pyproject's ``[tool.mtqa]``.
     """
     config = Config()
     if explicit is not None:
-        table, origin = _table(explicit)
-        return config.merged(table, origin)
+        found = _settings(explicit, str(explicit))
+        if found is None:
+            raise ConfigError(f"{explicit}: no [tool.mtqa] table to read settings from")
+        return config.merged(*found)
     directory = (start or Path.cwd()).resolve()
     for folder in (directory, *directory.parents):
-        pyproject, own = folder / "pyproject.toml", folder / "mtqa.toml"
-        if not (pyproject.is_file() or own.is_file()):
-            continue
-        for path in (pyproject, own):
-            if path.is_file():
-                table, origin = _table(path)
-                config = config.merged(table, origin)
-        break
+        layers = [
+            found for path in (folder / "pyproject.toml", folder / "mtqa.toml")
+            if path.is_file() and (found := _settings(path, _shown(path))) is not None
+        ]
+        for table, origin in layers:
+            config = config.merged(table, origin)
+        if layers:
+            break
     return config

@@ -47,15 +47,9 @@ class Input:
 
 
 def prepare(config: Config) -> tuple[Config, list[Check]]:
-    """Validate the codes the config names and build its checks; ConfigError names the setting."""
-    known = {code: code for code in all_checks()}
-    known.update({cls.name: code for code, cls in all_checks().items()})
-    config = resolve_codes(config, known)
-    try:
-        classes = select_checks(config.select, config.ignore)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    return config, [cls() for cls in classes]
+    """Validate the codes and options the config names and build its checks; ConfigError names the setting."""
+    config = resolve_codes(config, all_checks())
+    return config, [cls() for cls in select_checks(config.select, config.ignore)]
 
 
 def read_input(item: Input, config: Config, input_format: str | None = None) -> Document:

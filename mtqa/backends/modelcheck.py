@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from mtqa.checks.base import Check, CheckContext
+from mtqa.checks.base import Check
 
 
 class ModelCheck(Check):
@@ -16,7 +16,6 @@ class ModelCheck(Check):
     """
 
     default_enabled: ClassVar[bool] = False
-    defaults: ClassVar[dict[str, Any]] = {}  # option → default; users set [options.<CODE>] <option>
 
     def __init__(self) -> None:
         self.signature: str | None = None
@@ -29,10 +28,3 @@ class ModelCheck(Check):
         if self._models is None:
             self._models = Models()
         return self._models
-
-    def option(self, ctx: CheckContext, name: str) -> Any:
-        """The user's ``options.<CODE>.<name>``, converted to the default's type."""
-        own = ctx.options.get(self.code, {})
-        default = self.defaults[name]
-        value = own.get(name, default) if isinstance(own, dict) else default
-        return value if default is None or value is None else type(default)(value)

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from mtqa.checks.base import CheckContext, language  # noqa: F401 - language is re-exported for the checks
+from mtqa.checks.base import language  # noqa: F401 - language is re-exported for the checks
 from mtqa.document import Document, Segment
 
 URL = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>\"“”'‘’]+", re.I)
@@ -56,14 +56,6 @@ def mask_codes(text: str) -> str:
 
 def inside(pos: int, spans: Iterable[tuple[int, int]]) -> bool:
     return any(start <= pos < end for start, end in spans)
-
-
-def option(ctx: CheckContext, code: str, key: str, default: float) -> float:
-    """A numeric per-check setting from ``ctx.options[code][key]`` (config ``options``)."""
-    table = ctx.options.get(code)
-    if isinstance(table, dict) and key in table:
-        return float(table[key])
-    return default
 
 
 def paragraphs(document: Document) -> list[list[Segment]]:

@@ -8,6 +8,7 @@ from mtqa.backends.compare import CHRF_NAME, changed_spans, sentence_scores
 from mtqa.backends.modelcheck import ModelCheck
 from mtqa.backends.runners import cosine
 from mtqa.backends.signature import signature
+from mtqa.check_options import Option
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
@@ -30,7 +31,6 @@ class BackTranslation(ModelCheck):
         text) and back, then scores the round trip against the original with sentence chrF
         and sentence-embedding cosine similarity (BLEU and TER are in the details). Below the
         threshold, the words that changed are flagged and the round trip is the suggestion.
-        Options under ``options.MT301``: ``pivot``, ``threshold`` (0.45), ``chrf_weight`` (0.5).
     Why is this bad:
         A sentence the models cannot carry across and back usually says something other than
         intended: a wrong word sense, a garbled clause, a mistranslated term. chrF alone
@@ -49,7 +49,12 @@ class BackTranslation(ModelCheck):
     summary = "The sentence changes meaning when translated to a pivot language and back."
     severity = Severity.MAJOR
     category = "accuracy/mistranslation"
-    defaults = {"pivot": None, "threshold": 0.45, "chrf_weight": 0.5, "copy_guard": 0.9}
+    options = (
+        Option("pivot", None, "the pivot language (by default German; English for German text)", kind=str),
+        Option("threshold", 0.45, "round trips scoring below this are flagged (0–1)"),
+        Option("chrf_weight", 0.5, "the weight of chrF in the score; the embedding cosine gets the rest"),
+        Option("copy_guard", 0.9, "round trips scoring this or more are checked for text copied untranslated"),
+    )
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         segments = [s for s in document.segments if any(c.isalpha() for c in s.text)]

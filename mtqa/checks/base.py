@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from mtqa.check_options import Option
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
 
@@ -63,6 +64,9 @@ class Check:
     # A model check whose findings repeat, with no fix, errors a rule already flagged: the
     # engine drops its findings that overlap another check's in the same segment.
     defers_to_rules: ClassVar[bool] = False
+    # What the check reads from [tool.mtqa.options.<CODE>]: the config validates the user's
+    # values against it, ``option`` reads them, ``mtqa rules CODE`` documents them.
+    options: ClassVar[tuple[Option, ...]] = ()
 
     def applies_to(self, document: Document, ctx: CheckContext) -> bool:
         if self.needs_source and not document.bilingual:
@@ -87,6 +91,25 @@ class Check:
             return ""
         lines = [line.strip() for line in match.group(1).strip().splitlines()]
         return "\n".join(lines)
+
+    @classmethod
+    def options_doc(cls) -> str:
+        """The Options documentation: where to set them, one paragraph per option, the docstring's own."""
+        declared = [option.describe() for option in cls.options]
+        if declared:
+            declared.insert(0, f"Set in [tool.mtqa.options.{cls.code}] (or [options.{cls.code}] in mtqa.toml):")
+        return "\n\n".join([*declared, cls.doc_section("Options")]).strip()
+
+    def option(self, ctx: CheckContext, name: str) -> Any:
+        """The user's ``[options.<CODE>] <name>`` (validated by the config), else the declared default.
+
+        Reading an option the check does not declare is a bug: KeyError.
+        """
+        declared = {option.name: option for option in self.options}[name]
+        table = ctx.options.get(self.code)
+        if isinstance(table, dict) and name in table:
+            return declared.parse(table[name])
+        return declared.default
 
     def finding(
         self,

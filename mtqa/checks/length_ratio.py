@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mtqa.checks._text import option
+from mtqa.check_options import Option
 from mtqa.checks.base import Check, CheckContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
@@ -46,13 +46,18 @@ class LengthRatio(Check):
     severity = Severity.MINOR
     category = "accuracy/omission"
     needs_source = True
+    options = (
+        Option("min_chars", 20, "sources shorter than this (in Latin-letter equivalents) are skipped"),
+        Option("min_ratio", 0.4, "the shortest target accepted, as a fraction of the source's length"),
+        Option("max_ratio", 2.5, "the longest target accepted, as a multiple of the source's length"),
+    )
 
     def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
         source, target = (segment.source or "").strip(), segment.text.strip()
-        if text_length(source) < option(ctx, self.code, "min_chars", 20) or not target:
+        if text_length(source) < self.option(ctx, "min_chars") or not target:
             return  # an empty target is MT206's finding
         ratio = text_length(target) / text_length(source)
-        low, high = option(ctx, self.code, "min_ratio", 0.4), option(ctx, self.code, "max_ratio", 2.5)
+        low, high = self.option(ctx, "min_ratio"), self.option(ctx, "max_ratio")
         if low <= ratio <= high:
             return
         yield self.finding(

@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from mtqa.backends.modelcheck import ModelCheck
 from mtqa.backends.signature import signature
+from mtqa.check_options import Option
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document
 from mtqa.findings import Finding, Severity
@@ -101,7 +102,11 @@ class LMSurprisal(ModelCheck):
     summary = "A word the language model finds far more surprising than its frequency predicts."
     severity = Severity.MINOR
     category = "fluency"
-    defaults = {"z": 3.5, "min_excess_bits": 4.0, "min_words": 8}
+    options = (
+        Option("z", 3.5, "words whose robust z-score is above this are flagged"),
+        Option("min_excess_bits", 4.0, "and whose surprisal is at least this many bits above the trend"),
+        Option("min_words", 8, "documents with fewer words are not scored (too few for a trend)"),
+    )
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         segments = [s for s in document.segments if WORD.search(s.text)]

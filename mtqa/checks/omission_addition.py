@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from mtqa.backends.align import align
 from mtqa.backends.modelcheck import ModelCheck
 from mtqa.backends.signature import signature
+from mtqa.check_options import Option
 from mtqa.checks.base import CheckContext
 from mtqa.checks.source_divergence import source_language
 from mtqa.document import Document
@@ -21,8 +22,7 @@ class OmissionAddition(ModelCheck):
         Splits each bilingual unit's source and target into sentences and aligns them
         (1-1, 1-2 and 2-1, by sentence-embedding similarity and length). A source sentence
         nothing aligns to is an omission (reported on the unit); a target sentence nothing
-        aligns to is an addition (reported on that sentence). Options under
-        ``options.MT303``: ``skip_cost`` (0.8; lower finds more).
+        aligns to is an addition (reported on that sentence).
     Why is this bad:
         MT systems silently drop sentences of long segments and sometimes invent or repeat
         them; both change what the reader is told, and neither shows in the target alone.
@@ -38,7 +38,7 @@ class OmissionAddition(ModelCheck):
     severity = Severity.MAJOR
     category = "accuracy/omission"
     needs_source = True
-    defaults = {"skip_cost": 0.8}
+    options = (Option("skip_cost", 0.8, "the alignment cost of leaving a sentence unaligned (lower finds more)"),)
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         units = [s for s in document.segments if s.source and s.source.strip() and s.text.strip()]

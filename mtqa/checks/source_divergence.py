@@ -9,6 +9,7 @@ from mtqa.backends.compare import CHRF_NAME, changed_spans, sentence_scores
 from mtqa.backends.modelcheck import ModelCheck
 from mtqa.backends.runners import cosine
 from mtqa.backends.signature import signature
+from mtqa.check_options import Option
 from mtqa.checks.back_translation import combined
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document
@@ -32,8 +33,7 @@ class SourceDivergence(ModelCheck):
         and translates the source into the target language and scores that against the
         target (chrF and sentence-embedding cosine). Below the threshold, the target words
         the machine translation of the source does not have are flagged, with its wording
-        as the suggestion. Options under ``options.MT302``: ``threshold`` (0.45),
-        ``chrf_weight`` (0.5).
+        as the suggestion.
     Why is this bad:
         The source is the reference for meaning: a translation that neither comes back to
         the source nor resembles an independent translation of it has probably changed
@@ -51,7 +51,10 @@ class SourceDivergence(ModelCheck):
     severity = Severity.MAJOR
     category = "accuracy/mistranslation"
     needs_source = True
-    defaults = {"threshold": 0.45, "chrf_weight": 0.5}
+    options = (
+        Option("threshold", 0.45, "translations scoring below this are flagged (0–1)"),
+        Option("chrf_weight", 0.5, "the weight of chrF in the forward score; the embedding cosine gets the rest"),
+    )
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         segments = [s for s in document.segments if s.source and any(c.isalpha() for c in s.text)]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mtqa.checks._text import language, mask_codes, option
+from mtqa.check_options import Option
+from mtqa.checks._text import language, mask_codes
 from mtqa.checks.base import Check, CheckContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
@@ -42,6 +43,7 @@ class TargetIdenticalToSource(Check):
     severity = Severity.MAJOR
     category = "accuracy/untranslated"
     needs_source = True
+    options = (Option("min_words", 3, "targets with fewer translatable words are not reported"),)
 
     def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
         if segment.source is None or segment.text.strip() != segment.source.strip():
@@ -49,7 +51,7 @@ class TargetIdenticalToSource(Check):
         if ctx.source_lang and language(ctx.source_lang) == language(ctx.target_lang):
             return
         words = _translatable_words(segment.text)
-        if len(words) < option(ctx, self.code, "min_words", 3) or all(w[0].isupper() for w in words):
+        if len(words) < self.option(ctx, "min_words") or all(w[0].isupper() for w in words):
             return
         yield self.finding(
             document, segment, segment.start, segment.end,

@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from mtqa.checks._text import EMAIL, PLACEHOLDER, URL, language, option
+from mtqa.check_options import Option
+from mtqa.checks._text import EMAIL, PLACEHOLDER, URL, language
 from mtqa.checks.base import Check, CheckContext
 from mtqa.config import DEFAULT_LANGUAGES
 from mtqa.document import Document, Segment
@@ -75,6 +76,11 @@ class WrongLanguage(Check):
     summary = "A segment is in another language than the target language."
     severity = Severity.MAJOR
     category = "accuracy/untranslated"
+    options = (
+        Option("min_words", 4, "segments with fewer words (names left out) are not identified"),
+        Option("min_confidence", 0.5, "how likely the other language must be at least"),
+        Option("max_target_confidence", 0.1, "how likely the target language may be at most"),
+    )
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         """Long-enough segments in large batches (lingua spreads a batch over the CPU cores)."""
@@ -85,15 +91,15 @@ class WrongLanguage(Check):
         quick, precise = _detector(codes, quick=True), _detector(codes, quick=False)
         if quick is None or precise is None:
             return
-        min_words = option(ctx, self.code, "min_words", 4)
+        min_words = self.option(ctx, "min_words")
         segments, texts = [], []
         for segment in document.segments:
             text = _without_names(PLACEHOLDER.sub(" ", EMAIL.sub(" ", URL.sub(" ", segment.text))))
             if len(_WORD.findall(text)) >= min_words:
                 segments.append(segment)
                 texts.append(text)
-        min_confidence = option(ctx, self.code, "min_confidence", 0.5)
-        max_target = option(ctx, self.code, "max_target_confidence", 0.1)
+        min_confidence = self.option(ctx, "min_confidence")
+        max_target = self.option(ctx, "max_target_confidence")
         # In chunks, so a huge file never holds every segment's confidence table at once.
         for at in range(0, len(texts), _CHUNK):
             # A quick pass over everything; the few segments it doubts get the precise detector.

@@ -58,7 +58,7 @@ def _section_text(cls: type[Check]) -> tuple[str, str]:
     text_parts, md_parts = [], []
     for title, body, as_code in (("What it does", what, False), ("Why is this bad", why, False),
                                  ("Example", example, True), ("Use instead", instead, True),
-                                 ("Options", cls.doc_section("Options"), False)):
+                                 ("Options", cls.options_doc(), False)):
         if body:
             body = body if as_code else _unwrap(body)
             text_parts.append(f"{title}:\n{body}")
