@@ -80,8 +80,8 @@ class DetectorCheck(Check):
 
     @property
     def signature(self) -> str | None:
-        """model@weights-hash, thresholds and score name; None until the model has run."""
-        return self._loaded.signature() if self._loaded else None
+        """model@weights-hash, score name and thresholds; None until the model has run."""
+        return str(self._loaded.signature()) if self._loaded else None
 
     def _scored(self, document: Document, ctx: CheckContext) -> tuple[LoadedDetector, list, list[Scored]]:
         self._loaded = load_shipped()
