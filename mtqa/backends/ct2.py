@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mtqa.backends.batching import BatchedRunner, target_language_token
 from mtqa.backends.cache import cache_dir
-from mtqa.backends.runners import _quiet_transformers, _Runner, target_language_token, thread_count
+from mtqa.backends.runtime import quiet_transformers, thread_count
 from mtqa.backends.store import ResolvedModel
 
 
@@ -36,7 +37,7 @@ def convert(resolved: ResolvedModel, device: str = "cpu") -> Path:
     """Convert the checkpoint once; a finished conversion is reused (written atomically)."""
     import ctranslate2
 
-    _quiet_transformers()
+    quiet_transformers()
     quantization = _quantization(resolved.spec.settings, device)
     target = converted_dir(resolved, quantization)
     if (target / "model.bin").is_file():
@@ -58,7 +59,7 @@ def convert(resolved: ResolvedModel, device: str = "cpu") -> Path:
     return target
 
 
-class CT2Translator(_Runner):
+class CT2Translator(BatchedRunner):
     """Translation with ``ctranslate2.Translator``; tokenisation by the model's own tokenizer."""
 
     backend = "ctranslate2"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mtqa.backends.compare import CHRF_NAME, changed_spans, sentence_scores
-from mtqa.backends.modelcheck import ModelCheck
-from mtqa.backends.runners import cosine
-from mtqa.backends.signature import signature
+from mtqa.backends.round_trip import CHRF_NAME, changed_spans, sentence_scores
+from mtqa.backends.vectors import cosine
+from mtqa.checks._model_check import ModelCheck
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
+from mtqa.signature import Signature
 
 
 def default_pivot(target: str) -> str:
@@ -62,15 +62,15 @@ class BackTranslation(ModelCheck):
         forward = self.models.translator(target, pivot)
         backward = self.models.translator(pivot, target)
         embedder = self.models.embedder()
-        self.signature = signature(
-            {
-                "model": f"{forward.ref}+{backward.ref}",
-                "embed": embedder.ref,
-                "pivot": pivot,
-                "metric": f"{CHRF_NAME}*{weight:g}+cos*{1 - weight:g}",
-                "thr": threshold,
-                "backend": forward.backend,
-            }
+        self.signature = str(
+            Signature.of(
+                model=f"{forward.ref}+{backward.ref}",
+                embed=embedder.ref,
+                pivot=pivot,
+                metric=f"{CHRF_NAME}*{weight:g}+cos*{1 - weight:g}",
+                thr=threshold,
+                backend=forward.backend,
+            )
         )
         texts = [s.text for s in segments]
         task = f"{self.code} round trips of {len(texts)} sentences"

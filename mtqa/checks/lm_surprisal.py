@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
-from mtqa.backends.modelcheck import ModelCheck
-from mtqa.backends.signature import signature
+from mtqa.checks._model_check import ModelCheck
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document
 from mtqa.findings import Finding, Severity
+from mtqa.signature import Signature
 
 WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _BITS = 1 / math.log(2)
@@ -111,14 +111,14 @@ class LMSurprisal(ModelCheck):
         lm = self.models.lm(lang)
         z_limit = self.option(ctx, "z")
         min_excess = self.option(ctx, "min_excess_bits")
-        self.signature = signature(
-            {
-                "model": lm.ref,
-                "freq": f"wordfreq-{_wordfreq_version()}-{lang}",
-                "metric": "surprisal-bits-robust-z",
-                "thr": z_limit,
-                "excess": min_excess,
-            }
+        self.signature = str(
+            Signature.of(
+                model=lm.ref,
+                freq=f"wordfreq-{_wordfreq_version()}-{lang}",
+                metric="surprisal-bits-robust-z",
+                thr=z_limit,
+                excess=min_excess,
+            )
         )
         task = f"{self.code} scoring {len(segments)} sentences"
         ctx.progress(task, 0, None)

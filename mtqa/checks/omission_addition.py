@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtqa.backends.align import align
-from mtqa.backends.modelcheck import ModelCheck
-from mtqa.backends.signature import signature
+from mtqa.checks._model_check import ModelCheck
 from mtqa.checks.base import CheckContext
 from mtqa.checks.source_divergence import source_language
 from mtqa.document import Document
 from mtqa.findings import Finding, Severity
 from mtqa.segment import sentence_spans
+from mtqa.signature import Signature
 
 
 class OmissionAddition(ModelCheck):
@@ -47,9 +47,7 @@ class OmissionAddition(ModelCheck):
         src = source_language(ctx, self.code)
         skip_cost = self.option(ctx, "skip_cost")
         embedder = self.models.embedder()
-        self.signature = signature(
-            {"embed": embedder.ref, "src": src, "metric": "align-cos+len", "skip": skip_cost}
-        )
+        self.signature = str(Signature.of(embed=embedder.ref, src=src, metric="align-cos+len", skip=skip_cost))
         split = []
         for unit in units:
             source = unit.source or ""

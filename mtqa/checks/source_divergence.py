@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from mtqa.backends.compare import CHRF_NAME, changed_spans, sentence_scores
-from mtqa.backends.modelcheck import ModelCheck
-from mtqa.backends.runners import cosine
-from mtqa.backends.signature import signature
+from mtqa.backends.round_trip import CHRF_NAME, changed_spans, sentence_scores
+from mtqa.backends.vectors import cosine
+from mtqa.checks._model_check import ModelCheck
 from mtqa.checks.back_translation import combined
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document
 from mtqa.errors import ModelUnavailable
 from mtqa.findings import Finding, Severity
+from mtqa.signature import Signature
 
 
 def source_language(ctx: CheckContext, code: str) -> str:
@@ -61,15 +61,15 @@ class SourceDivergence(ModelCheck):
         threshold, weight = self.option(ctx, "threshold"), self.option(ctx, "chrf_weight")
         backward, forward = self.models.translator(tgt, src), self.models.translator(src, tgt)
         embedder = self.models.embedder()
-        self.signature = signature(
-            {
-                "model": f"{forward.ref}+{backward.ref}",
-                "embed": embedder.ref,
-                "src": src,
-                "metric": f"({CHRF_NAME}[back]+{CHRF_NAME}[fwd]*{weight:g}+cos*{1 - weight:g})/2",
-                "thr": threshold,
-                "backend": forward.backend,
-            }
+        self.signature = str(
+            Signature.of(
+                model=f"{forward.ref}+{backward.ref}",
+                embed=embedder.ref,
+                src=src,
+                metric=f"({CHRF_NAME}[back]+{CHRF_NAME}[fwd]*{weight:g}+cos*{1 - weight:g})/2",
+                thr=threshold,
+                backend=forward.backend,
+            )
         )
         targets = [s.text for s in segments]
         sources = [s.source or "" for s in segments]

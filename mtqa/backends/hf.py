@@ -1,168 +1,24 @@
-"""Model runners: translate, score tokens, embed; batched by length, never truncating.
+"""The transformers backend: translate, score tokens and embed with torch models.
 
 Every runner loads with ``from_pretrained(..., use_safetensors=True,
 trust_remote_code=False)`` from a directory ``store.resolve`` found, so hub models and the
-tiny test models go through the same code. torch and transformers are imported here, inside
-functions, on first use. ``calls`` counts texts that reached the model (the cache tests
-read it).
+tiny test models go through the same code. torch and transformers are imported when a runner
+is built, never when this module is.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import os
-import re
 import warnings
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
-from mtqa.backends.registry import ModelSpec
+from mtqa.backends.batching import BatchedRunner, by_length, target_language_token
+from mtqa.backends.runtime import quiet_transformers, select_device, select_dtype, set_threads
 from mtqa.backends.store import ResolvedModel
-
-T = TypeVar("T")
-
-# Where an over-long sentence may be cut, best first: clause punctuation, then any space.
-_CUTS = (re.compile(r"(?<=[;:])\s+"), re.compile(r"(?<=,)\s+"), re.compile(r"\s+"))
+from mtqa.backends.vectors import unit_vector
 
 
-def _cpu_has_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
-def _quiet_transformers() -> None:
-    """Checks never print: no download/loading progress bars or advice from transformers."""
-    from transformers.utils import logging
-
-    logging.set_verbosity_error()
-    logging.disable_progress_bar()
-
-
-def select_device(preference: str = "auto") -> str:
-    import torch
-
-    if preference != "auto":
-        return preference
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def select_dtype(preference: str, device: str) -> Any:
-    """bf16 on CUDA and on CPUs with native bf16 (AVX512-BF16/AMX); float32 otherwise."""
-    import torch
-
-    if preference != "auto":
-        return getattr(torch, preference)
-    if device.startswith("cuda"):
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.bfloat16 if _cpu_has_bf16() else torch.float32
-
-
-def thread_count(setting: object) -> int:
-    """``MTQA_THREADS``, else the ``threads`` setting; 0 leaves the library's own choice."""
-    return int(os.environ.get("MTQA_THREADS", setting) or 0)
-
-
-def set_threads(threads: int) -> None:
-    """``threads`` (setting or ``MTQA_THREADS``) bounds torch's intra-op pool; 0 keeps torch's."""
-    import torch
-
-    threads = thread_count(threads)
-    if threads > 0 and torch.get_num_threads() != threads:
-        torch.set_num_threads(threads)
-
-
-def split_long(text: str, count: Callable[[str], int], limit: int) -> list[str]:
-    """Pieces of ``text`` of at most ``limit`` tokens, cut at clause marks, then spaces."""
-    if count(text) <= limit:
-        return [text]
-    for pattern in _CUTS:
-        cuts = [m.end() for m in pattern.finditer(text)]
-        if not cuts:
-            continue
-        middle = min(cuts, key=lambda c: abs(c - len(text) / 2))
-        left, right = text[:middle].rstrip(), text[middle:].lstrip()
-        if left and right:
-            return split_long(left, count, limit) + split_long(right, count, limit)
-    if len(text) > 1:  # no spaces (Chinese, Japanese, a long URL): cut in the middle
-        middle = len(text) // 2
-        return split_long(text[:middle], count, limit) + split_long(text[middle:], count, limit)
-    return [text]
-
-
-def by_length(texts: Sequence[str], batch_size: int, run: Callable[[list[str]], list[T]]) -> list[T]:
-    """``run`` over batches of similar length (less padding), results in input order."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-    results: list[T | None] = [None] * len(texts)
-    for i in range(0, len(order), batch_size):
-        batch = order[i : i + batch_size]
-        for index, result in zip(batch, run([texts[j] for j in batch]), strict=True):
-            results[index] = result
-    return results  # type: ignore[return-value]
-
-
-def target_language_token(tokenizer: Any, lang: str) -> str:
-    """The token that starts a multilingual model's output: ``__de__`` (M2M100) or the code itself (NLLB)."""
-    get = getattr(tokenizer, "get_lang_token", None)
-    return str(get(lang)) if get else lang
-
-
-def output_settings(spec: ModelSpec) -> dict[str, Any]:
-    """Everything besides the model and the text that changes a model's outputs.
-
-    Part of every cache key. Computed from the settings alone, without loading the model
-    (or torch), so a fully cached re-check starts no model at all.
-    """
-    settings = spec.settings
-    common = {"op": spec.kind, "max_tokens": int(settings.get("max_tokens", 256)), "dtype": settings.get("dtype", "auto")}
-    if spec.kind != "translate":
-        return common
-    return {
-        **common,
-        "backend": spec.backend,
-        "beams": int(settings.get("num_beams", 1)),
-        "src": spec.src_lang,
-        "tgt": spec.tgt_lang,
-        "fixed_new_tokens": settings.get("fixed_new_tokens"),
-        "compute_type": settings.get("compute_type", "auto") if spec.backend == "ctranslate2" else None,
-    }
-
-
-class _Runner:
-    def __init__(self, model: ResolvedModel) -> None:
-        self.model = model
-        self.settings = model.spec.settings
-        self.calls = 0
-        self.batch_size = int(self.settings.get("batch_size", 16))
-        self.max_tokens = int(self.settings.get("max_tokens", 256))
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])  # type: ignore[attr-defined]
-
-    def pieces(self, texts: Sequence[str]) -> tuple[list[str], list[int]]:
-        """Every text split to fit ``max_tokens``, and the index of the text each piece came from."""
-        pieces: list[str] = []
-        owners: list[int] = []
-        for index, text in enumerate(texts):
-            for piece in split_long(text, self.count_tokens, self.max_tokens):
-                pieces.append(piece)
-                owners.append(index)
-        return pieces, owners
-
-    def split_map(self, texts: Sequence[str], run: Callable[[list[str]], list[str]]) -> list[str]:
-        """``run`` over length-sorted batches; over-long texts go in pieces, rejoined after."""
-        pieces, owners = self.pieces(texts)
-        joined: list[list[str]] = [[] for _ in texts]
-        for owner, output in zip(owners, by_length(pieces, self.batch_size, run), strict=True):
-            joined[owner].append(output)
-        return [" ".join(parts) for parts in joined]
-
-
-class _TorchRunner(_Runner):
+class TorchRunner(BatchedRunner):
     """A transformers network (``auto_model``) and its tokenizer, on the configured device.
 
     ``use_dtype`` loads the weights in the ``dtype`` setting (auto: see ``select_dtype``);
@@ -174,7 +30,7 @@ class _TorchRunner(_Runner):
         import torch
         from transformers import AutoTokenizer
 
-        _quiet_transformers()
+        quiet_transformers()
         set_threads(int(self.settings.get("threads", 0)))
         self.device = select_device(str(self.settings.get("device", "auto")))
         options = {"dtype": select_dtype(str(self.settings.get("dtype", "auto")), self.device)} if use_dtype else {}
@@ -188,7 +44,7 @@ class _TorchRunner(_Runner):
         self._torch = torch
 
 
-class HFTranslator(_TorchRunner):
+class HFTranslator(TorchRunner):
     """Seq2seq translation with transformers ``generate`` (Marian, M2M100, NLLB)."""
 
     backend = "hf"
@@ -227,7 +83,7 @@ class HFTranslator(_TorchRunner):
         return [text.strip() for text in self.tokenizer.batch_decode(generated, skip_special_tokens=True)]
 
 
-class HFLanguageModel(_TorchRunner):
+class HFLanguageModel(TorchRunner):
     """A causal LM's log-probability of every token, with the token's character span."""
 
     def __init__(self, model: ResolvedModel) -> None:
@@ -283,7 +139,7 @@ class HFLanguageModel(_TorchRunner):
         return [logprobs[row, width - 1 - len(ids) :].tolist() for row, ids in enumerate(batch)]
 
 
-class HFEmbedder(_TorchRunner):
+class HFEmbedder(TorchRunner):
     """Sentence embeddings: mean of the last hidden states over real tokens, L2-normalised."""
 
     def __init__(self, model: ResolvedModel) -> None:
@@ -313,40 +169,3 @@ class HFEmbedder(_TorchRunner):
         mask = encoded["attention_mask"][..., None].float()
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         return pooled.cpu().tolist()
-
-
-def unit_vector(vector: list[float]) -> list[float]:
-    """``vector`` scaled to length 1 (a zero vector stays zero)."""
-    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
-    return [x / norm for x in vector]
-
-
-def cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    """Cosine of two unit vectors."""
-    return float(sum(x * y for x, y in zip(a, b, strict=True)))
-
-
-_LOADED: dict[tuple[str, ResolvedModel, str], Any] = {}
-
-
-def _build(model: ResolvedModel) -> Any:
-    kind = model.spec.kind
-    if kind == "translate":
-        if model.spec.backend == "ctranslate2":
-            from mtqa.backends.ct2 import CT2Translator
-
-            return CT2Translator(model)
-        return HFTranslator(model)
-    if kind == "lm":
-        return HFLanguageModel(model)
-    if kind == "embed":
-        return HFEmbedder(model)
-    raise ValueError(f"unknown model kind {kind!r}")
-
-
-def load(model: ResolvedModel) -> Any:
-    """The runner for a resolved model, loaded once per process and shared by all checks."""
-    key = (model.spec.kind, model, json.dumps(model.spec.settings, sort_keys=True, default=str))
-    if key not in _LOADED:
-        _LOADED[key] = _build(model)
-    return _LOADED[key]

@@ -1,4 +1,8 @@
-"""Comparing a sentence with its round trip: sentence scores and the words that changed."""
+"""How far a sentence moved in a round trip: sentence scores and the words that changed.
+
+MT301 compares a sentence with its back-translation; MT302 compares a target with the
+machine translation of its source, and the source with the target's back-translation.
+"""
 
 from __future__ import annotations
 
