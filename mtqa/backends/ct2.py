@@ -21,6 +21,7 @@ from mtqa.backends.batching import BatchedRunner, target_language_token
 from mtqa.backends.cache import cache_dir
 from mtqa.backends.runtime import quiet_transformers, thread_count
 from mtqa.backends.store import ResolvedModel
+from mtqa.extras import require
 
 
 def _quantization(settings: dict[str, Any], device: str) -> str:
@@ -35,8 +36,8 @@ def converted_dir(resolved: ResolvedModel, quantization: str) -> Path:
 
 def convert(resolved: ResolvedModel, device: str = "cpu") -> Path:
     """Convert the checkpoint once; a finished conversion is reused (written atomically)."""
-    import ctranslate2
-
+    ctranslate2 = require("ctranslate2", "models")
+    require("torch", "models")  # the converter loads the checkpoint with transformers, on torch
     quiet_transformers()
     quantization = _quantization(resolved.spec.settings, device)
     target = converted_dir(resolved, quantization)
@@ -66,9 +67,9 @@ class CT2Translator(BatchedRunner):
 
     def __init__(self, model: ResolvedModel) -> None:
         super().__init__(model)
-        import ctranslate2
-        from transformers import AutoTokenizer
-
+        ctranslate2 = require("ctranslate2", "models")
+        require("sentencepiece", "models")  # the vocabularies of Marian and M2M100
+        transformers = require("transformers", "models")
         device = str(self.settings.get("device", "auto"))
         if device == "auto":
             device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
@@ -80,7 +81,7 @@ class CT2Translator(BatchedRunner):
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.tokenizer = AutoTokenizer.from_pretrained(str(model.path), trust_remote_code=False)
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(str(model.path), trust_remote_code=False)
         spec = model.spec
         self.prefix: list[str] | None = None
         if spec.multilingual:

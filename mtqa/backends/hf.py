@@ -16,20 +16,23 @@ from mtqa.backends.batching import BatchedRunner, by_length, target_language_tok
 from mtqa.backends.runtime import quiet_transformers, select_device, select_dtype, set_threads
 from mtqa.backends.store import ResolvedModel
 from mtqa.backends.vectors import unit_vector
+from mtqa.extras import require
 
 
 class TorchRunner(BatchedRunner):
-    """A transformers network (``auto_model``) and its tokenizer, on the configured device.
+    """A transformers network and its tokenizer, on the configured device.
+
+    ``auto_model`` names the transformers class, looked up only once torch is known to be
+    installed (else: a skip naming the pip command).
 
     ``use_dtype`` loads the weights in the ``dtype`` setting (auto: see ``select_dtype``);
     without it they stay as saved.
     """
 
-    def __init__(self, model: ResolvedModel, auto_model: Any, use_dtype: bool = True) -> None:
+    def __init__(self, model: ResolvedModel, auto_model: str, use_dtype: bool = True) -> None:
         super().__init__(model)
-        import torch
-        from transformers import AutoTokenizer
-
+        torch = require("torch", "models")
+        transformers = require("transformers", "models")
         quiet_transformers()
         set_threads(int(self.settings.get("threads", 0)))
         self.device = select_device(str(self.settings.get("device", "auto")))
@@ -37,8 +40,9 @@ class TorchRunner(BatchedRunner):
         path = str(model.path)
         with warnings.catch_warnings():  # Marian's "Recommended: pip install sacremoses"
             warnings.simplefilter("ignore")
-            self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
-        self.net = auto_model.from_pretrained(path, use_safetensors=True, trust_remote_code=False, **options)
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+        network = getattr(transformers, auto_model)
+        self.net = network.from_pretrained(path, use_safetensors=True, trust_remote_code=False, **options)
         self.net = self.net.to(self.device)
         self.net.eval()
         self._torch = torch
@@ -50,9 +54,8 @@ class HFTranslator(TorchRunner):
     backend = "hf"
 
     def __init__(self, model: ResolvedModel) -> None:
-        from transformers import AutoModelForSeq2SeqLM
-
-        super().__init__(model, AutoModelForSeq2SeqLM)
+        require("sentencepiece", "models")  # the vocabularies of Marian and M2M100
+        super().__init__(model, "AutoModelForSeq2SeqLM")
         spec = model.spec
         generation = self.net.generation_config
         generation.num_beams = int(self.settings.get("num_beams", 1))
@@ -87,9 +90,7 @@ class HFLanguageModel(TorchRunner):
     """A causal LM's log-probability of every token, with the token's character span."""
 
     def __init__(self, model: ResolvedModel) -> None:
-        from transformers import AutoModelForCausalLM
-
-        super().__init__(model, AutoModelForCausalLM)
+        super().__init__(model, "AutoModelForCausalLM")
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.tokenizer.padding_side = "left"
@@ -143,9 +144,7 @@ class HFEmbedder(TorchRunner):
     """Sentence embeddings: mean of the last hidden states over real tokens, L2-normalised."""
 
     def __init__(self, model: ResolvedModel) -> None:
-        from transformers import AutoModel
-
-        super().__init__(model, AutoModel, use_dtype=False)
+        super().__init__(model, "AutoModel", use_dtype=False)
         limit = getattr(self.net.config, "max_position_embeddings", 512)
         self.max_tokens = min(self.max_tokens, int(limit) - 2)
 

@@ -1,6 +1,7 @@
 """Where and how a runner runs: device, dtype and threads, and transformers kept quiet.
 
-torch and transformers are imported inside the functions, on first use.
+torch and transformers are imported inside the functions, through ``mtqa.extras.require``,
+so a missing library is a skipped check naming the pip command.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+
+from mtqa.extras import require
 
 
 def cpu_has_bf16() -> bool:
@@ -21,15 +24,13 @@ def cpu_has_bf16() -> bool:
 
 def quiet_transformers() -> None:
     """Checks never print: no download/loading progress bars or advice from transformers."""
-    from transformers.utils import logging
-
+    logging = require("transformers.utils.logging", "models")
     logging.set_verbosity_error()
     logging.disable_progress_bar()
 
 
 def select_device(preference: str = "auto") -> str:
-    import torch
-
+    torch = require("torch", "models")
     if preference != "auto":
         return preference
     return "cuda" if torch.cuda.is_available() else "cpu"
@@ -37,8 +38,7 @@ def select_device(preference: str = "auto") -> str:
 
 def select_dtype(preference: str, device: str) -> Any:
     """bf16 on CUDA and on CPUs with native bf16 (AVX512-BF16/AMX); float32 otherwise."""
-    import torch
-
+    torch = require("torch", "models")
     if preference != "auto":
         return getattr(torch, preference)
     if device.startswith("cuda"):
@@ -53,8 +53,7 @@ def thread_count(setting: object) -> int:
 
 def set_threads(threads: int) -> None:
     """``threads`` (setting or ``MTQA_THREADS``) bounds torch's intra-op pool; 0 keeps torch's."""
-    import torch
-
+    torch = require("torch", "models")
     threads = thread_count(threads)
     if threads > 0 and torch.get_num_threads() != threads:
         torch.set_num_threads(threads)

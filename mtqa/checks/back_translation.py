@@ -50,6 +50,7 @@ class BackTranslation(ModelCheck):
     severity = Severity.MAJOR
     category = "accuracy/mistranslation"
     defaults = {"pivot": None, "threshold": 0.45, "chrf_weight": 0.5, "copy_guard": 0.9}
+    libraries = ("torch", "transformers", "sentencepiece", "sacrebleu")
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         segments = [s for s in document.segments if any(c.isalpha() for c in s.text)]

@@ -5,25 +5,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from functools import cache
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import version
 
 from mtqa.checks._model_check import ModelCheck
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document
+from mtqa.extras import require
 from mtqa.findings import Finding, Severity
 from mtqa.signature import Signature
 
 WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _BITS = 1 / math.log(2)
-
-
-@cache
-def _wordfreq_version() -> str:
-    try:
-        return version("wordfreq")
-    except PackageNotFoundError:
-        return "none"
 
 
 def unigram_bits(word: str, lang: str) -> float:
@@ -32,11 +24,10 @@ def unigram_bits(word: str, lang: str) -> float:
     Zipf z means z - 9 = log10 of the frequency per word; unknown words get Zipf 0 (30 bits).
     Languages wordfreq lacks give 0 for every word, so only the model's own surprisal counts.
     """
+    zipf_frequency = require("wordfreq", "models").zipf_frequency
     try:
-        from wordfreq import zipf_frequency
-
         zipf = zipf_frequency(word, lang)
-    except (ImportError, LookupError, ValueError):
+    except (LookupError, ValueError):
         return 0.0
     return (9.0 - zipf) * math.log2(10)
 
@@ -102,6 +93,7 @@ class LMSurprisal(ModelCheck):
     severity = Severity.MINOR
     category = "fluency"
     defaults = {"z": 3.5, "min_excess_bits": 4.0, "min_words": 8}
+    libraries = ("torch", "transformers", "wordfreq")
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         segments = [s for s in document.segments if WORD.search(s.text)]
@@ -114,7 +106,7 @@ class LMSurprisal(ModelCheck):
         self.signature = str(
             Signature.of(
                 model=lm.ref,
-                freq=f"wordfreq-{_wordfreq_version()}-{lang}",
+                freq=f"wordfreq-{version('wordfreq')}-{lang}",
                 metric="surprisal-bits-robust-z",
                 thr=z_limit,
                 excess=min_excess,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from mtqa.backends.round_trip import CHRF_NAME, changed_spans, sentence_scores
 from mtqa.backends.vectors import cosine
 from mtqa.checks._model_check import ModelCheck
-from mtqa.checks.back_translation import combined
+from mtqa.checks.back_translation import BackTranslation, combined
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document
 from mtqa.errors import ModelUnavailable
@@ -52,6 +52,7 @@ class SourceDivergence(ModelCheck):
     category = "accuracy/mistranslation"
     needs_source = True
     defaults = {"threshold": 0.45, "chrf_weight": 0.5}
+    libraries = BackTranslation.libraries
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         segments = [s for s in document.segments if s.source and any(c.isalpha() for c in s.text)]
