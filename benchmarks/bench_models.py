@@ -63,7 +63,7 @@ def phase_throughput(backend: str, model: Path, count: int, decode: int, threads
     """One backend's sentences/second, in its own process (so peak memory is its own)."""
     os.environ["MTQA_CACHE_DIR"] = str(cache)
     from mtqa.backends.registry import ModelSpec
-    from mtqa.backends.runners import load
+    from mtqa.backends.loader import load
     from mtqa.backends.store import resolve
     from tests.model_fixtures import sentences
 

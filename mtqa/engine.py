@@ -299,7 +299,6 @@ def run(
     if len(inputs) > 1:
         progress("Checking files", len(inputs), len(inputs))
     signatures = {code: sig for result in files for code, sig in result.signatures.items()}
-    signatures.update({c.code: c.signature for c in checks if getattr(c, "signature", None)})  # model checks
     return Report(
         files=files, fail_on=config.fail_on, checks=[c.code for c in checks], skipped=skipped, signatures=signatures
     )

@@ -8,6 +8,9 @@ so a missing library is a one-line "run: pip install 'mtqa[models]'", never a tr
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
+from collections.abc import Iterable
 from types import ModuleType
 
 from mtqa.errors import ModelUnavailable
@@ -42,3 +45,20 @@ def require(module: str, extra: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError:
         raise MissingExtra(module.split(".")[0], extra) from None
+
+
+def require_installed(modules: Iterable[str], extra: str) -> None:
+    """MissingExtra for the first of ``modules`` that is not installed; none of them is imported.
+
+    For a check that states its libraries up front: finding them is instant, importing torch
+    is not, and a run the output cache answers never needs it.
+    """
+    for module in modules:
+        if not _installed(module):
+            raise MissingExtra(module, extra)
+
+
+def _installed(module: str) -> bool:
+    if module in sys.modules:  # None there blocks the import (tests do this to stand for "missing")
+        return sys.modules[module] is not None
+    return importlib.util.find_spec(module) is not None

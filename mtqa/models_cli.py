@@ -93,21 +93,23 @@ def pull(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Download models (safetensors, configs, tokenizers only) into the hub cache or MTQA_MODELS_DIR."""
+    from mtqa.backends.ct2 import convert
     from mtqa.backends.store import pull as pull_model
     from mtqa.errors import ModelUnavailable
+    from mtqa.extras import MissingExtra
 
     failed = False
     for spec in _specs(names, revision):
         try:
             resolved = pull_model(spec, progress=not quiet)
+            if spec.backend == "ctranslate2":
+                convert(resolved)
+        except MissingExtra as exc:  # the same for every model: say it once
+            _fail(str(exc))
         except ModelUnavailable as exc:
             typer.echo(f"mtqa: {spec.role}: {exc}", err=True)
             failed = True
             continue
-        if spec.backend == "ctranslate2":
-            from mtqa.backends.ct2 import convert
-
-            convert(resolved)
         typer.echo(f"{spec.role}: {resolved.ref} in {resolved.path}")
     if failed:
         raise typer.Exit(2)

@@ -1,4 +1,4 @@
-"""The model backends: registry, files on disk, runners, output cache, signatures, `mtqa models`."""
+"""The model backends: registry, files on disk, runners, output cache, `mtqa models`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from mtqa.backends import Models, signature
+from mtqa.backends import Models
+from mtqa.backends.batching import by_length, split_long
 from mtqa.backends.cache import OutputCache
 from mtqa.backends.registry import ModelSpec, load_registry
-from mtqa.backends.runners import by_length, split_long
 from mtqa.backends.store import pull, require, resolve, verify
 from mtqa.errors import ConfigError, ModelUnavailable
 from tests.model_fixtures import models_env, tiny_models, write_registry  # noqa: F401 - fixtures
@@ -114,14 +114,6 @@ def test_local_directory_revision_is_a_content_hash(tiny_models: dict[str, Path]
     resolved = resolve(ModelSpec(role="lm:en", id=str(tiny_models["lm:en"])))
     assert resolved is not None and resolved.revision.startswith("sha256:") and len(resolved.revision) == 19
     assert verify(resolved) == []
-
-
-# Signatures
-
-
-def test_signature_is_ordered_explicit_and_versioned() -> None:
-    sig = signature({"model": "Helsinki-NLP/opus-mt-en-de@abc", "pivot": "de", "metric": "chrF2", "thr": 0.45, "x": None})
-    assert sig == "model:Helsinki-NLP/opus-mt-en-de@abc|pivot:de|metric:chrF2|thr:0.45|mtqa:0.1.0"
 
 
 # Batching and the over-long guard
@@ -305,15 +297,15 @@ def test_lm_scores_an_over_long_text_window_by_window(models_env: Path) -> None:
 def test_dtype_auto_is_bf16_only_where_the_cpu_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
 
-    from mtqa.backends import runners
+    from mtqa.backends import runtime
 
-    monkeypatch.setattr(runners, "_cpu_has_bf16", lambda: True)
-    assert runners.select_dtype("auto", "cpu") is torch.bfloat16
-    assert runners.select_dtype("float32", "cpu") is torch.float32
-    monkeypatch.setattr(runners, "_cpu_has_bf16", lambda: False)
-    assert runners.select_dtype("auto", "cpu") is torch.float32
-    assert runners.select_device("cpu") == "cpu"
-    assert runners.select_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    monkeypatch.setattr(runtime, "cpu_has_bf16", lambda: True)
+    assert runtime.select_dtype("auto", "cpu") is torch.bfloat16
+    assert runtime.select_dtype("float32", "cpu") is torch.float32
+    monkeypatch.setattr(runtime, "cpu_has_bf16", lambda: False)
+    assert runtime.select_dtype("auto", "cpu") is torch.float32
+    assert runtime.select_device("cpu") == "cpu"
+    assert runtime.select_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def test_pull_fetches_safetensors_and_tokenizers_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

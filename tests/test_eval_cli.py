@@ -28,7 +28,7 @@ def test_eval_mlqe_json_interface(cli, tmp_path: Path) -> None:
     assert set(data) == TOP_KEYS
     assert data["benchmark"] == "mlqe-pe" and data["split"] == "dev" and data["mtqa_version"] == __version__
     assert data["checks"] == ["MT102"]
-    assert data["signatures"] == {"checker": f"mtqa:{__version__}|checks:MT102|source:yes|score:{SCORE_NAME}"}
+    assert data["signatures"] == {"checker": f"checks:MT102|source:yes|score:{SCORE_NAME}|mtqa:{__version__}"}
     results = data["results"]
     assert set(results) == {"pairs", "average", "reference"}
     assert set(results["pairs"]) == {"xx-en"}

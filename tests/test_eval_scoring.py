@@ -111,9 +111,9 @@ def test_checker_system_maps_findings_back_to_sentences() -> None:
 
 def test_checker_signature_names_checks_and_score() -> None:
     system = CheckerSystem(Config(select=["MT102"]))
-    assert system.signatures() == {"checker": f"mtqa:{__version__}|checks:MT102|source:yes|score:{SCORE_NAME}"}
+    assert system.signatures() == {"checker": f"checks:MT102|source:yes|score:{SCORE_NAME}|mtqa:{__version__}"}
     target_only = CheckerSystem(Config(select=["MT102"]), use_source=False)
-    assert target_only.signatures()["checker"] == f"mtqa:{__version__}|checks:MT102|source:no|score:{SCORE_NAME}"
+    assert target_only.signatures()["checker"] == f"checks:MT102|source:no|score:{SCORE_NAME}|mtqa:{__version__}"
 
 
 def test_sources_make_the_bilingual_checks_run() -> None:

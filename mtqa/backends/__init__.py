@@ -1,9 +1,15 @@
-"""Models behind the model checks: registry, files on disk, runners, output cache, signatures.
+"""Models behind the model checks: registry, files on disk, runners, output cache.
 
 Checks use ``Models``: ``Models().translator("en", "de").translate(texts)`` finds the role in
 the registry, raises ``ModelUnavailable`` (with the ``mtqa models pull`` command) when the
 files are missing, loads the runner once per process and answers from the sqlite cache when
 it can. Importing this package is cheap; torch and transformers load on first model use.
+
+Modules, lowest first: ``registry`` (roles → model specs), ``store`` (files on disk, pull),
+``cache`` (outputs by model revision and settings), ``runtime`` (device, dtype, threads),
+``batching`` (over-long texts and length-sorted batches), ``hf`` and ``ct2`` (the runners of
+each backend), ``loader`` (which runner a model gets), ``vectors``, ``align`` and
+``round_trip`` (what the checks compute from model outputs).
 """
 
 from __future__ import annotations
@@ -13,11 +19,10 @@ from typing import Any
 
 from mtqa.backends.cache import OutputCache, open_cache
 from mtqa.backends.registry import ModelSpec, Registry, load_registry
-from mtqa.backends.signature import signature
 from mtqa.backends.store import ResolvedModel, require
 from mtqa.errors import ConfigError, ModelUnavailable
 
-__all__ = ["BoundModel", "ModelSpec", "Models", "Registry", "load_registry", "signature"]
+__all__ = ["BoundModel", "ModelSpec", "Models", "Registry", "load_registry"]
 
 
 class BoundModel:
@@ -30,7 +35,7 @@ class BoundModel:
 
     @property
     def runner(self) -> Any:
-        from mtqa.backends.runners import load
+        from mtqa.backends.loader import load
 
         if self._runner is None:
             self._runner = load(self.resolved)
@@ -45,7 +50,7 @@ class BoundModel:
         return self.resolved.spec.backend
 
     def settings(self) -> dict[str, Any]:
-        from mtqa.backends.runners import output_settings
+        from mtqa.backends.loader import output_settings
 
         return output_settings(self.resolved.spec)
 

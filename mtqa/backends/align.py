@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from mtqa.backends.runners import cosine, unit_vector
+from mtqa.backends.vectors import cosine, unit_vector
 from mtqa.document import Document, Segment
 
 if TYPE_CHECKING:

@@ -17,9 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mtqa.backends.batching import BatchedRunner, target_language_token
 from mtqa.backends.cache import cache_dir
-from mtqa.backends.runners import _quiet_transformers, _Runner, target_language_token, thread_count
+from mtqa.backends.runtime import quiet_transformers, thread_count
 from mtqa.backends.store import ResolvedModel
+from mtqa.extras import require
 
 
 def _quantization(settings: dict[str, Any], device: str) -> str:
@@ -34,9 +36,9 @@ def converted_dir(resolved: ResolvedModel, quantization: str) -> Path:
 
 def convert(resolved: ResolvedModel, device: str = "cpu") -> Path:
     """Convert the checkpoint once; a finished conversion is reused (written atomically)."""
-    import ctranslate2
-
-    _quiet_transformers()
+    ctranslate2 = require("ctranslate2", "models")
+    require("torch", "models")  # the converter loads the checkpoint with transformers, on torch
+    quiet_transformers()
     quantization = _quantization(resolved.spec.settings, device)
     target = converted_dir(resolved, quantization)
     if (target / "model.bin").is_file():
@@ -58,16 +60,16 @@ def convert(resolved: ResolvedModel, device: str = "cpu") -> Path:
     return target
 
 
-class CT2Translator(_Runner):
+class CT2Translator(BatchedRunner):
     """Translation with ``ctranslate2.Translator``; tokenisation by the model's own tokenizer."""
 
     backend = "ctranslate2"
 
     def __init__(self, model: ResolvedModel) -> None:
         super().__init__(model)
-        import ctranslate2
-        from transformers import AutoTokenizer
-
+        ctranslate2 = require("ctranslate2", "models")
+        require("sentencepiece", "models")  # the vocabularies of Marian and M2M100
+        transformers = require("transformers", "models")
         device = str(self.settings.get("device", "auto"))
         if device == "auto":
             device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
@@ -79,7 +81,7 @@ class CT2Translator(_Runner):
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.tokenizer = AutoTokenizer.from_pretrained(str(model.path), trust_remote_code=False)
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(str(model.path), trust_remote_code=False)
         spec = model.spec
         self.prefix: list[str] | None = None
         if spec.multilingual:

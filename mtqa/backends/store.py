@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from mtqa import extras
 from mtqa.backends.registry import ModelSpec
 from mtqa.errors import ModelUnavailable
 
@@ -149,16 +150,15 @@ def pull(spec: ModelSpec, progress: bool = True) -> ResolvedModel:
         if resolved is None:
             raise ModelUnavailable(f"local model directory {spec.id} has no config.json", spec.pull_command)
         return resolved
+    hub = extras.require("huggingface_hub", "models")
+    hub_utils = extras.require("huggingface_hub.utils", "models")
     if hub_offline():
         raise ModelUnavailable(
             f"cannot download {spec.id}: HF_HUB_OFFLINE is set", f"HF_HUB_OFFLINE=0 {spec.pull_command}"
         )
-    from huggingface_hub import snapshot_download
-    from huggingface_hub.utils import disable_progress_bars, enable_progress_bars
-
-    (enable_progress_bars if progress else disable_progress_bars)()
+    (hub_utils.enable_progress_bars if progress else hub_utils.disable_progress_bars)()
     try:
-        snapshot_download(
+        hub.snapshot_download(
             repo_id=spec.id, revision=spec.revision, cache_dir=str(hub_cache_dir()), allow_patterns=ALLOW_PATTERNS
         )
     except Exception as exc:  # network, auth, missing repo: one clear line for the user

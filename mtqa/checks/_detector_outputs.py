@@ -73,7 +73,7 @@ class DetectorCheck(Check):
     def _scored(self, document: Document, ctx: CheckContext) -> tuple[LoadedDetector, list, list[Scored]]:
         """The detector's outputs on ``document``; its signature (weights, thresholds) goes to the report."""
         detector = load_shipped()
-        ctx.sign(self.code, detector.signature())
+        ctx.sign(self.code, str(detector.signature()))
         spans, results = score_document(detector, document, ctx, f"{self.code} detector")
         return detector, spans, results
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mtqa.backends.compare import CHRF_NAME, changed_spans, sentence_scores
-from mtqa.backends.modelcheck import ModelCheck
-from mtqa.backends.runners import cosine
-from mtqa.backends.signature import signature
+from mtqa.backends.round_trip import CHRF_NAME, changed_spans, sentence_scores
+from mtqa.backends.vectors import cosine
+from mtqa.checks._model_check import ModelCheck
 from mtqa.check_options import Option
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
+from mtqa.signature import Signature
 
 
 def default_pivot(target: str) -> str:
@@ -55,6 +55,7 @@ class BackTranslation(ModelCheck):
         Option("chrf_weight", 0.5, "the weight of chrF in the score; the embedding cosine gets the rest"),
         Option("copy_guard", 0.9, "round trips scoring this or more are checked for text copied untranslated"),
     )
+    libraries = ("torch", "transformers", "sentencepiece", "sacrebleu")
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         segments = [s for s in document.segments if any(c.isalpha() for c in s.text)]
@@ -67,16 +68,17 @@ class BackTranslation(ModelCheck):
         forward = self.models.translator(target, pivot)
         backward = self.models.translator(pivot, target)
         embedder = self.models.embedder()
-        self.signature = signature(
-            {
-                "model": f"{forward.ref}+{backward.ref}",
-                "embed": embedder.ref,
-                "pivot": pivot,
-                "metric": f"{CHRF_NAME}*{weight:g}+cos*{1 - weight:g}",
-                "thr": threshold,
-                "backend": forward.backend,
-            }
+        signature = str(
+            Signature.of(
+                model=f"{forward.ref}+{backward.ref}",
+                embed=embedder.ref,
+                pivot=pivot,
+                metric=f"{CHRF_NAME}*{weight:g}+cos*{1 - weight:g}",
+                thr=threshold,
+                backend=forward.backend,
+            )
         )
+        ctx.sign(self.code, signature)
         texts = [s.text for s in segments]
         task = f"{self.code} round trips of {len(texts)} sentences"
         ctx.progress(task, 0, None)
@@ -91,7 +93,7 @@ class BackTranslation(ModelCheck):
                 for i, t in enumerate(batch)
             ]
 
-        all_scores = self.models.memo(self.signature, texts, score)
+        all_scores = self.models.memo(signature, texts, score)
         ctx.progress(task, 1, 1)
         for i, (segment, scores) in enumerate(zip(segments, all_scores, strict=True)):
             score = combined(scores["chrf"], scores["cosine"], weight)
@@ -100,7 +102,7 @@ class BackTranslation(ModelCheck):
                 "score": round(score, 4),
                 "round_trip": round_trips[i],
                 "pivot_text": pivots[i],
-                "signature": self.signature,
+                "signature": signature,
             }
             if score < threshold:
                 yield from self._divergence(document, segment, round_trips[i], details)

@@ -5,26 +5,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from functools import cache
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import version
 
-from mtqa.backends.modelcheck import ModelCheck
-from mtqa.backends.signature import signature
+from mtqa.checks._model_check import ModelCheck
 from mtqa.check_options import Option
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document
+from mtqa.extras import require
 from mtqa.findings import Finding, Severity
+from mtqa.signature import Signature
 
 WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _BITS = 1 / math.log(2)
-
-
-@cache
-def _wordfreq_version() -> str:
-    try:
-        return version("wordfreq")
-    except PackageNotFoundError:
-        return "none"
 
 
 def unigram_bits(word: str, lang: str) -> float:
@@ -33,11 +25,10 @@ def unigram_bits(word: str, lang: str) -> float:
     Zipf z means z - 9 = log10 of the frequency per word; unknown words get Zipf 0 (30 bits).
     Languages wordfreq lacks give 0 for every word, so only the model's own surprisal counts.
     """
+    zipf_frequency = require("wordfreq", "models").zipf_frequency
     try:
-        from wordfreq import zipf_frequency
-
         zipf = zipf_frequency(word, lang)
-    except (ImportError, LookupError, ValueError):
+    except (LookupError, ValueError):
         return 0.0
     return (9.0 - zipf) * math.log2(10)
 
@@ -107,6 +98,7 @@ class LMSurprisal(ModelCheck):
         Option("min_excess_bits", 4.0, "and whose surprisal is at least this many bits above the trend"),
         Option("min_words", 8, "documents with fewer words are not scored (too few for a trend)"),
     )
+    libraries = ("torch", "transformers", "wordfreq")
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         segments = [s for s in document.segments if WORD.search(s.text)]
@@ -116,15 +108,16 @@ class LMSurprisal(ModelCheck):
         lm = self.models.lm(lang)
         z_limit = self.option(ctx, "z")
         min_excess = self.option(ctx, "min_excess_bits")
-        self.signature = signature(
-            {
-                "model": lm.ref,
-                "freq": f"wordfreq-{_wordfreq_version()}-{lang}",
-                "metric": "surprisal-bits-robust-z",
-                "thr": z_limit,
-                "excess": min_excess,
-            }
+        signature = str(
+            Signature.of(
+                model=lm.ref,
+                freq=f"wordfreq-{version('wordfreq')}-{lang}",
+                metric="surprisal-bits-robust-z",
+                thr=z_limit,
+                excess=min_excess,
+            )
         )
+        ctx.sign(self.code, signature)
         task = f"{self.code} scoring {len(segments)} sentences"
         ctx.progress(task, 0, None)
         rows = lm.token_logprobs([s.text for s in segments])
@@ -154,5 +147,5 @@ class LMSurprisal(ModelCheck):
                 expected_bits=round(intercept + slope * unigram + centre, 3),
                 z=round(z, 3),
                 sentence_perplexity=round(perplexity, 3),
-                signature=self.signature,
+                signature=signature,
             )

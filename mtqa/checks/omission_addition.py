@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtqa.backends.align import align
-from mtqa.backends.modelcheck import ModelCheck
-from mtqa.backends.signature import signature
+from mtqa.checks._model_check import ModelCheck
 from mtqa.check_options import Option
 from mtqa.checks.base import CheckContext
 from mtqa.checks.source_divergence import source_language
 from mtqa.document import Document
 from mtqa.findings import Finding, Severity
 from mtqa.segment import sentence_spans
+from mtqa.signature import Signature
 
 
 class OmissionAddition(ModelCheck):
@@ -47,9 +47,8 @@ class OmissionAddition(ModelCheck):
         src = source_language(ctx, self.code)
         skip_cost = self.option(ctx, "skip_cost")
         embedder = self.models.embedder()
-        self.signature = signature(
-            {"embed": embedder.ref, "src": src, "metric": "align-cos+len", "skip": skip_cost}
-        )
+        signature = str(Signature.of(embed=embedder.ref, src=src, metric="align-cos+len", skip=skip_cost))
+        ctx.sign(self.code, signature)
         split = []
         for unit in units:
             source = unit.source or ""
@@ -69,7 +68,7 @@ class OmissionAddition(ModelCheck):
                         document, unit, unit.start, unit.end,
                         f"source sentence {missing!r} has no counterpart in the translation",
                         omitted=missing,
-                        signature=self.signature,
+                        signature=signature,
                     )
                 elif bead.target and not bead.source:
                     a, b = spans[bead.target[0]]
@@ -77,5 +76,5 @@ class OmissionAddition(ModelCheck):
                         document, unit, unit.start + a, unit.start + b,
                         "this sentence has no counterpart in the source",
                         category="accuracy/addition",
-                        signature=self.signature,
+                        signature=signature,
                     )

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from mtqa.backends.compare import CHRF_NAME, changed_spans, sentence_scores
-from mtqa.backends.modelcheck import ModelCheck
-from mtqa.backends.runners import cosine
-from mtqa.backends.signature import signature
+from mtqa.backends.round_trip import CHRF_NAME, changed_spans, sentence_scores
+from mtqa.backends.vectors import cosine
+from mtqa.checks._model_check import ModelCheck
+from mtqa.checks.back_translation import BackTranslation, combined
 from mtqa.check_options import Option
-from mtqa.checks.back_translation import combined
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document
 from mtqa.errors import ModelUnavailable
 from mtqa.findings import Finding, Severity
+from mtqa.signature import Signature
 
 
 def source_language(ctx: CheckContext, code: str) -> str:
@@ -55,6 +55,7 @@ class SourceDivergence(ModelCheck):
         Option("threshold", 0.45, "translations scoring below this are flagged (0–1)"),
         Option("chrf_weight", 0.5, "the weight of chrF in the forward score; the embedding cosine gets the rest"),
     )
+    libraries = BackTranslation.libraries
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         segments = [s for s in document.segments if s.source and any(c.isalpha() for c in s.text)]
@@ -64,16 +65,17 @@ class SourceDivergence(ModelCheck):
         threshold, weight = self.option(ctx, "threshold"), self.option(ctx, "chrf_weight")
         backward, forward = self.models.translator(tgt, src), self.models.translator(src, tgt)
         embedder = self.models.embedder()
-        self.signature = signature(
-            {
-                "model": f"{forward.ref}+{backward.ref}",
-                "embed": embedder.ref,
-                "src": src,
-                "metric": f"({CHRF_NAME}[back]+{CHRF_NAME}[fwd]*{weight:g}+cos*{1 - weight:g})/2",
-                "thr": threshold,
-                "backend": forward.backend,
-            }
+        signature = str(
+            Signature.of(
+                model=f"{forward.ref}+{backward.ref}",
+                embed=embedder.ref,
+                src=src,
+                metric=f"({CHRF_NAME}[back]+{CHRF_NAME}[fwd]*{weight:g}+cos*{1 - weight:g})/2",
+                thr=threshold,
+                backend=forward.backend,
+            )
         )
+        ctx.sign(self.code, signature)
         targets = [s.text for s in segments]
         sources = [s.source or "" for s in segments]
         task = f"{self.code} translating {len(targets)} units both ways"
@@ -95,7 +97,7 @@ class SourceDivergence(ModelCheck):
                 for k, i in enumerate(rows)
             ]
 
-        all_scores = self.models.memo(self.signature, pairs, score)
+        all_scores = self.models.memo(signature, pairs, score)
         ctx.progress(task, 1, 1)
         for i, segment in enumerate(segments):
             back_scores, forward_scores = all_scores[i]["back"], all_scores[i]["forward"]
@@ -112,7 +114,7 @@ class SourceDivergence(ModelCheck):
                 "score": round(score, 4),
                 "back_translation": back_texts[i],
                 "source_translation": forward_texts[i],
-                "signature": self.signature,
+                "signature": signature,
             }
             changes = changed_spans(segment.text, forward_texts[i])
             if not changes:

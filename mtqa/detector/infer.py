@@ -21,6 +21,7 @@ import numpy as np
 from mtqa.detector import SHIPPED_NAME
 from mtqa.detector.runtime import CONFIG, WEIGHTS, NumpyDetector
 from mtqa.detector.tokens import Batch, encode, load_tokenizer
+from mtqa.signature import Signature
 
 if TYPE_CHECKING:
     from mtqa.backends.cache import OutputCache
@@ -102,9 +103,14 @@ class LoadedDetector:
         )
         return [Scored(**value) for value in values]
 
-    def signature(self) -> str:
-        return (f"model:{SHIPPED_NAME}@{self.weights_sha256[:12]}|threshold:{self.minor:.2f}/{self.major:.2f}"
-                f"|patterns:{self.pattern_minor:.3f}/{self.pattern_major:.3f}|score:{self.config['score']['name']}")
+    def signature(self) -> Signature:
+        """The weights' sha256, the sentence score and both heads' thresholds (minor/major)."""
+        return Signature.of(
+            model=f"{SHIPPED_NAME}@sha256:{self.weights_sha256[:12]}",
+            score=self.config["score"]["name"],
+            thr=(self.minor, self.major),
+            patterns=(self.pattern_minor, self.pattern_major),
+        )
 
     def score(
         self, sentences: Sequence[Sequence[str]], batch_size: int = 64, workers: int | None = None

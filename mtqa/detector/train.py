@@ -1,8 +1,8 @@
 """Training the detector: joint word (BAD), pattern (error type) and sentence (DA z, HTER) objectives.
 
-Run ``mtqa train detector --data ../shared/data/mlqe-pe --out runs/NAME`` (or
-``python -m mtqa.detector.train --data … --out …``). The run directory gets ``train.log``,
-``metrics.jsonl`` (dev figures per epoch), ``checkpoint.pt`` (written every
+Run ``mtqa train detector --data ../shared/data/mlqe-pe --out runs/NAME`` (the command is in
+``mtqa.detector.cli``; this module is the library it calls). The run directory gets
+``train.log``, ``metrics.jsonl`` (dev figures per epoch), ``checkpoint.pt`` (written every
 ``checkpoint_every`` steps and at each epoch end; a rerun with the same ``--out`` resumes from
 it) and ``epoch-N.pt`` (model weights after epoch N). Batches are drawn from (seed, epoch), so
 a resumed run sees exactly the batches an uninterrupted one would.
@@ -257,10 +257,3 @@ def train(opts: TrainOptions) -> Path:
         save_checkpoint()
     return last
 
-
-if __name__ == "__main__":
-    import typer
-
-    from mtqa.detector.cli import detector
-
-    typer.run(detector)

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from mtqa import __version__
 from mtqa.config import Config
 from mtqa.document import Document, Segment
 from mtqa.scoring import SCORE_NAME, SegmentScorer, segment_index, segment_penalties
+from mtqa.signature import Signature
 
 Span = tuple[int, int]
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
@@ -98,21 +98,13 @@ class CheckerSystem:
         return [check.code for check in self.checks]
 
     def signatures(self) -> dict[str, str]:
-        """``checker`` → the rule set and score; plus each model check's own signature.
+        """``checker`` → the rule set, source mode and score; plus each model check's own signature.
 
-        Model checks record theirs in each document's context (``CheckContext.sign``); until
-        every model check does, a ``signature`` attribute is read as well.
+        Model checks record theirs in each document's context (``CheckContext.sign``).
         """
-        codes = ",".join(self.codes) or "none"
-        source = "yes" if self.use_source else "no"
-        result = {"checker": f"mtqa:{__version__}|checks:{codes}|source:{source}|score:{SCORE_NAME}"}
+        checker = Signature.of(checks=",".join(self.codes) or "none", source=self.use_source, score=SCORE_NAME)
+        result = {"checker": str(checker)}
         result.update(self._signatures)
-        for check in self.checks:
-            signature = getattr(check, "signature", None)
-            if callable(signature):
-                signature = signature()
-            if signature:
-                result[check.code] = str(signature)
         return result
 
     def predict(

@@ -1,4 +1,8 @@
-"""Comparing a sentence with its round trip: sentence scores and the words that changed."""
+"""How far a sentence moved in a round trip: sentence scores and the words that changed.
+
+MT301 compares a sentence with its back-translation; MT302 compares a target with the
+machine translation of its source, and the source with the target's back-translation.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from mtqa.extras import require
+
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[^\w\s]")
 
 CHRF_NAME = "chrF2"  # sacrebleu defaults: char order 6, word order 0, beta 2
@@ -15,9 +21,8 @@ CHRF_NAME = "chrF2"  # sacrebleu defaults: char order 6, word order 0, beta 2
 
 @cache
 def _metrics() -> tuple[Any, Any, Any]:
-    from sacrebleu.metrics import BLEU, CHRF, TER
-
-    return CHRF(), BLEU(effective_order=True), TER()
+    metrics = require("sacrebleu.metrics", "models")
+    return metrics.CHRF(), metrics.BLEU(effective_order=True), metrics.TER()
 
 
 def sentence_scores(hypothesis: str, reference: str) -> dict[str, float]:
