@@ -11,11 +11,10 @@ import pytest
 
 from mtqa.detector import corruptions as c
 from mtqa.detector.corruptions import Tok, toks
-from mtqa.detector.data import Corruptor, SyntheticConfig, synthetic_examples
+from mtqa.detector.data import DEFAULT_SYNTHETIC, Corruptor, SyntheticConfig, synthetic_examples
 from mtqa.detector.freedict import Dictd, RoundTrip, b64_number, parse_entry
 
 DICTS = Path(__file__).parent / "data" / "detector"
-CONFIG = Path(__file__).parents[1] / "configs" / "synthetic.toml"
 
 
 def text(tokens: list[Tok]) -> str:
@@ -146,7 +145,7 @@ def test_dictd_reader(tmp_path: Path) -> None:
 
 
 def test_synthetic_examples_are_deterministic(lexicon: RoundTrip) -> None:
-    config = SyntheticConfig.load(CONFIG)
+    config = SyntheticConfig.load(DEFAULT_SYNTHETIC)
     corruptor = Corruptor(config, lexicon)
     sentences = [s.split() for s in (
         "It is unclear whether Moscow can order an invasion of Ukraine .",
@@ -178,7 +177,7 @@ def test_corruptor_names_the_type_of_every_broken_word() -> None:
 
 
 def test_clean_and_synthetic_examples_carry_types_real_ones_do_not(lexicon: RoundTrip) -> None:
-    corruptor = Corruptor(SyntheticConfig.load(CONFIG), lexicon)
+    corruptor = Corruptor(SyntheticConfig.load(DEFAULT_SYNTHETIC), lexicon)
     sentences = [s.split() for s in ("She also visited the old hospital in Berlin .",
                                      "The house was built in 1990 by a local family .")] * 3
     examples = synthetic_examples(sentences, corruptor, random.Random(4), 2, 4)

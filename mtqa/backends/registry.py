@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mtqa.errors import ConfigError
-from mtqa.shipped import models_dir
+from mtqa.resources import models_dir
 
 SHIPPED_REGISTRY = models_dir() / "registry.toml"
 KINDS = ("translate", "lm", "embed")

@@ -20,11 +20,12 @@ def shipped_dir() -> Path:
     """Where the shipped detector lives: ``MTQA_DETECTOR_DIR``, else ``models/`` as shipped.
 
     ``models/`` sits at the repository root beside the ``mtqa`` package (a source checkout or
-    an editable install); a wheel installs it as the ``mtqa_models`` data package.
+    an editable install); a wheel installs it as the ``mtqa_models`` data package
+    (``mtqa.resources.models_dir`` tells which).
     """
     override = os.environ.get("MTQA_DETECTOR_DIR")
     if override:
         return Path(override).expanduser()
-    from mtqa.shipped import models_dir
+    from mtqa.resources import models_dir
 
     return models_dir() / SHIPPED_NAME

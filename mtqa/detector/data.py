@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from mtqa.detector.corruptions import CORRUPTIONS, PATTERNS, Lexicon, Tok, toks
+from mtqa.resources import package_path
 
 TRAIN_PAIRS = ("ro-en", "et-en", "ne-en", "ru-en", "si-en")
-DEFAULT_SYNTHETIC = Path(__file__).resolve().parents[2] / "configs" / "synthetic.toml"
+DEFAULT_SYNTHETIC = package_path("mtqa.detector", "configs", "synthetic.toml")  # the shipped model's recipe
 NAN = float("nan")
 
 

@@ -40,6 +40,13 @@ def eval_command(
     from mtqa.evaluation.runner import run_eval
     from mtqa.evaluation.system import CheckFailed
     from mtqa.evaluation.table import render
+    from mtqa.extras import MissingExtra, require
+
+    try:
+        for module in ("scipy", "sacrebleu"):  # mtqa[eval]: the metrics and DEMETR's chrF row
+            require(module, "eval")
+    except MissingExtra as exc:
+        _fail(str(exc))
 
     if pairs is not None and benchmark != "mlqe-pe":
         _fail("--pairs applies to mlqe-pe only")
