@@ -104,3 +104,14 @@ def test_eval_errors_exit_2(cli, tmp_path: Path) -> None:
     assert checks.exit_code == 2 and "ZZ9" in checks.stderr
     for result in (missing, unknown, pairs, checks):
         assert result.exception is None
+
+
+def test_eval_names_ten_odd_rows_then_counts_the_rest(cli, tmp_path: Path) -> None:
+    good = (DATA / "mqm" / "talks_zhen.dev.tsv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "x.dev.tsv").write_text("\n".join(good[:2] + ["too\tfew"] * 12) + "\n", encoding="utf-8")
+    result = cli("eval", "mqm", "--data", str(tmp_path), "--checks", "MT102")
+    assert result.exit_code == 0, result.stderr
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 11 and warnings[0].endswith("x.dev.tsv:3: 2 fields, the header has 9; skipped")
+    assert warnings[-1] == "mtqa: warning: 2 more odd row(s); --json lists them all"
+    assert "skipped rows: 12 (first: " in result.stdout
