@@ -108,7 +108,9 @@ def available_pairs(root: Path, split: str) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / f"{split}.mt").is_file()) if root.is_dir() else []
 
 
-def load_pair(root: Path, pair: str, split: str, limit: int | None = None, odd_rows: OddRows | None = None) -> MlqePair:
+def load_pair(
+    root: Path, pair: str, split: str, limit: int | None = None, odd_rows: OddRows | None = None
+) -> MlqePair:
     """The first ``limit`` sentences of one pair, less those with a malformed line (see the module).
 
     Odd lines go to ``odd_rows``; without one, the first is an ``InputError``.
