@@ -12,6 +12,10 @@ mid-sentence the two halves are joined again afterwards, so chunking never adds 
 sentence boundary. A sentence of more than ``max_sentence_words`` words is cut into pieces
 of at most that many words at whitespace, and each piece has ``Segment.overlong`` set, so
 nothing is dropped and the caller can report the file.
+
+Abbreviations come from pysbd's per-language lists, plus the few English ones it lacks
+(``EXTRA_ABBREVIATIONS``); ``abbreviations(lang)`` gives the same list to the checks that
+must know whether a full stop ends a sentence.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from mtqa.document import Block, Segment, Span
 _PYSBD_LANGS = frozenset(
     "en hi mr zh es am ar el ru hy bg ur it pl nl da fr my fa ja de kk sk".split()
 )
+# Missing from pysbd 0.3.4's English list: it split "cf. the FAQ", "approx. two minutes" and
+# "ca. two centuries".
+EXTRA_ABBREVIATIONS = {"en": ("approx", "ca", "cf")}
 CHUNK_CHARS = 1000
 DEFAULT_MAX_SENTENCE_WORDS = 1000
 
@@ -35,10 +42,33 @@ _WORD = re.compile(r"\S+")
 
 
 @cache
+def _language_module(lang: str):  # noqa: ANN202 - pysbd has no type hints
+    """pysbd's rules for ``lang`` (English for languages it lacks), with ``EXTRA_ABBREVIATIONS``."""
+    from pysbd.languages import LANGUAGE_CODES
+
+    lang = lang if lang in _PYSBD_LANGS else "en"
+    module = LANGUAGE_CODES[lang]
+    extra = EXTRA_ABBREVIATIONS.get(lang)
+    if not extra:
+        return module
+    listed = [*module.Abbreviation.ABBREVIATIONS, *extra]
+    abbreviation = type("Abbreviation", (module.Abbreviation,), {"ABBREVIATIONS": listed})
+    return type(module.__name__, (module,), {"Abbreviation": abbreviation})
+
+
+@cache
+def abbreviations(lang: str) -> frozenset[str]:
+    """Lower-case abbreviations (without their final full stop) that end no sentence in ``lang``."""
+    return frozenset(a.lower() for a in _language_module(lang).Abbreviation.ABBREVIATIONS)
+
+
+@cache
 def _segmenter(lang: str):  # noqa: ANN202 - pysbd has no type hints
     import pysbd
 
-    return pysbd.Segmenter(language=lang if lang in _PYSBD_LANGS else "en", clean=False)
+    segmenter = pysbd.Segmenter(language=lang if lang in _PYSBD_LANGS else "en", clean=False)
+    segmenter.language_module = _language_module(lang)  # pysbd reads its rules from here
+    return segmenter
 
 
 def _view(text: str, protected: tuple[Span, ...] = ()) -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from mtqa.errors import InputError
 from mtqa.evaluation import demetr, mlqe, mqm
+from mtqa.evaluation.odd_rows import OddRows
 from mtqa.evaluation.system import ConstantSystem, Prediction
 
 DATA = Path(__file__).parent / "data" / "eval"
@@ -112,8 +113,49 @@ def test_mlqe_tag_count_must_match_the_words(tmp_path: Path) -> None:
     for suffix in ("mt", "hter", "da.tsv"):
         (folder / f"dev.{suffix}").write_bytes((DATA / "mlqe" / "xx-en" / f"dev.{suffix}").read_bytes())
     (folder / "dev.tags").write_text("OK OK OK\nOK\nOK\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"dev.tags line 1: 3 tags for 5 MT words \(expected 11\)"):
+    with pytest.raises(InputError, match=r"dev.tags:1: 3 tags for 5 MT words \(expected 11\)"):
         mlqe.load(tmp_path, "dev", None, None)
+
+
+def _mlqe_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "xx-en"
+    folder.mkdir()
+    for suffix in ("mt", "tags", "hter", "da.tsv"):
+        (folder / f"dev.{suffix}").write_bytes((DATA / "mlqe" / "xx-en" / f"dev.{suffix}").read_bytes())
+    return folder
+
+
+def _replace_line(path: Path, index: int, line: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[index] = line
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_mlqe_malformed_lines_skip_their_sentence_in_every_file(tmp_path: Path) -> None:
+    folder = _mlqe_copy(tmp_path)
+    _replace_line(folder / "dev.tags", 0, "OK OK OK")  # sentence 1: 3 tags for 5 words
+    _replace_line(folder / "dev.hter", 2, "n/a")  # sentence 3: no number
+    odd = OddRows()
+    (pair,) = mlqe.load(tmp_path, "dev", None, None, odd)
+    (clean,) = mlqe.load(DATA / "mlqe", "dev", None, None)
+    assert pair.sentences == clean.sentences[1:2] and pair.texts == clean.texts[1:2]
+    assert (pair.sources, pair.word_bad, pair.hter, pair.da_z) == (
+        clean.sources[1:2], clean.word_bad[1:2], clean.hter[1:2], clean.da_z[1:2]
+    )
+    assert [(r.path.name, r.line, r.skipped) for r in odd.rows] == [("dev.tags", 1, True), ("dev.hter", 3, True)]
+    assert "could not convert string to float: 'n/a'" in odd.rows[1].problem
+
+
+def test_mlqe_short_da_row_is_skipped(tmp_path: Path) -> None:
+    folder = _mlqe_copy(tmp_path)
+    row = (folder / "dev.da.tsv").read_text(encoding="utf-8").splitlines()[2].split("\t")
+    _replace_line(folder / "dev.da.tsv", 2, "\t".join(row[:-1]))  # sentence 2 loses its last field
+    odd = OddRows()
+    (pair,) = mlqe.load(tmp_path, "dev", None, None, odd)
+    assert len(pair.sentences) == 2 and pair.hter == [0.6, 0.3]
+    (skipped,) = odd.rows
+    assert (skipped.path.name, skipped.line) == ("dev.da.tsv", 3)
+    assert skipped.problem.endswith("fields, the header has %d" % len(row))
 
 
 def test_mlqe_missing_split_names_the_file() -> None:
@@ -175,8 +217,19 @@ def test_demetr_chrf_reference_row() -> None:
 
 def test_demetr_bad_line_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "dev.jsonl").write_text('{"id": 1, "mt_sent": "x"}\n', encoding="utf-8")
-    with pytest.raises(InputError, match="line 1: not a DEMETR item"):
+    with pytest.raises(InputError, match="dev.jsonl:1: not a DEMETR item"):
         demetr.load(tmp_path, "dev")
+
+
+def test_demetr_odd_lines_are_skipped_and_logged(tmp_path: Path) -> None:
+    good = (DATA / "demetr" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    odd_lines = ['{"id": 1, "mt_sent": "x"', '["a list"]', good[0].replace('"mt_sent": "', '"mt_sent": 3, "x": "')]
+    (tmp_path / "dev.jsonl").write_text("\n".join(odd_lines + good) + "\n", encoding="utf-8")
+    odd = OddRows()
+    assert demetr.load(tmp_path, "dev", odd_rows=odd) == demetr.load(DATA / "demetr", "dev")
+    assert [(r.line, r.skipped) for r in odd.rows] == [(1, True), (2, True), (3, True)]
+    assert "a JSON list, not an object" in odd.rows[1].problem
+    assert "mt_sent not a string" in odd.rows[2].problem
 
 
 # --- MQM -----------------------------------------------------------------------------------
@@ -190,11 +243,13 @@ MQM_SYSTEM = {
 
 def test_strip_marks() -> None:
     marked = "The <v>cat</v> sat on <v>the</v> mat."
-    assert mqm.strip_marks(marked, "x") == ("The cat sat on the mat.", [(4, 7), (15, 18)])
-    assert mqm.strip_marks("Cats<v></v>.", "x") == ("Cats.", [(4, 4)])
-    for broken in ("<v>a", "a</v>", "<v><v>a</v></v>"):
-        with pytest.raises(InputError, match="row 9"):
-            mqm.strip_marks(broken, "row 9")
+    assert mqm.strip_marks(marked) == mqm.Marked("The cat sat on the mat.", [(4, 7), (15, 18)], unclosed=False)
+    assert mqm.strip_marks("Cats<v></v>.") == mqm.Marked("Cats.", [(4, 4)], unclosed=False)
+    # a <v> that never closes runs to the end of the text
+    assert mqm.strip_marks("The <v>cat</v> sat <v>on it.") == mqm.Marked("The cat sat on it.", [(4, 7), (12, 18)], True)
+    for broken, problem in (("a</v>", "</v> without <v>"), ("<v><v>a</v></v>", "nested <v>")):
+        with pytest.raises(mqm.MarkError, match=problem):
+            mqm.strip_marks(broken)
 
 
 def test_mqm_loader_groups_rows_into_segments() -> None:
@@ -248,7 +303,7 @@ def test_mqm_languages_from_the_file_name() -> None:
 def test_mqm_unknown_severity(tmp_path: Path) -> None:
     lines = (DATA / "mqm" / "talks_zhen.dev.tsv").read_text(encoding="utf-8").splitlines()
     (tmp_path / "x.dev.tsv").write_text(lines[0] + "\n" + lines[1].replace("Major", "Huge") + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match="line 2: unknown severity 'Huge'"):
+    with pytest.raises(InputError, match="x.dev.tsv:2: unknown severity 'Huge'"):
         mqm.load(tmp_path, "dev")
     with pytest.raises(InputError, match=r"no \*\.test\.tsv file"):
         mqm.load(tmp_path, "test")
@@ -263,3 +318,52 @@ def test_mlqe_misaligned_da_rows_are_refused(tmp_path: Path) -> None:
     (folder / "dev.da.tsv").write_text("\n".join([header, *rows[1:], rows[0]]) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"do not match the .mt lines \(only 0 of 3\)"):
         mlqe.load(tmp_path, "dev", None, None)
+
+
+# --- MQM as the public files have it ---------------------------------------------------------
+
+def test_mqm_reads_both_layouts_and_logs_odd_rows() -> None:
+    odd = OddRows()
+    segments = mqm.load(DATA / "mqm-quirks", "dev", odd_rows=odd)
+    by_key = {s.key[1:]: s for s in segments}
+    # WMT 2023+: docSegId and globalSegId name the segment; a metadata field may be missing
+    new = by_key["sysA", "news.3", "1", "7"]
+    assert new.text == "The cat sits on the mat." and new.langs == ("zh", "en")
+    # the unclosed <v> runs to the end; the HOTW-test row (another target) is no annotation
+    assert new.spans == {"rater1": [(20, 23), (13, 24)]} and new.penalty == 6.0
+    assert by_key["sysA", "news.3", "2", "8"].spans == {"rater1": [(6, 11)]}
+    # WMT 2020-22: seg_id
+    old = by_key["sysA", "talk.1", "1"]
+    assert old.text == "The cat sat on the mat."
+    assert old.spans == {"rater1": [(15, 23)], "rater2": [(4, 7)]}  # rater2's broken row is not read
+    assert old.penalties == {"rater1": 1.0, "rater2": 5.0}
+    assert by_key["sysB", "talk.1", "1"].spans == {"rater1": []}
+    assert list(by_key) == [("sysA", "news.3", "1", "7"), ("sysA", "news.3", "2", "8"),
+                            ("sysA", "talk.1", "1"), ("sysB", "talk.1", "1")]
+    log = [(r.path.name, r.line, r.skipped, r.problem) for r in odd.rows]
+    assert log == [
+        ("general2023_zhen.dev.tsv", 3, False, "<v> without </v> in the target: read as running to its end"),
+        ("talks_zhen.dev.tsv", 2, False, "<v> without </v> in the target: read as running to its end"),
+        ("talks_zhen.dev.tsv", 4, True, "7 fields, the header has 9"),
+        ("talks_zhen.dev.tsv", 5, True, "3 fields, the header has 9"),
+        ("talks_zhen.dev.tsv", 6, True, "</v> without <v> in the target"),
+        ("talks_zhen.dev.tsv", 8, True, "the target differs from line 7 of the same segment"),
+        ("talks_zhen.dev.tsv", 9, True, "unknown severity 'Severe'"),
+    ]
+    assert odd.to_dict()["skipped"] == 5 and odd.to_dict()["repaired"] == 2
+    assert odd.summary() == [
+        f"skipped rows: 5 (first: {DATA / 'mqm-quirks' / 'talks_zhen.dev.tsv'}:4: 7 fields, the header has 9)",
+        f"repaired rows: 2 (first: {DATA / 'mqm-quirks' / 'general2023_zhen.dev.tsv'}:3: "
+        "<v> without </v> in the target: read as running to its end)",
+    ]
+
+
+def test_mqm_strict_load_stops_at_the_first_skipped_row() -> None:
+    with pytest.raises(InputError, match=r"talks_zhen.dev.tsv:4: 7 fields, the header has 9"):
+        mqm.load(DATA / "mqm-quirks", "dev")
+
+
+def test_mqm_header_without_a_segment_column(tmp_path: Path) -> None:
+    (tmp_path / "x.dev.tsv").write_text("system\tdoc\trater\tsource\ttarget\tcategory\tseverity\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"x.dev.tsv: missing column\(s\) seg_id \(or docSegId and globalSegId\)"):
+        mqm.load(tmp_path, "dev")

@@ -9,7 +9,7 @@ from mtqa import __version__
 from mtqa.scoring import SCORE_NAME
 
 DATA = Path(__file__).parent / "data" / "eval"
-TOP_KEYS = {"benchmark", "split", "mtqa_version", "checks", "signatures", "results"}
+TOP_KEYS = {"benchmark", "split", "mtqa_version", "checks", "signatures", "results", "odd_rows"}
 MLQE_KEYS = {"n", "word_mcc", "word_f1_bad", "hter_pearson", "hter_spearman", "da_pearson", "da_spearman"}
 
 
@@ -72,6 +72,25 @@ def test_eval_mqm_json_interface(cli, tmp_path: Path) -> None:
     assert results["n_segments"] == 3
     assert set(results["span"]) == {"precision", "recall", "f1"}
     assert results["span"]["recall"] == 0.0 and results["kendall_tau"] is None
+    assert data["odd_rows"] == {"skipped": 0, "repaired": 0, "rows": []}
+    assert "skipped rows: 0" in result.stdout and "repaired rows" not in result.stdout
+
+
+def test_eval_mqm_counts_odd_rows_and_goes_on(cli, tmp_path: Path) -> None:
+    out = tmp_path / "mqm.json"
+    result = cli("eval", "mqm", "--data", str(DATA / "mqm-quirks"), "--checks", "MT102", "--json", str(out))
+    assert result.exit_code == 0, result.stderr
+    talks = DATA / "mqm-quirks" / "talks_zhen.dev.tsv"
+    assert f"skipped rows: 5 (first: {talks}:4: 7 fields, the header has 9)" in result.stdout
+    assert "repaired rows: 2 (first: " in result.stdout
+    assert f"mtqa: warning: {talks}:9: unknown severity 'Severe'; skipped" in result.stderr
+    assert len(result.stderr.splitlines()) == 7
+    data = _json(out)
+    assert data["results"]["n_segments"] == 4
+    assert data["odd_rows"]["skipped"] == 5 and data["odd_rows"]["repaired"] == 2
+    assert data["odd_rows"]["rows"][2] == {
+        "file": str(talks), "line": 4, "problem": "7 fields, the header has 9", "skipped": True,
+    }
 
 
 def test_eval_errors_exit_2(cli, tmp_path: Path) -> None:
@@ -85,3 +104,14 @@ def test_eval_errors_exit_2(cli, tmp_path: Path) -> None:
     assert checks.exit_code == 2 and "ZZ9" in checks.stderr
     for result in (missing, unknown, pairs, checks):
         assert result.exception is None
+
+
+def test_eval_names_ten_odd_rows_then_counts_the_rest(cli, tmp_path: Path) -> None:
+    good = (DATA / "mqm" / "talks_zhen.dev.tsv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "x.dev.tsv").write_text("\n".join(good[:2] + ["too\tfew"] * 12) + "\n", encoding="utf-8")
+    result = cli("eval", "mqm", "--data", str(tmp_path), "--checks", "MT102")
+    assert result.exit_code == 0, result.stderr
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 11 and warnings[0].endswith("x.dev.tsv:3: 2 fields, the header has 9; skipped")
+    assert warnings[-1] == "mtqa: warning: 2 more odd row(s); --json lists them all"
+    assert "skipped rows: 12 (first: " in result.stdout

@@ -26,6 +26,8 @@ TOKENS = [
     '"', "'", "(", ")", "[", "]", "`", "``", "*", "_", "~~", "#", "# ", "> ", "- ", "1. ", "|", "---",
     "```", "+++", "<b>", "</b>", "<p>", "</p>", "<br>", "<script>", "</script>", "<!--", "-->",
     "&amp;", "&", "<", ">", "\\", "[x](http://y.z/a_(b))", "<https://y.z>",
+    "!!! note\n", "??? tip", '=== "Tab"\n', "/// tip | T\n", "///\n", "::: a.b.C\n", "--8<-- ", "*[HTML]: ",
+    "{ #id }", "{: .lead }", ":rocket:", "[^1]", "[^1]: ", "[x] ", "[ ] ", "\n    ",
 ]  # fmt: skip
 documents = st.lists(st.sampled_from(TOKENS), min_size=1, max_size=60).map("".join)
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -87,6 +87,73 @@ def test_markdown_front_matter_toml_and_unclosed() -> None:
     assert texts(unclosed, markdown.read(unclosed)) == ["Not front matter."]
 
 
+def test_markdown_extension_lines_are_no_prose() -> None:
+    text = (
+        "/// tip | Did you know?\n\nBlock prose.\n\n///\n\n"
+        "::: package.module.Class\n    options:\n      show_root_heading: true\n\n"
+        '--8<-- "includes/abbreviations.md"\n\n*[HTML]: Hyper Text Markup Language\n\n'
+        "/// details | More\n    type: info\n\nDetails prose.\n///\n"
+    )
+    assert texts(text, markdown.read(text)) == ["Block prose.", "Details prose."]
+
+
+def test_markdown_indented_bodies_are_prose() -> None:
+    text = (
+        "!!! note\n    Note prose.\n\n    Second paragraph.\n\n"
+        '??? tip "Title"\n\tTabbed body.\n\n'
+        '=== "Tab one"\n\n    - Tab item.\n\n'
+        "- List item.\n\n    !!! warning\n        Nested body.\n\n"
+        "```\n!!! note\n    fenced code\n```\n"
+    )
+    found = texts(text, markdown.read(text))
+    assert found == ["Note prose.", "Second paragraph.", "Tabbed body.", "Tab item.", "List item.", "Nested body."]
+
+
+def test_markdown_setext_heading_is_no_content_tab() -> None:
+    text = "Title\n===\n\n    indented code\n"
+    assert texts(text, markdown.read(text)) == ["Title"]
+
+
+def test_markdown_protects_extension_markup() -> None:
+    text = (
+        "# Install { #install-sqlmodel }\n\n"
+        ":globe_with_meridians: Works :+1: at 10:30:00, ratio a:b:c.[^note]\n{: .lead }\n\n"
+        "[Start](a.md){ .md-button target=\"_blank\" }\n\n- [x] Done.\n\n[^note]: A footnote.\n"
+    )
+    heading, paragraph, button, task, footnote = markdown.read(text)
+    assert protected(text, heading) == ["{ #install-sqlmodel }"]
+    assert protected(text, paragraph) == [":globe_with_meridians:", ":+1:", "[^note]", "{: .lead }"]
+    assert protected(text, button) == ["[", "](a.md){ .md-button target=\"_blank\" }"]
+    assert protected(text, task) == ["[x]"]
+    assert protected(text, footnote) == ["[^note]:"]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("text", ["[^" * 100_000, "{a=" * 70_000, "{#a " * 50_000, ":" * 100_000 + "!"])
+def test_markdown_extension_markup_is_linear(text: str) -> None:
+    # "[^" repeated took 93 s with a footnote pattern that could run across "[": now well under 5
+    started = time.perf_counter()
+    markdown.read(text)
+    assert time.perf_counter() - started < 5
+
+
+def test_mkdocs_fixture_gives_only_the_planted_error(cli) -> None:
+    """Material for MkDocs syntax is markup; the two real slips in its prose are still found."""
+    import json
+
+    fixture = FIXTURES / "mkdocs.md"
+    document = read_document(str(fixture), fixture.read_text(encoding="utf-8"))
+    checked = " ".join(s.text for s in document.segments)
+    for prose in ("upgrading one never breaks", "Blocks written with slashes", "script in its folder", "dark mode"):
+        assert prose in checked  # admonition, block, tab and footnote bodies are read
+    for syntax in ("///", ":::", "!!!", "===", "--8<--", "*[HTML]", "show_root_heading"):
+        assert syntax not in checked
+    result = cli("check", str(fixture), "-f", "json")
+    findings = json.loads(result.stdout)["files"][0]["findings"]
+    found = [(f["code"], f["line"], f["text"]) for f in findings]
+    assert found == [("MT101", 22, "a invasion"), ("MT102", 79, "the the")]
+
+
 def test_markdown_crlf_offsets() -> None:
     text = "Line one\r\nline two.\r\n\r\n## Title\r\n"
     assert texts(text, markdown.read(text)) == ["Line one\r\nline two.", "Title"]

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from mtqa.document import Block
-from mtqa.segment import CHUNK_CHARS, sentence_spans, split_blocks
+from mtqa.segment import CHUNK_CHARS, EXTRA_ABBREVIATIONS, abbreviations, sentence_spans, split_blocks
 
 
 def sentences(text: str, protected: tuple[tuple[int, int], ...] = ()) -> list[str]:
@@ -27,6 +27,35 @@ def sentences(text: str, protected: tuple[tuple[int, int], ...] = ()) -> list[st
 )
 def test_sentence_boundaries(text: str, expected: list[str]) -> None:
     assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Use any installer, e.g. the one we ship.",
+        "Pick the fastest, i.e. the one with a cache.",
+        "Apples, pears, etc. are fruit.",
+        "It was pip vs. the rest.",
+        "See the notes, cf. the FAQ for details.",
+        "As Fig. 3 shows, the cache helps.",
+        "The install takes approx. two minutes.",
+        "The abbey was built ca. two centuries ago.",
+    ],
+)
+def test_abbreviations_mid_sentence_do_not_split(sentence: str) -> None:
+    assert sentences(f"{sentence} Then it ends.") == [sentence, "Then it ends."]
+
+
+def test_abbreviations_are_pysbds_lists_plus_the_extras() -> None:
+    from pysbd.lang.english import English
+    from pysbd.lang.deutsch import Deutsch
+
+    english = abbreviations("en")
+    assert {a.lower() for a in English.Abbreviation.ABBREVIATIONS} < english
+    assert set(EXTRA_ABBREVIATIONS["en"]) <= english
+    assert abbreviations("de") == {a.lower() for a in Deutsch.Abbreviation.ABBREVIATIONS}
+    assert abbreviations("xx") == english  # pysbd has no rules for it: English ones
+    assert not set(EXTRA_ABBREVIATIONS["en"]) & {a.lower() for a in English.Abbreviation.ABBREVIATIONS}
 
 
 def test_protected_markup_holds_no_boundary_and_stays_attached() -> None:

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache
 
 from mtqa.checks._text import language, paragraphs
 from mtqa.checks.base import Check, CheckContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
+from mtqa.segment import abbreviations
 
 # Punctuation glued to the first word of a sentence: "-European nations", ",and then".
 # Not an ellipsis ("...and"), a negative number ("-5") or a dialogue dash (em dash).
 _STRAY_START = re.compile(r"(?:^|(?<=[.!?]\s))(?P<stray>(?:[-–,;:)\]}!?]|\.(?!\.))+)(?P<word>[^\W\d_][\w'’-]*)")
 _LOWER_AFTER_STOP = re.compile(r"(?<!\.)\.(?P<space>\s+)(?P<word>[^\W\d_][\w'’-]*)")
 _LAST_TOKEN = re.compile(r"[\w.]*$")
-_MORE_ABBREVIATIONS = {"en": {"approx", "ca", "cf", "viz"}}  # missing from pysbd's English list
-
-
-@cache
-def _abbreviations(lang: str) -> frozenset[str]:
-    """Abbreviations after which a full stop does not end a sentence (pysbd's lists)."""
-    from pysbd.languages import LANGUAGE_CODES
-
-    module = LANGUAGE_CODES.get(lang, LANGUAGE_CODES["en"])
-    return frozenset(a.lower() for a in module.Abbreviation.ABBREVIATIONS) | _MORE_ABBREVIATIONS.get(lang, set())
 
 
 def _lowercase_start(word: str) -> bool:
@@ -59,13 +49,13 @@ class BrokenFragment(Check):
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         """Segments one by one, and a lower-case segment right after one ending in a full stop."""
-        abbreviations = _abbreviations(language(ctx.target_lang))
+        known = abbreviations(language(ctx.target_lang))
         for run in paragraphs(document):
             for previous, segment in zip([None, *run], run):
                 yield from self.check_segment(document, segment, ctx)
                 word = re.match(r"[^\W\d_][\w'’-]*", segment.text)
                 if previous and word and _lowercase_start(word.group()) and previous.text.endswith("."):
-                    if self._ends_sentence(previous.text, len(previous.text) - 1, abbreviations):
+                    if self._ends_sentence(previous.text, len(previous.text) - 1, known):
                         yield self._lowercase(document, segment, segment.start, word.group())
 
     def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
@@ -81,10 +71,10 @@ class BrokenFragment(Check):
                 f"sentence starts with stray {stray!r}",
                 suggestion=word[0].upper() + word[1:],
             )
-        abbreviations = _abbreviations(language(ctx.target_lang))
+        known = abbreviations(language(ctx.target_lang))
         for match in _LOWER_AFTER_STOP.finditer(text):
             word = match.group("word")
-            if _lowercase_start(word) and self._ends_sentence(text, match.start(), abbreviations):
+            if _lowercase_start(word) and self._ends_sentence(text, match.start(), known):
                 yield self._lowercase(document, segment, segment.start + match.start("word"), word)
 
     @staticmethod

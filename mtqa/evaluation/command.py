@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+WARNED_ROWS = 10  # odd data rows named on stderr one by one; the rest are counted
+
 
 def _fail(message: str) -> None:
     typer.echo(f"mtqa: error: {message}", err=True)
@@ -26,8 +28,9 @@ def eval_command(
 ) -> None:
     """Measure the checker on human-annotated data (MLQE-PE, DEMETR, WMT MQM).
 
-    Prints a table of the figures with reference rows, the signatures and the speed;
-    --json writes them for comparing runs. Exit 0 on success, 2 on an error.
+    Prints a table of the figures with reference rows, the signatures, the speed and the
+    count of odd data rows skipped or repaired (each named on stderr); --json writes them
+    for comparing runs. Exit 0 on success, 2 on an error.
 
     Example: mtqa eval mlqe-pe --data ../shared/data/mlqe-pe --split dev --pairs ro-en
     """
@@ -58,6 +61,11 @@ def eval_command(
         run = run_eval(benchmark, data, split, config, pairs=pair_list, limit=limit, use_source=use_source)
     except (CheckFailed, ConfigError, InputError, ValueError) as exc:
         _fail(str(exc))
+    for row in run.odd_rows.rows[:WARNED_ROWS]:
+        typer.echo(f"mtqa: warning: {row}" + ("; skipped" if row.skipped else ""), err=True)
+    if len(run.odd_rows.rows) > WARNED_ROWS:
+        more = len(run.odd_rows.rows) - WARNED_ROWS
+        typer.echo(f"mtqa: warning: {more} more odd row(s); --json lists them all", err=True)
     console = Console()
     console.print(render(run))
     for name, signature in run.signatures.items():
@@ -67,6 +75,8 @@ def eval_command(
         f"{run.cpu_seconds:.2f} s CPU)",
         highlight=False,
     )
+    for line in run.odd_rows.summary():
+        console.print(line, highlight=False, soft_wrap=True)
     if json_out is not None:
         try:
             json_out.write_text(json.dumps(run.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

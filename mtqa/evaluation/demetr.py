@@ -3,7 +3,8 @@
 Layout: ``{DIR}/{split}.jsonl``, one item a line with ``src_sent`` and ``lang_tag`` (the
 source and its language), ``mt_sent``, ``pert_sent``, ``eng_sent`` (the human reference),
 ``pert_name``, ``severity`` and ``pert_check`` (false = the item was not actually
-perturbed; such items are left out). The translations are English.
+perturbed; such items are left out). The translations are English. A line that is not a
+DEMETR item is skipped and logged in ``OddRows``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from mtqa.errors import InputError
 from mtqa.evaluation.files import read_lines
+from mtqa.evaluation.odd_rows import OddRows
 from mtqa.evaluation.system import System
 
 # The perturbation that swaps in the human reference is no error: it keeps its own row
@@ -44,8 +46,34 @@ class DemetrItem:
     severity: str
 
 
-def load(root: Path, split: str, limit: int | None = None) -> list[DemetrItem]:
-    """Items with ``pert_check: true`` of the first ``limit`` source sentences (ids)."""
+TEXT_FIELDS = ("src_sent", "mt_sent", "pert_sent", "eng_sent")
+
+
+def _item(raw: Any) -> tuple[DemetrItem, bool]:
+    """The item and its ``pert_check``; ``ValueError`` naming what is wrong."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"a JSON {type(raw).__name__}, not an object")
+    missing = [k for k in ("id", "lang_tag", *TEXT_FIELDS, "pert_name", "severity", "pert_check") if k not in raw]
+    if missing:
+        raise ValueError(f"no {', '.join(missing)}")
+    if not isinstance(raw["id"], (int, str)):
+        raise ValueError("id not a number or string")
+    not_text = [k for k in TEXT_FIELDS if not isinstance(raw[k], str)]
+    if not_text:
+        raise ValueError(f"{', '.join(not_text)} not a string")
+    item = DemetrItem(
+        raw["id"], raw["src_sent"], LANG_TAGS.get(raw["lang_tag"]), raw["mt_sent"], raw["pert_sent"],
+        raw["eng_sent"], raw["pert_name"], raw["severity"],
+    )
+    return item, raw["pert_check"] is True
+
+
+def load(root: Path, split: str, limit: int | None = None, odd_rows: OddRows | None = None) -> list[DemetrItem]:
+    """Items with ``pert_check: true`` of the first ``limit`` source sentences (ids).
+
+    Lines that are not items go to ``odd_rows``; without one, the first is an ``InputError``.
+    """
+    odd = odd_rows if odd_rows is not None else OddRows(strict=True)
     path = root / f"{split}.jsonl"
     lines = read_lines(path, f" (expected {{DIR}}/{split}.jsonl)")
     items: list[DemetrItem] = []
@@ -54,19 +82,15 @@ def load(root: Path, split: str, limit: int | None = None) -> list[DemetrItem]:
         if not line.strip():
             continue
         try:
-            raw = json.loads(line)
-            item = DemetrItem(
-                raw["id"], raw["src_sent"], LANG_TAGS.get(raw["lang_tag"]), raw["mt_sent"], raw["pert_sent"],
-                raw["eng_sent"], raw["pert_name"], raw["severity"],
-            )
-            checked = raw["pert_check"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise InputError(f"{path} line {number}: not a DEMETR item ({type(exc).__name__}: {exc})") from None
+            item, checked = _item(json.loads(line))
+        except ValueError as exc:  # json.JSONDecodeError is one
+            odd.skip(path, number, f"not a DEMETR item ({exc})")
+            continue
         if limit is not None and item.id not in kept_ids:
             if len(kept_ids) >= limit:
                 continue
             kept_ids.add(item.id)
-        if checked is True:
+        if checked:
             items.append(item)
     return items
 

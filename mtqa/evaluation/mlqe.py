@@ -9,6 +9,11 @@ The checker sees the MT as it was produced, the untokenised ``translation`` of t
 (tokenised text would trip every punctuation-spacing rule); its spans are mapped onto the
 .mt tokens through the non-space characters, which both share. Where they differ (a few
 en-de lines lost their quotes in the .da.tsv) the tokenised line is checked instead.
+
+The files are parallel, so a sentence with a malformed line in any of them (a tag count
+that does not fit its words, an HTER or ``z_mean`` that is not a number, a short .da.tsv
+row) is skipped in all of them and logged in ``OddRows``; files whose line counts differ
+cannot be aligned at all and are an ``InputError``.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from typing import Any
 from mtqa.errors import InputError
 from mtqa.evaluation.files import read_lines
 from mtqa.evaluation.metrics import Confusion, Span, mean, pearson, spearman
+from mtqa.evaluation.odd_rows import OddRows
 from mtqa.evaluation.system import System
 
 # Least share of .da.tsv translations equal to their .mt line up to spaces (dev: 99.3-100%).
 ALIGNED_SHARE = 0.5
+DA_COLUMNS = ("original", "translation", "z_mean")
 METRICS = ("word_mcc", "word_f1_bad", "hter_pearson", "hter_spearman", "da_pearson", "da_spearman")
 
 
@@ -48,15 +55,15 @@ class MlqePair:
         return self.pair.split("-")[-1]
 
 
-def word_tags(line: str, n_words: int, where: str) -> list[bool]:
-    """BAD flags of the N words from a 2N+1 gap/word tag line (gap tags are ignored)."""
+def word_tags(line: str, n_words: int) -> list[bool]:
+    """BAD flags of the N words from a 2N+1 gap/word tag line (gap tags are ignored); ValueError if malformed."""
     tags = line.split()
     if len(tags) != 2 * n_words + 1:
-        raise InputError(f"{where}: {len(tags)} tags for {n_words} MT words (expected {2 * n_words + 1})")
+        raise ValueError(f"{len(tags)} tags for {n_words} MT words (expected {2 * n_words + 1})")
     words = tags[1::2]
     unknown = set(words) - {"OK", "BAD"}
     if unknown:
-        raise InputError(f"{where}: unknown tag {sorted(unknown)[0]!r} (expected OK or BAD)")
+        raise ValueError(f"unknown tag {sorted(unknown)[0]!r} (expected OK or BAD)")
     return [tag == "BAD" for tag in words]
 
 
@@ -85,52 +92,71 @@ def bad_tokens(text: str, tokenised: str, spans: Sequence[Span]) -> list[bool]:
     return bad
 
 
-def _read_da(path: Path, expected: int) -> tuple[list[str], list[str], list[float]]:
-    """The ``original``, ``translation`` and ``z_mean`` columns, one row per MT line."""
+def _read_da(path: Path, expected: int) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows (one per MT line) of a .da.tsv."""
     rows = list(csv.reader(read_lines(path), delimiter="\t", quoting=csv.QUOTE_NONE))
     header = rows[0] if rows else []
-    missing = [c for c in ("original", "translation", "z_mean") if c not in header]
+    missing = [c for c in DA_COLUMNS if c not in header]
     if missing:
         raise InputError(f"{path}: no {' or '.join(repr(c) for c in missing)} column in the header")
-    body = rows[1:]
-    if len(body) != expected:
-        raise InputError(f"{path}: {len(body)} rows for {expected} MT lines")
-    original, translation, z_mean = (header.index(c) for c in ("original", "translation", "z_mean"))
-    try:
-        return [row[original] for row in body], [row[translation] for row in body], [float(row[z_mean]) for row in body]
-    except (ValueError, IndexError) as exc:
-        raise InputError(f"{path}: bad row ({exc})") from None
-
-
-def _floats(path: Path) -> list[float]:
-    try:
-        return [float(line) for line in read_lines(path)]
-    except ValueError as exc:
-        raise InputError(f"{path}: {exc}") from None
+    if len(rows) - 1 != expected:
+        raise InputError(f"{path}: {len(rows) - 1} rows for {expected} MT lines")
+    return header, rows[1:]
 
 
 def available_pairs(root: Path, split: str) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / f"{split}.mt").is_file()) if root.is_dir() else []
 
 
-def load_pair(root: Path, pair: str, split: str, limit: int | None = None) -> MlqePair:
+def load_pair(
+    root: Path, pair: str, split: str, limit: int | None = None, odd_rows: OddRows | None = None
+) -> MlqePair:
+    """The first ``limit`` sentences of one pair, less those with a malformed line (see the module).
+
+    Odd lines go to ``odd_rows``; without one, the first is an ``InputError``.
+    """
+    odd = odd_rows if odd_rows is not None else OddRows(strict=True)
     base = root / pair / split
-    sentences = read_lines(Path(f"{base}.mt"), " (is --data the MLQE-PE folder and --split right?)")
-    tags = read_lines(Path(f"{base}.tags"))
-    hter = _floats(Path(f"{base}.hter"))
-    sources, translations, da_z = _read_da(Path(f"{base}.da.tsv"), len(sentences))
-    for name, values in (("tags", tags), ("hter", hter)):
+    paths = {suffix: Path(f"{base}.{suffix}") for suffix in ("mt", "tags", "hter", "da.tsv")}
+    sentences = read_lines(paths["mt"], " (is --data the MLQE-PE folder and --split right?)")
+    tags = read_lines(paths["tags"])
+    hter = read_lines(paths["hter"])
+    header, da_rows = _read_da(paths["da.tsv"], len(sentences))
+    for suffix, values in (("tags", tags), ("hter", hter)):
         if len(values) != len(sentences):
-            raise InputError(f"{base}.{name}: {len(values)} lines for {len(sentences)} MT lines")
-    n = len(sentences) if limit is None else min(limit, len(sentences))
-    word_bad = [word_tags(tags[i], len(sentences[i].split()), f"{base}.tags line {i + 1}") for i in range(n)]
-    same = [_non_space(detok) == _non_space(tok) for tok, detok in zip(sentences, translations)]
+            raise InputError(f"{paths[suffix]}: {len(values)} lines for {len(sentences)} MT lines")
+    original, translation, z_mean = (header.index(c) for c in DA_COLUMNS)
+    same = [
+        len(row) > translation and _non_space(row[translation]) == _non_space(tok)
+        for tok, row in zip(sentences, da_rows)
+    ]
     if sum(same) < ALIGNED_SHARE * len(sentences):  # shuffled or foreign rows: z_mean would be wrong too
         raise InputError(
-            f"{base}.da.tsv: its translations do not match the .mt lines (only {sum(same)} of {len(same)})"
+            f"{paths['da.tsv']}: its translations do not match the .mt lines (only {sum(same)} of {len(same)})"
         )
-    texts = [detok if ok else tok for tok, detok, ok in zip(sentences[:n], translations[:n], same)]
-    return MlqePair(pair, sentences[:n], texts, sources[:n], word_bad, hter[:n], da_z[:n])
+    data = MlqePair(pair, [], [], [], [], [], [])
+    n = len(sentences) if limit is None else min(limit, len(sentences))
+    for i in range(n):
+        row = da_rows[i]
+        try:
+            where, line = paths["tags"], i + 1
+            bad = word_tags(tags[i], len(sentences[i].split()))
+            where = paths["hter"]
+            hter_value = float(hter[i])
+            where, line = paths["da.tsv"], i + 2
+            if len(row) != len(header):
+                raise ValueError(f"{len(row)} fields, the header has {len(header)}")
+            z = float(row[z_mean])
+        except ValueError as exc:
+            odd.skip(where, line, str(exc))
+            continue
+        data.sentences.append(sentences[i])
+        data.texts.append(row[translation] if same[i] else sentences[i])
+        data.sources.append(row[original])
+        data.word_bad.append(bad)
+        data.hter.append(hter_value)
+        data.da_z.append(z)
+    return data
 
 
 def evaluate_pair(data: MlqePair, system: System) -> dict[str, Any]:
@@ -161,9 +187,11 @@ def evaluate(pairs: Sequence[MlqePair], system: System) -> dict[str, Any]:
     return {"pairs": per_pair, "average": average}
 
 
-def load(root: Path, split: str, pairs: Sequence[str] | None, limit: int | None) -> list[MlqePair]:
-    """The requested pairs (default: every pair folder with ``{split}.mt``)."""
+def load(
+    root: Path, split: str, pairs: Sequence[str] | None, limit: int | None, odd_rows: OddRows | None = None
+) -> list[MlqePair]:
+    """The requested pairs (default: every pair folder with ``{split}.mt``); odd lines as in ``load_pair``."""
     names = list(pairs) if pairs else available_pairs(root, split)
     if not names:
         raise InputError(f"{root}: no pair folder with {split}.mt (expected {{DIR}}/{{pair}}/{split}.mt)")
-    return [load_pair(root, name, split, limit) for name in names]
+    return [load_pair(root, name, split, limit, odd_rows) for name in names]

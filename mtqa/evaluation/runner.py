@@ -10,6 +10,7 @@ from typing import Any
 from mtqa import __version__
 from mtqa.config import Config
 from mtqa.evaluation import demetr, mlqe, mqm
+from mtqa.evaluation.odd_rows import OddRows
 from mtqa.evaluation.system import CheckerSystem, ConstantSystem, System
 
 BENCHMARKS = ("mlqe-pe", "demetr", "mqm")
@@ -26,6 +27,7 @@ class EvalRun:
     seconds: float = 0.0  # wall-clock time the checker took for them
     cpu_seconds: float = 0.0  # CPU time of this process for them
     reference: dict[str, Any] = field(default_factory=dict)  # reference rows, same shape as results
+    odd_rows: OddRows = field(default_factory=OddRows)  # rows of the data skipped or repaired
 
     @property
     def items_per_second(self) -> float:
@@ -40,6 +42,7 @@ class EvalRun:
             "checks": self.checks,
             "signatures": self.signatures,
             "results": {**self.results, "reference": self.reference},
+            "odd_rows": self.odd_rows.to_dict(),
         }
 
 
@@ -55,12 +58,14 @@ def run_eval(
     """Measure the checks ``config`` selects on one benchmark split.
 
     ``use_source=False`` hides the benchmark's source text from the checker. Raises
-    ``InputError`` for unreadable data, ``ConfigError`` for an unknown check selector,
+    ``InputError`` for unreadable data (odd rows are skipped or repaired and logged in
+    ``EvalRun.odd_rows`` instead), ``ConfigError`` for an unknown check selector,
     ``ValueError`` for an unknown benchmark and ``CheckFailed`` when a check crashes.
     """
     if benchmark not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {benchmark!r} (choose from {', '.join(BENCHMARKS)})")
     checker = CheckerSystem(config, use_source)
+    odd = OddRows()
 
     def constant_rows(evaluate: Callable[[Any, System], dict[str, Any]], loaded: Any) -> dict[str, Any]:
         return {
@@ -70,16 +75,16 @@ def run_eval(
 
     extra: dict[str, str] = {}
     if benchmark == "mlqe-pe":
-        pair_data = mlqe.load(data, split, pairs, limit)
+        pair_data = mlqe.load(data, split, pairs, limit, odd)
         results = mlqe.evaluate(pair_data, checker)
         reference = constant_rows(mlqe.evaluate, pair_data)
     elif benchmark == "demetr":
-        items = demetr.load(data, split, limit)
+        items = demetr.load(data, split, limit, odd)
         results = demetr.evaluate(items, checker)
         chrf_results, extra["chrf"] = demetr.chrf_reference(items)
         reference = {"chrf": chrf_results}
     else:
-        segments = mqm.load(data, split, limit)
+        segments = mqm.load(data, split, limit, odd)
         results = mqm.evaluate(segments, checker)
         reference = constant_rows(mqm.evaluate, segments)
     return EvalRun(
@@ -92,4 +97,5 @@ def run_eval(
         seconds=checker.seconds,
         cpu_seconds=checker.cpu_seconds,
         reference=reference,
+        odd_rows=odd,
     )

@@ -7,6 +7,18 @@ not prose and produce no block. Inside a block, markup is protected rather than 
 inline code, link and image destinations and brackets, autolinks, inline HTML and
 comments, emphasis markers, backslash escapes, entity references, and the ``>`` or
 indentation that continues a quote or list item on the next line.
+
+Documentation sites (MkDocs with Material, pymdown-extensions and mkdocstrings, as the
+FastAPI and SQLModel docs are written) add syntax that CommonMark reads as prose. Before
+parsing, the lines that are such syntax are blanked in the text markdown-it sees: block
+fences (``/// tip | Title``, ``///``), API directives (``::: package.module.Class``, whose
+indented options then read as code), snippets (``--8<-- "file.md"``) and abbreviation
+definitions (``*[HTML]: …``). The openers of indented bodies (admonitions ``!!! note``,
+``??? note``, content tabs ``=== "Tab"``) are blanked and their bodies dedented, so the body
+reads as prose, not as indented code. Only the parsed text changes; blocks are still located
+in the real lines. Inline, attribute lists (``{ #install }``, ``{: .class }``), emoji and
+icon shortcodes (``:rocket:``), footnote marks (``[^1]``) and task-list boxes (``[x]``) are
+protected like other markup.
 """
 
 from __future__ import annotations
@@ -34,13 +46,31 @@ _MARKERS = re.compile(r"\*+|(?<![^\W_])_+|_+(?![^\W_])|~~+")  # emphasis, not sn
 _ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]|\\(?=\n)")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
+# Lines of extension syntax that hold no prose (see the module docstring).
+_SYNTAX_LINE = re.compile(
+    r"[ \t]*(?:"
+    r"/{3,}(?:[ \t]+[A-Za-z][\w-]*(?:[ \t]*\|.*)?)?"  # pymdown blocks: /// name | title, ///
+    r"|:{3,}(?:[ \t]*[\w.{}-][\w.:{}-]*)?"  # mkdocstrings ::: package.module.Class, colon fences
+    r"|-{2,}8<-{2,}.*"  # snippets
+    r"|\*\[[^\]\n]+\]:.*"  # abbreviation definitions
+    r")[ \t]*"
+)
+_INDENTED_OPENER = re.compile(r"([ \t]*)(?:!!!|\?\?\?\+?)[ \t]+\w.*|([ \t]*)===[+!]*[ \t]+[\"'].*")
+_BODY_INDENT = 4
+_ATTRIBUTE = r"(?:[#.][\w-]+|[\w-]+=(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s{}]+))"  # #id, .class, key=value
+_ATTRIBUTE_LIST = re.compile(rf"\{{:?[ \t]*{_ATTRIBUTE}(?:[ \t]+{_ATTRIBUTE})*[ \t]*\}}")
+_SHORTCODE = re.compile(r"(?<!\w):(?:[+-]1|[a-z][a-z0-9_+-]*):(?!\w)")  # :rocket:, :octicons-mark-16:
+_FOOTNOTE_MARK = re.compile(r"\[\^[^\[\]\s]+\]:?")  # no "[" inside: linear on "[^[^[^…"
+_TASK_BOX = re.compile(r"\[[ xX]\](?=\s)")
+
 
 def read(text: str) -> list[Block]:
     starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
     ends = [m.start() for m in _NEWLINE.finditer(text)] + [len(text)]
-    skip = _front_matter_lines(text, starts, ends)
-    parsed = "\n" * skip + text[starts[skip] :] if skip else text
-    tokens = MarkdownIt("commonmark").enable("table").parse(parsed)
+    lines = [text[start:end] for start, end in zip(starts, ends)]
+    lines[: _front_matter_lines(text, starts, ends)] = []  # replaced below by as many blank lines
+    lines = [""] * (len(starts) - len(lines)) + _without_extension_syntax(lines)
+    tokens = MarkdownIt("commonmark").enable("table").parse("\n".join(lines))
 
     blocks: list[Block] = []
     cell_cursor: dict[int, int] = {}  # table row line → where the next cell's search starts
@@ -78,6 +108,27 @@ def _front_matter_lines(text: str, starts: list[int], ends: list[int]) -> int:
         if text[starts[line] : ends[line]].rstrip() in closers:
             return line + 1
     return 0
+
+
+def _without_extension_syntax(lines: list[str]) -> list[str]:
+    """The lines as markdown-it should see them: syntax lines blank, indented bodies dedented."""
+    lines = list(lines)
+    for index, line in enumerate(lines):
+        if _SYNTAX_LINE.fullmatch(line):
+            lines[index] = ""
+            continue
+        opener = _INDENTED_OPENER.fullmatch(line)
+        if not opener:
+            continue
+        lines[index] = ""
+        body = len((opener.group(1) or opener.group(2) or "").expandtabs(_BODY_INDENT)) + _BODY_INDENT
+        for following in range(index + 1, len(lines)):
+            content = lines[following].lstrip(" \t")
+            indent = len(lines[following][: len(lines[following]) - len(content)].expandtabs(_BODY_INDENT))
+            if content and indent < body:
+                break
+            lines[following] = " " * (indent - _BODY_INDENT) + content if content else ""
+    return lines
 
 
 def _locate_lines(text: str, starts: list[int], ends: list[int], first: int, content: str) -> list[Span]:
@@ -119,8 +170,11 @@ def _inline_markup(text: str, start: int, end: int) -> list[Span]:
     spans += _comments(text, start, end)
     for match in _LINK.finditer(text, start, end):
         spans += [match.span(1), match.span(2)]
-    for pattern in (_AUTOLINK, _INLINE_TAG, _MARKERS, _ESCAPE, _ENTITY):
+    for pattern in (_AUTOLINK, _INLINE_TAG, _MARKERS, _ESCAPE, _ENTITY, _ATTRIBUTE_LIST, _SHORTCODE, _FOOTNOTE_MARK):
         spans += [m.span() for m in pattern.finditer(text, start, end)]
+    box = _TASK_BOX.match(text, start, end)
+    if box:
+        spans.append(box.span())
     return spans
 
 
