@@ -41,6 +41,9 @@ class Config:
     max_file_mb: float = 20.0
     max_sentence_words: int = DEFAULT_MAX_SENTENCE_WORDS
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-check settings, by code
+    # setting → where it was written (a file or "command line"); a default has no entry, so a
+    # file's own language declaration gives way only to a language the user set
+    origins: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def merged(self, overrides: dict[str, Any], origin: str, labels: dict[str, str] | None = None) -> Config:
         """A copy with ``overrides`` applied; unknown or ill-typed keys name ``origin``.
@@ -58,10 +61,14 @@ class Config:
             for code, opts in values["options"].items():
                 merged_options.setdefault(code, {}).update(opts)
             values["options"] = merged_options
-        return replace(self, **values)
+        return replace(self, **values, origins={**self.origins, **dict.fromkeys(values, origin)})
+
+    def is_set(self, setting: str) -> bool:
+        """Whether ``setting`` was written in a config file or on the command line (not defaulted)."""
+        return setting in self.origins
 
 
-_FIELDS = {f.name for f in fields(Config)}
+_FIELDS = {f.name for f in fields(Config)} - {"origins"}
 _LISTS = {"select", "ignore", "include", "exclude", "languages"}
 
 
