@@ -65,7 +65,9 @@ def charset(data: bytes) -> str:
 
     The header is ASCII in every charset gettext allows, so it is read from the raw bytes.
     """
-    return polib.detect_encoding(data[:_HEADER_BYTES])  # UTF-8 when missing or unknown
+    header = data[:_HEADER_BYTES]
+    # polib reads bytes naming an existing file from disk: content always has a newline
+    return polib.detect_encoding(header if b"\n" in header else header + b"\n")  # UTF-8 when in doubt
 
 
 def declared(text: str) -> Declared:
