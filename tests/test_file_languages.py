@@ -214,3 +214,26 @@ def test_config_target_lang_overrides_the_files(cli: Callable, l10n: Path) -> No
     (l10n.parent / "mtqa.toml").write_text('target-lang = "de"\nselect = ["MT102"]\n', encoding="utf-8")
     report = json.loads(cli("check", "l10n", "--format", "json").stdout)
     assert {f["languages"]["target"] for f in report["files"]} == {"de"}
+
+
+def test_every_report_shows_the_languages_each_file_was_checked_as(l10n: Path) -> None:
+    from mtqa.formatters import html, junit, markdown, sarif, terminal
+
+    report = run([str(l10n)], Config(select=["MT102"]))
+    line = "Checked as de (1 file), en → es (1 file), fr (1 file), it (1 file)."
+    assert line in terminal.render(report)
+    assert "Checked as de &#40;1 file&#41;, en → es" in markdown.render(report)
+    page = html.render(report)
+    assert all(f"checked as {label}</span>" in page for label in ("de", "en → es", "fr", "it"))
+    artifacts = {Path(a["location"]["uri"]).name: a["properties"]["languages"] for a in sarif.to_sarif(report)["runs"][0]["artifacts"]}
+    assert artifacts["messages.es.xlf"] == {"target": "es", "target_from": "path", "source": "en", "source_from": "file"}
+    assert junit.render(report).count('name="mtqa.language.target" value="') == len(L10N_FILES)
+
+
+def test_english_by_default_adds_no_line(tmp_path: Path) -> None:
+    from mtqa.formatters import terminal
+
+    (tmp_path / "a.txt").write_text("The house is big.\n", encoding="utf-8")
+    report = run([str(tmp_path / "a.txt")], Config(select=["MT102"]))
+    assert report.files[0].languages.target_from is LanguageFrom.DEFAULT
+    assert "Checked as" not in terminal.render(report)
