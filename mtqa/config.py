@@ -64,11 +64,16 @@ class Config:
         return replace(self, **values, origins={**self.origins, **dict.fromkeys(values, origin)})
 
     def is_set(self, setting: str) -> bool:
-        """Whether ``setting`` was written in a config file or on the command line (not defaulted)."""
-        return setting in self.origins
+        """Whether ``setting`` was given (a config file, the command line), not left at its default.
+
+        A value other than the default counts as given too: a Config built in Python
+        (``Config(target_lang="de")``) has no origins.
+        """
+        return setting in self.origins or getattr(self, setting) != getattr(_DEFAULT, setting)
 
 
 _FIELDS = {f.name for f in fields(Config)} - {"origins"}
+_DEFAULT = Config()
 _LISTS = {"select", "ignore", "include", "exclude", "languages"}
 
 

@@ -237,3 +237,10 @@ def test_english_by_default_adds_no_line(tmp_path: Path) -> None:
     report = run([str(tmp_path / "a.txt")], Config(select=["MT102"]))
     assert report.files[0].languages.target_from is LanguageFrom.DEFAULT
     assert "Checked as" not in terminal.render(report)
+
+
+def test_a_config_built_in_python_sets_the_language(tmp_path: Path) -> None:
+    (tmp_path / "strings.po").write_text(GERMAN, encoding="utf-8")
+    assert not Config().is_set("target_lang") and Config().merged({"target-lang": "en"}, "x.toml").is_set("target_lang")
+    languages = run([str(tmp_path / "strings.po")], Config(select=["MT102"], target_lang="fr")).files[0].languages
+    assert (languages.target, languages.target_from) == ("fr", LanguageFrom.SETTINGS)
