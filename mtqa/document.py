@@ -76,7 +76,10 @@ class Languages:
 
 @dataclass(frozen=True)
 class Declared:
-    """What a file says of itself (normalised tags); None where it says nothing."""
+    """The languages a file says it is in; None where it says nothing.
+
+    Readers give the tags as written; ``Document.declared`` holds them normalised.
+    """
 
     source: str | None = None
     target: str | None = None

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mtqa.checks import Check, CheckContext, all_checks, select_checks
-from mtqa.checks.base import language
 from mtqa.config import Config, resolve_codes
 from mtqa.document import Document, Languages, Segment
 from mtqa.errors import ConfigError, InputError, ModelUnavailable
@@ -163,7 +162,7 @@ def not_applicable(checks: list[Check], document: Document, ctx: CheckContext) -
     """One note naming the selected checks that do not cover the document's target language."""
     by_languages: dict[frozenset[str], list[str]] = {}
     for check in checks:
-        if check.languages is not None and language(ctx.target_lang) not in check.languages:
+        if check.languages is not None and ctx.target_lang not in check.languages:
             by_languages.setdefault(check.languages, []).append(check.code)
     if not by_languages:
         return None

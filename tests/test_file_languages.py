@@ -36,7 +36,9 @@ def po(body: str, language: str | None = None, charset: str = "UTF-8") -> str:
     return header + body
 
 
-GERMAN = po('msgid "The house is big and the garden is small."\nmsgstr "Das Haus ist groß und der Garten ist klein."\n', "de")
+GERMAN = po(
+    'msgid "The house is big and the garden is small."\nmsgstr "Das Haus ist groß und der Garten ist klein."\n', "de"
+)
 
 
 @pytest.mark.parametrize(
@@ -122,7 +124,8 @@ def test_a_german_po_file_is_checked_as_german(tmp_path: Path) -> None:
         (NoteKind.CHECK_NOT_APPLICABLE, "MT101, MT402 check en only; not run on this de file")
     ]
     assert report.exit_code() == 0  # a note never fails the run
-    as_english = run([str(tmp_path / "strings.po")], Config(select=["MT107"]).merged({"target_lang": "en"}, "command line"))
+    told = Config(select=["MT107"]).merged({"target_lang": "en"}, "command line")
+    as_english = run([str(tmp_path / "strings.po")], told)
     assert [f.code for f in as_english.files[0].findings] == ["MT107"]  # what it was before
     assert as_english.files[0].notes == []
 
@@ -146,7 +149,8 @@ def test_latin1_po_file_is_decoded_with_its_charset(tmp_path: Path) -> None:
 def test_a_byte_the_charset_lacks_is_one_line_naming_the_file(
     cli: Callable, write: Callable, charset: str, data: bytes, error: str
 ) -> None:
-    write("bad.po", po('msgid "Yes."\nmsgstr "Oui"\n', "fr", charset).encode("ascii").replace(b'"Oui"', b'"Oui' + data + b'"'))
+    content = po('msgid "Yes."\nmsgstr "Oui"\n', "fr", charset).encode("ascii")
+    write("bad.po", content.replace(b'"Oui"', b'"Oui' + data + b'"'))
     result = cli("check", "bad.po", "--select", "MT102")
     assert result.exit_code == 2 and result.exception is None
     assert f"bad.po: error: {error}" in result.stdout
@@ -225,8 +229,9 @@ def test_every_report_shows_the_languages_each_file_was_checked_as(l10n: Path) -
     assert "Checked as de &#40;1 file&#41;, en → es" in markdown.render(report)
     page = html.render(report)
     assert all(f"checked as {label}</span>" in page for label in ("de", "en → es", "fr", "it"))
-    artifacts = {Path(a["location"]["uri"]).name: a["properties"]["languages"] for a in sarif.to_sarif(report)["runs"][0]["artifacts"]}
-    assert artifacts["messages.es.xlf"] == {"target": "es", "target_from": "path", "source": "en", "source_from": "file"}
+    artifacts = sarif.to_sarif(report)["runs"][0]["artifacts"]
+    by_name = {Path(a["location"]["uri"]).name: a["properties"]["languages"] for a in artifacts}
+    assert by_name["messages.es.xlf"] == {"target": "es", "target_from": "path", "source": "en", "source_from": "file"}
     assert junit.render(report).count('name="mtqa.language.target" value="') == len(L10N_FILES)
 
 

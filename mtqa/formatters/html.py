@@ -24,8 +24,8 @@ import jinja2
 import markupsafe
 
 from mtqa.document import Document, Segment
-from mtqa.formatters._common import language_label
 from mtqa.findings import Finding, Severity
+from mtqa.formatters._common import language_label
 from mtqa.report import FileResult, Report
 
 # Longer documents are shown up to here (cut at a line end); their findings stay in the list.
