@@ -83,7 +83,8 @@ class Config:
     max_sentence_words: int = DEFAULT_MAX_SENTENCE_WORDS
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-check settings, by code
     # Where each setting was written, by key ("select", "severity.<key>", "options.<check>",
-    # "options.<check>.<option>"): the errors found once the checks are known name the file.
+    # "options.<check>.<option>"): the errors found once the checks are known name the file,
+    # and a file's own language declaration gives way only to a language the user set.
     origins: dict[str, Where] = field(default_factory=dict, compare=False, repr=False)
 
     def merged(self, overrides: dict[str, Any], origin: Origin | str, labels: dict[str, str] | None = None) -> Config:
@@ -107,8 +108,17 @@ class Config:
             values["options"] = options
         return replace(self, **values, origins={**self.origins, **origins})
 
+    def is_set(self, setting: str) -> bool:
+        """Whether ``setting`` was given (a config file, the command line), not left at its default.
+
+        A value other than the default counts as given too: a Config built in Python
+        (``Config(target_lang="de")``) has no origins.
+        """
+        return setting in self.origins or getattr(self, setting) != getattr(_DEFAULT, setting)
+
 
 _FIELDS = {f.name for f in fields(Config)} - {"origins"}
+_DEFAULT = Config()
 _LISTS = {"select", "ignore", "include", "exclude", "languages"}
 
 

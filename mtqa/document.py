@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 Span = tuple[int, int]
 
@@ -46,6 +47,44 @@ class Segment:
         return any(start < p_end and p_start < end for p_start, p_end in self.protected)
 
 
+class LanguageFrom(StrEnum):
+    """Where a file's language came from (the order of precedence: see ``mtqa.locales``)."""
+
+    SETTINGS = "settings"  # --target-lang/--lang, --src-lang, or the config
+    FILE = "file"  # the file declares it: a PO Language: header, XLIFF language attributes
+    PATH = "path"  # a locale in the path: de.po, de/LC_MESSAGES/app.po, messages.fr.xlf
+    DEFAULT = "default"  # English
+
+
+@dataclass(frozen=True)
+class Languages:
+    """The languages a file is checked as: BCP 47 tags (``pt-BR``), and where each came from."""
+
+    target: str = "en"
+    target_from: LanguageFrom = LanguageFrom.DEFAULT
+    source: str | None = None
+    source_from: LanguageFrom | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {
+            "target": self.target,
+            "target_from": str(self.target_from),
+            "source": self.source,
+            "source_from": str(self.source_from) if self.source_from else None,
+        }
+
+
+@dataclass(frozen=True)
+class Declared:
+    """The languages a file says it is in; None where it says nothing.
+
+    Readers give the tags as written; ``Document.declared`` holds them normalised.
+    """
+
+    source: str | None = None
+    target: str | None = None
+
+
 @dataclass
 class Document:
     path: str
@@ -53,6 +92,8 @@ class Document:
     format: str
     segments: list[Segment] = field(default_factory=list)
     bilingual: bool = False
+    languages: Languages = field(default_factory=Languages)  # what the file is checked as
+    declared: Declared = field(default_factory=Declared)  # what the file itself declares
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from mtqa.checks import Check, CheckContext, all_checks, select_checks
 from mtqa.config import Config, resolve_codes
-from mtqa.document import Document, Segment
+from mtqa.document import Document, Languages, Segment
 from mtqa.errors import ConfigError, InputError, ModelUnavailable
 from mtqa.findings import Finding
-from mtqa.readers import decode, read_document
+from mtqa.locales import base
+from mtqa.readers import declared_charset, decode, format_for, read_document
 from mtqa.report import ErrorKind, FileError, FileResult, Note, NoteKind, Report
 from mtqa.suppression import suppress
 from mtqa.walk import expand_paths
@@ -53,16 +54,22 @@ def prepare(config: Config) -> tuple[Config, list[Check]]:
 
 
 def read_input(item: Input, config: Config, input_format: str | None = None) -> Document:
-    """Read, decode and parse one input; InputError says what is wrong with it."""
-    display, text = read_text(item, config)
+    """Read, decode and parse one input; InputError says what is wrong with it.
+
+    The languages the user set (command line or config) win over what the file declares.
+    """
+    display, text = read_text(item, config, input_format)
     return read_document(
-        display, text, lang=config.target_lang, input_format=input_format,
+        display, text,
+        lang=config.target_lang if config.is_set("target_lang") else None,
+        source_lang=config.source_lang if config.is_set("source_lang") else None,
+        input_format=input_format,
         max_sentence_words=config.max_sentence_words,
     )
 
 
-def read_text(item: Input, config: Config) -> tuple[str, str]:
-    """The display name and decoded text of one input.
+def read_text(item: Input, config: Config, input_format: str | None = None) -> tuple[str, str]:
+    """The display name and decoded text of one input, in the encoding the file declares.
 
     The size limit is checked on the file's metadata before reading, so an oversized file
     is refused without being loaded; the raw bytes are dropped as soon as they are decoded.
@@ -85,7 +92,7 @@ def read_text(item: Input, config: Config) -> tuple[str, str]:
         except OSError as exc:
             raise InputError(f"cannot read file: {exc.strerror or exc}") from None
         display = item.path
-    text = decode(data)
+    text = decode(data, declared_charset(data, format_for(display, input_format)[0]))
     del data
     return display, text
 
@@ -122,15 +129,39 @@ def overlong_sentences(document: Document, max_words: int) -> list[str]:
     return messages
 
 
-def check_context(config: Config, progress: ProgressCallback = _no_progress) -> CheckContext:
-    """What the checks may know of the run: its languages and per-check options."""
+def check_context(
+    config: Config, progress: ProgressCallback = _no_progress, languages: Languages | None = None
+) -> CheckContext:
+    """What the checks may know of a document: its languages, and the run's per-check options.
+
+    ``languages`` are the document's (``Document.languages``); without them, the config's.
+    The checks get base languages (``pt`` for ``pt-BR``), and language identification may
+    answer the document's own languages whatever the config's ``languages`` list.
+    """
+    if languages is None:
+        target, source = config.target_lang, config.source_lang
+    else:
+        target = base(languages.target)
+        source = base(languages.source) if languages.source else None
     return CheckContext(
-        target_lang=config.target_lang,
-        source_lang=config.source_lang,
-        languages=frozenset(config.languages),
+        target_lang=target,
+        source_lang=source,
+        languages=frozenset(config.languages) | {target} | ({source} if source else set()),
         options=config.options,
         progress=progress,
     )
+
+
+def not_applicable(checks: list[Check], document: Document, ctx: CheckContext) -> Note | None:
+    """One note naming the selected checks that do not cover the document's target language."""
+    by_languages: dict[frozenset[str], list[str]] = {}
+    for check in checks:
+        if check.languages is not None and ctx.target_lang not in check.languages:
+            by_languages.setdefault(check.languages, []).append(check.code)
+    if not by_languages:
+        return None
+    parts = [f"{', '.join(codes)} check {', '.join(sorted(langs))} only" for langs, codes in by_languages.items()]
+    return Note(NoteKind.CHECK_NOT_APPLICABLE, f"{'; '.join(parts)}; not run on this {document.languages.target} file")
 
 
 def check_document(
@@ -246,7 +277,9 @@ def check_input(
             document = with_source(document, source_text, config)
         except ModelUnavailable as exc:
             errors.append(FileError(ErrorKind.SOURCE, f"--source: cannot align with the source: {_one_line(str(exc))}"))
-    ctx = check_context(config, progress)
+    ctx = check_context(config, progress, document.languages)
+    skipped_here = not_applicable(checks, document, ctx)
+    notes += [skipped_here] if skipped_here else []
     findings, crashes = check_document(document, checks, config, progress, skipped, ctx)
     kept, suppressed = suppress(document.text, findings)
     return FileResult(

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from mtqa import __version__
-from mtqa.document import Document
+from mtqa.document import Document, Languages
 from mtqa.findings import Finding, Severity
 
 JSON_FORMAT_VERSION = "1"
@@ -57,6 +57,11 @@ class FileResult:
     @property
     def segments(self) -> int:
         return len(self.document.segments) if self.document else 0
+
+    @property
+    def languages(self) -> Languages | None:
+        """The languages the file was checked as (None when it could not be read)."""
+        return self.document.languages if self.document else None
 
     @property
     def error(self) -> str | None:
@@ -123,6 +128,8 @@ class Report:
                 entry["errors"] = [asdict(e) for e in result.errors]  # kind: a StrEnum, written as its value
             if result.notes:
                 entry["notes"] = [asdict(n) for n in result.notes]
+            if result.languages is not None:
+                entry["languages"] = result.languages.to_dict()
             entry["segments"] = result.segments
             entry["findings"] = [f.to_dict() for f in result.findings]
             files.append(entry)

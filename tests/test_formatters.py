@@ -224,7 +224,9 @@ def test_junit_parses_and_counts(report: Report) -> None:
     failures = root.findall("testsuite/testcase/failure")
     assert int(root.get("failures")) == len(failures) == len(report.failing())
     assert int(root.get("errors")) == 1
-    assert {c.get("classname") for c in suites[0]} == {"docs.article"}
+    assert {c.get("classname") for c in suites[0].findall("testcase")} == {"docs.article"}
+    languages = {p.get("name"): p.get("value") for p in suites[0].findall("properties/property")}
+    assert languages["mtqa.language.target"] == report.files[0].languages.target
     [error] = suites[2].findall("testcase/error")
     assert error.get("message") == report.files[2].error
     minor = [c for c in cases if "(minor)" in (c.get("name") or "")]

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from mtqa.document import Document
-from mtqa.readers import read_document
+from mtqa.readers import declared_charset, decode, read_document
 
 TOKENS = [
     "Mr.", "Smith", "the", "a", "invasion", "e.g.", "3", "p.m.", "Ukraine", "É", "😀", "。",
@@ -128,6 +128,23 @@ def test_tsv_target_spans(rows: list[tuple[str, str]]) -> None:
 def test_po_target_spans(rows: list[tuple[str, str]]) -> None:
     text = "".join(f'msgid "{polib.escape(s)}"\nmsgstr "{polib.escape(t)}"\n\n' for s, t in rows)
     document = bilingual("a.po", text, len(rows))
+    for segment, (source, target) in zip(document.segments, rows):
+        assert polib.unescape(segment.text) == target and segment.source == source
+
+
+latin1 = st.text(st.characters(min_codepoint=0x09, max_codepoint=0xFF), max_size=40)
+
+
+@PROPERTY
+@given(st.lists(st.tuples(latin1.filter(bool), latin1), min_size=1, max_size=5, unique_by=lambda r: r[0]))
+def test_po_target_spans_in_a_declared_charset(rows: list[tuple[str, str]]) -> None:
+    header = 'msgid ""\nmsgstr ""\n"Language: fr\\n"\n"Content-Type: text/plain; charset=ISO-8859-1\\n"\n\n'
+    text = header + "".join(f'msgid "{polib.escape(s)}"\nmsgstr "{polib.escape(t)}"\n\n' for s, t in rows)
+    data = text.encode("latin-1")
+    assume(b"\x00" not in data)
+    decoded = decode(data, declared_charset(data, "po"))
+    assert decoded == text
+    document = bilingual("a.po", decoded, len(rows))
     for segment, (source, target) in zip(document.segments, rows):
         assert polib.unescape(segment.text) == target and segment.source == source
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from mtqa.document import Block
+from mtqa.document import Block, Declared
 from mtqa.errors import InputError
 from mtqa.readers import decode, format_for, html, jsonl, markdown, plaintext, po, read_document, tabular, xliff
 
@@ -242,7 +242,44 @@ def test_po_content_that_names_a_file_is_not_read_from_disk(tmp_path: Path, monk
         po.read(str(path))
 
 
+def test_po_declares_its_language_and_charset() -> None:
+    header = 'msgid ""\nmsgstr ""\n"Language: pt_BR\\n"\n"Content-Type: text/plain; charset=ISO-8859-15\\n"\n\n'
+    text = "# a comment before the header\n\n" + header + 'msgid "Language: fr"\nmsgstr "Idioma: fr"\n'
+    assert po.declared(text).target == "pt_BR" and po.declared(text).source is None
+    assert po.charset(text.encode("ascii")) == "ISO-8859-15"
+    assert po.declared('msgid "Yes."\nmsgstr "Sim."\n').target is None  # no header
+    assert po.charset(b'msgid "a"\nmsgstr "b"\n') == "utf-8"  # no charset: UTF-8, as before
+    assert po.declared("msgid broken").target is None  # read() reports the file as malformed
+
+
+def test_po_charset_of_content_that_names_a_file_is_not_read_from_disk(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "real.po"
+    path.write_text('"Content-Type: text/plain; charset=ISO-8859-1\\n"\n', encoding="utf-8")
+
+    def no_disk(*args: object, **kwargs: object) -> None:
+        raise AssertionError("polib opened a file named by the content")
+
+    monkeypatch.setattr("builtins.open", no_disk)
+    assert po.charset(str(path).encode()) == "utf-8"
+
+
+def test_decode_uses_the_declared_charset_and_a_bom_wins() -> None:
+    assert decode("Groß".encode("latin-1"), "ISO-8859-1") == "Groß"
+    assert decode(codecs.BOM_UTF8 + "Groß".encode("utf-8"), "ISO-8859-1") == "Groß"
+    with pytest.raises(InputError, match=r"^not valid cp1252 as the file declares \(byte 0x81 at offset 1\)"):
+        decode(b"a\x81", "cp1252")
+
+
 # -- XLIFF ---------------------------------------------------------------------------------
+
+
+def test_xliff_declared_languages() -> None:
+    assert xliff.declared((FIXTURES / "sample12.xlf").read_text(encoding="utf-8")) == Declared("de", "en")
+    two = '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en"><file id="f"/></xliff>'
+    assert xliff.declared(two) == Declared("en", None)
+    assert xliff.declared("<xliff><file") == Declared()  # malformed: read() says so
+    refused = '<!DOCTYPE x [<!ENTITY e "e">]><xliff><file source-language="en"/></xliff>'
+    assert xliff.declared(refused) == Declared()
 
 
 def test_xliff12_fixture() -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 
-from mtqa.document import Document
+from mtqa.document import Document, LanguageFrom, Languages
 from mtqa.findings import Finding, Severity
 from mtqa.report import Report
 
@@ -114,6 +114,23 @@ def plural(count: int, word: str) -> str:
 def severity_counts(findings: list[Finding]) -> dict[Severity, int]:
     """Counts by severity, worst first (all three keys present)."""
     return {sev: sum(1 for f in findings if f.severity == sev) for sev in sorted(Severity, reverse=True)}
+
+
+def language_label(languages: Languages) -> str:
+    """``en → de`` (source → target), or ``de`` when the source language is not known."""
+    return f"{languages.source} → {languages.target}" if languages.source else languages.target
+
+
+def languages_line(report: Report) -> str | None:
+    """``Checked as de (2 files), en → es (1 file).``; None when every file was English by default."""
+    checked = [r.languages for r in report.files if r.languages is not None]
+    if all(lang.target_from is LanguageFrom.DEFAULT and lang.source is None for lang in checked):
+        return None
+    counts: dict[str, int] = {}
+    for languages in checked:
+        label = language_label(languages)
+        counts[label] = counts.get(label, 0) + 1
+    return "Checked as " + ", ".join(f"{label} ({plural(n, 'file')})" for label, n in sorted(counts.items())) + "."
 
 
 def summary_sentence(report: Report) -> str:

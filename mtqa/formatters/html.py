@@ -25,6 +25,7 @@ import markupsafe
 
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
+from mtqa.formatters._common import language_label
 from mtqa.report import FileResult, Report
 
 # Longer documents are shown up to here (cut at a line end); their findings stay in the list.
@@ -67,6 +68,7 @@ class FileView:
     total_chars: int = 0
     hidden_findings: int = 0  # findings past the shown text (listed, not highlighted)
     anchors: dict[int, int] = field(default_factory=dict)  # finding id → anchor id
+    language: str = ""  # what the file was checked as: "en → de"
 
 
 def render(report: Report, color: bool = False) -> str:
@@ -118,6 +120,7 @@ def _file_view(index: int, result: FileResult, ids: dict[int, int]) -> FileView:
     document = result.document
     if document is None:
         return view
+    view.language = language_label(document.languages)
     limit = _shown_limit(document.text)
     view.total_chars, view.shown_chars = len(document.text), limit
     view.hidden_findings = sum(1 for _, f in numbered if _beyond(f, limit))

@@ -56,6 +56,11 @@ def _case(suite: ET.Element, result: FileResult, name: str) -> ET.Element:
 
 def _suite(result: FileResult, report: Report) -> ET.Element:
     suite = ET.Element("testsuite", name=_clean(result.path))
+    if result.languages is not None:  # the languages the file was checked as
+        properties = ET.SubElement(suite, "properties")
+        for key, value in result.languages.to_dict().items():
+            if value is not None:
+                ET.SubElement(properties, "property", name=f"mtqa.language.{key}", value=_clean(value))
     failures = errors = 0
     for error in result.errors:
         errors += 1
@@ -74,7 +79,7 @@ def _suite(result: FileResult, report: Report) -> ET.Element:
         _case(suite, result, "no findings")
     if result.notes:
         ET.SubElement(suite, "system-out").text = "\n".join(_clean(f"note: {n.message}") for n in result.notes)
-    suite.set("tests", str(len(suite)))
+    suite.set("tests", str(len(suite.findall("testcase"))))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
     suite.set("skipped", "0")

@@ -14,7 +14,9 @@ import string
 
 from mtqa.document import Document
 from mtqa.findings import Finding, Severity
-from mtqa.formatters._common import ELLIPSIS, excerpt, fix, flatten, plural, severity_counts, summary_sentence
+from mtqa.formatters._common import (
+    ELLIPSIS, excerpt, fix, flatten, languages_line, plural, severity_counts, summary_sentence,
+)
 from mtqa.report import FileResult, Report
 
 LIMIT = 65_536  # GitHub's maximum comment body
@@ -117,6 +119,9 @@ def render(report: Report, color: bool = False) -> str:
     if report.skipped:
         headline += f", {plural(len(report.skipped), 'check')} did not run"
     head = [MARKER, f"### {headline}", "", *_table(report), "", summary_sentence(report), ""]
+    checked_as = languages_line(report)
+    if checked_as:
+        head += [escape(checked_as), ""]
     head += [*_problems(report, "Errors", notes=False), *_skipped(report), *_problems(report, "Notes", notes=True)]
     parts = ["\n".join(head) + "\n"]
     used = _size(parts[0])

@@ -167,6 +167,11 @@ def to_sarif(report: Report) -> dict[str, Any]:
             "toolExecutionNotifications": notifications,
             "toolConfigurationNotifications": skipped,
         }],
+        # each file and the languages it was checked as (source/target tags and where they came from)
+        "artifacts": [
+            {"location": {"uri": artifact_uri(r.path)}, "properties": {"languages": r.languages.to_dict()}}
+            for r in report.files if r.languages is not None
+        ],
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, index[f.code]) for f in report.findings],
         "properties": {"failOn": str(report.fail_on), "signatures": report.signatures},

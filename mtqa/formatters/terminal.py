@@ -14,7 +14,7 @@ from rich.text import Text
 
 from mtqa.document import Document
 from mtqa.findings import Finding, Severity
-from mtqa.formatters._common import excerpt, fix_hint, flatten, summary_sentence
+from mtqa.formatters._common import excerpt, fix_hint, flatten, languages_line, summary_sentence
 from mtqa.report import Report
 
 WIDTH = 100
@@ -66,6 +66,9 @@ def render(report: Report, color: bool = False) -> str:
     for code, reason in report.skipped.items():
         text.append(f"{code} skipped: ", style="bold yellow")
         text.append(flatten(reason) + "\n")
+    checked_as = languages_line(report)
+    if checked_as:
+        text.append(checked_as + "\n", style="dim")
     text.append(summary_sentence(report), style="bold red" if report.exit_code() else "bold green")
     if not color:  # what Console would write without colour, at a third of the cost
         return text.plain + "\n"

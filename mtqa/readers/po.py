@@ -9,7 +9,9 @@ exact offsets, because polib keeps none and silently accepts some broken files.
   quotes, so the empty-target check sees the unit.
 - ``source``: the msgid (msgid_plural for msgstr[1] and up), unescaped.
 - ``unit_id``: ``msgctxt|msgid``, or the msgid alone; plural forms add ``[n]``.
-- the header (empty msgid) and obsolete ``#~`` entries are not checked.
+- the header (empty msgid) and obsolete ``#~`` entries are not checked; the header's
+  ``Language:`` is the file's target language (``declared``), and the charset of its
+  ``Content-Type`` how its bytes are decoded (``charset``). PO declares no source language.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 
 import polib
 
-from mtqa.document import Block, Span
+from mtqa.document import Block, Declared, Span
 from mtqa.errors import InputError
 from mtqa.readers._spans import merge
 
@@ -27,6 +29,8 @@ _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)[ \t]+(
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"[ \t]*\Z')
 _ESCAPE = re.compile(r"\\.")
 _NOT_NEWLINES = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
+_HEADER_BYTES = 65536  # the header is the first entry; a charset further down is a msgstr's
+_FIRST_MSGSTR = re.compile(r"^[ \t]*msgstr", re.M)
 _POLIB_ERROR = re.compile(r"Syntax error in po file(?: \(line (\d+)\))?:?\s*(.*)", re.S)
 
 
@@ -54,6 +58,29 @@ def read(text: str) -> list[Block]:
                 source = msgid if index == 0 or "msgid_plural" not in entry.strings else plural
                 blocks.append(_block(text, pieces, source, f"{unit}[{index}]"))
     return blocks
+
+
+def charset(data: bytes) -> str:
+    """The charset the header's ``Content-Type`` declares; UTF-8 when missing or unknown to Python.
+
+    The header is ASCII in every charset gettext allows, so it is read from the raw bytes.
+    """
+    header = data[:_HEADER_BYTES]
+    # polib reads bytes naming an existing file from disk: content always has a newline
+    return polib.detect_encoding(header if b"\n" in header else header + b"\n")  # UTF-8 when in doubt
+
+
+def declared(text: str) -> Declared:
+    """The header's ``Language:`` (as written; the caller validates it)."""
+    # the header is the first entry, and a blank line ends an entry
+    first = _FIRST_MSGSTR.search(text)
+    end = text.find("\n\n", first.end()) if first else -1
+    header_text = (text[: end + 1] if end != -1 else text).translate(_NOT_NEWLINES)
+    try:
+        header = polib.pofile(header_text if "\n" in header_text else header_text + "\n", encoding="utf-8")
+    except (OSError, ValueError):
+        return Declared()  # a malformed file: read() says what is wrong
+    return Declared(target=header.metadata.get("Language", "").strip() or None)
 
 
 def _validate(text: str) -> None:

@@ -13,6 +13,10 @@ representation as the target text, so a placeholder check compares ``<x id="1"/>
 ``unit_id`` is the trans-unit id (1.2), or the unit id plus ``/segment-id`` (2.0; the
 segment's position when it has no id and is not the unit's first).
 
+The file's languages (``declared``) are XLIFF 1.2's ``source-language``/``target-language``
+on the first ``<file>`` (a file with several ``<file>`` elements is checked as the first's
+languages), or XLIFF 2.0's ``srcLang``/``trgLang`` on ``<xliff>``.
+
 Security: entity declarations (internal or external) are refused, so neither an XXE
 payload nor a billion-laughs expansion is ever resolved; expat loads no external DTD.
 Units with ``translate="no"``, and sources/targets of alt-trans, matches or
@@ -25,7 +29,7 @@ import re
 import xml.parsers.expat as expat
 from dataclasses import dataclass, field
 
-from mtqa.document import Block, Span
+from mtqa.document import Block, Declared, Span
 from mtqa.errors import InputError
 from mtqa.readers._spans import merge
 
@@ -195,6 +199,38 @@ def read(text: str) -> list[Block]:
     except expat.ExpatError as exc:
         raise InputError(f"malformed XLIFF: {expat.ErrorString(exc.code)} at {_where(reader, exc)}") from None
     return reader.blocks
+
+
+class _Found(Exception):
+    def __init__(self, declared: Declared) -> None:
+        self.declared = declared
+
+
+def declared(text: str) -> Declared:
+    """The languages the file declares (as written; the caller validates them)."""
+
+    def start(qname: str, attrs: dict[str, str]) -> None:
+        name = qname.rpartition(":")[2]
+        if name == "xliff" and ("srcLang" in attrs or "trgLang" in attrs):
+            raise _Found(Declared(attrs.get("srcLang"), attrs.get("trgLang")))
+        if name == "file":
+            raise _Found(Declared(attrs.get("source-language"), attrs.get("target-language")))
+
+    parser = expat.ParserCreate(encoding="UTF-8")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = parser.ExternalEntityRefHandler = _refuse
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(text.encode("utf-8"), True)
+    except _Found as found:
+        return found.declared
+    except (_Refused, expat.ExpatError):
+        pass  # read() says what is wrong with the file
+    return Declared()
+
+
+def _refuse(*args: object) -> None:
+    raise _Refused
 
 
 def _where(reader: _Reader, exc: expat.ExpatError) -> str:
