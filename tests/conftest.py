@@ -7,7 +7,9 @@ in a temporary directory, and a run that leaves files in the repository fails.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,8 @@ from mtqa.cli import app
 REPOSITORY = Path(__file__).resolve().parents[1]
 # What Python and pytest themselves leave in a checkout; anything else a run adds is a bug.
 RUNTIME_LEFTOVERS = re.compile(r"(^|/)(__pycache__|\.pytest_cache)(/|$)|\.pyc$")
+_STATE_BEFORE = pytest.StashKey[set[str] | None]()
+_HYPOTHESIS_HOME = pytest.StashKey[Path]()
 
 
 @dataclass
@@ -58,9 +62,6 @@ def repository_state() -> set[str] | None:
     return {line for line in status.stdout.splitlines() if not RUNTIME_LEFTOVERS.search(line[3:])}
 
 
-_STATE_BEFORE = pytest.StashKey[set[str] | None]()
-
-
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[_STATE_BEFORE] = repository_state()
 
@@ -79,12 +80,20 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-@pytest.fixture(scope="session", autouse=True)
-def hypothesis_storage_under_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Hypothesis keeps its example database and caches in ./.hypothesis unless told otherwise."""
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps its example database and caches in ./.hypothesis unless told otherwise
+    (it writes there while collecting): give it a temporary directory for the run."""
     from hypothesis.configuration import set_hypothesis_home_dir
 
-    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+    home = Path(tempfile.mkdtemp(prefix="mtqa-hypothesis-"))
+    config.stash[_HYPOTHESIS_HOME] = home
+    set_hypothesis_home_dir(home)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = config.stash.get(_HYPOTHESIS_HOME, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
