@@ -2,8 +2,10 @@
 
 The docstring sections are the rule's documentation (``mtqa rules CODE``, SARIF), so they are
 run here through the real pipeline: each example is written to a file (plain text, or one
-TSV unit when the check needs the source) and checked with ``select=[code]``. The format of
-the sections is described in ``mtqa.checks.base.Check``.
+TSV unit when the check needs the source) and checked with ``select=[code]``. A finding must
+also cover something the Use instead changes, so that an example flagged for the wrong
+reason (MT402 once flagged "Moscow", not the misplaced verb) fails. The format of the
+sections is described in ``mtqa.checks.base.Check``.
 
 The checks built on ``ModelCheck`` (MT3xx) need models that ``mtqa models pull`` downloads
 from the Hugging Face hub; where they are not installed (this suite never downloads one) the

@@ -40,8 +40,9 @@ class Check:
     each ``Use instead`` line corrects the ``Example`` at the same position. A check that
     needs the source writes each example as two lines, ``Source: …`` (in German) then
     ``Target: …`` (``Target: (empty)`` for an empty one), and its ``Use instead`` lines are
-    targets for those sources. tests/test_rule_docs.py runs every example through the engine: each
-    Example must give a finding of the check, each Use instead none.
+    targets for those sources. tests/test_rule_docs.py runs every example through the
+    engine: each Example must get a finding of the check on a part its Use instead corrects,
+    and each Use instead none.
     """
 
     code: ClassVar[str]
