@@ -268,6 +268,7 @@ def test_ctranslate2_backend_converts_on_pull_once_and_translates(tiny_models, t
     assert translator.runner.calls == calls
 
 
+@pytest.mark.slow  # builds an M2M100 model
 def test_multilingual_fallback_is_told_the_languages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.model_fixtures import build_m2m100
 

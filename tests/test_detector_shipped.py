@@ -91,6 +91,7 @@ def test_words_are_split_as_in_the_training_data() -> None:
     assert WORD.findall("the country 's capital") == ["the", "country", "'s", "capital"]  # already tokenised
 
 
+@pytest.mark.slow  # 200 sentences through the shipped model, twice: over a second
 def test_scoring_on_several_threads_gives_the_serial_results() -> None:
     from mtqa.detector import shipped_dir
     from mtqa.detector.infer import load_detector

@@ -12,6 +12,8 @@ import torch
 from mtqa.detector.model import Detector, EncoderConfig
 from mtqa.detector.tokens import encode, load_tokenizer
 
+pytestmark = pytest.mark.slow  # trains and exports torch models
+
 SENTENCES = [
     "The government appoints a prefect in every county .",
     "It is unclear whether Moscow can order an invasion of Ukraine .",

@@ -445,6 +445,7 @@ def test_skipped_checks_are_reported(report: Report) -> None:
 _PATH_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="/\\.\x00")
 
 
+@pytest.mark.slow  # 40 examples through every format: over a second
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     text=st.text(min_size=1, max_size=120),

@@ -112,9 +112,13 @@ class IndefiniteArticle(Check):
         MT systems pick the article from the source or from spelling, producing "a invasion",
         "a hour", "an university"; such slips are obvious to every reader.
     Example:
-        Whether Moscow was a invasion of Ukraine can order. It took a hour. He is a FBI agent.
+        The army began a invasion at dawn.
+        The talks lasted a hour.
+        He is a FBI agent.
     Use instead:
-        Whether Moscow was an invasion of Ukraine can order. It took an hour. He is an FBI agent.
+        The army began an invasion at dawn.
+        The talks lasted an hour.
+        He is an FBI agent.
     """
 
     code = "MT101"

@@ -50,6 +50,14 @@ class Check:
     is the rule's documentation: it must have the sections ``What it does``, ``Why is this
     bad`` and ``Example`` (``mtqa rules`` and the SARIF rule metadata are built from it).
     Checks that need batching (models) override ``check_document``.
+
+    ``Example`` and ``Use instead`` hold one example per line (never wrapped), in English;
+    each ``Use instead`` line corrects the ``Example`` at the same position. A check that
+    needs the source writes each example as two lines, ``Source: …`` (in German) then
+    ``Target: …`` (``Target: (empty)`` for an empty one), and its ``Use instead`` lines are
+    targets for those sources. tests/test_rule_docs.py runs every example through the
+    engine: each Example must get a finding of the check on a part its Use instead corrects,
+    and each Use instead none.
     """
 
     code: ClassVar[str]

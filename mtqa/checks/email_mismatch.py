@@ -17,7 +17,8 @@ class EmailMismatch(PairedItems):
         MT systems translate the parts of an address ("info@" → "infos@", "press@" →
         "presse@") or drop it, and mail goes nowhere.
     Example:
-        Source: Schreiben Sie an presse@example.org.  Target: Write to press@example.org.
+        Source: Schreiben Sie an presse@example.org.
+        Target: Write to press@example.org.
     Use instead:
         Write to presse@example.org.
     """

@@ -19,7 +19,8 @@ class EmptyTarget(Check):
         An empty target shows nothing to the reader, or falls back to the source at run
         time; it usually means the MT step failed or the unit was skipped.
     Example:
-        Source: Die Gespräche werden im Mai fortgesetzt.  Target: (empty)
+        Source: Die Gespräche werden im Mai fortgesetzt.
+        Target: (empty)
     Use instead:
         The talks will resume in May.
     """

@@ -23,9 +23,9 @@ class MTErrorDetector(DetectorCheck):
         senses, German-style word order, wrong articles and prepositions, garbled names and
         numbers. They read as fluent enough to slip past rule-based checks.
     Example:
-        It is unclear whether Moscow an invasion of Ukraine can order.
+        The minister said that the talks in May resume would.
     Use instead:
-        It is unclear whether Moscow can order an invasion of Ukraine.
+        The minister said that the talks would resume in May.
     Options:
         None. The model works offline from the repository's ``models/`` folder, or from the
         folder that ``MTQA_DETECTOR_DIR`` names. Its outputs go to mtqa's output cache

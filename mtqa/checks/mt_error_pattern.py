@@ -43,9 +43,9 @@ class MTErrorPattern(DetectorCheck):
         the sentence reads smoothly word by word, but the order or the sense is the source
         language's. A reader stumbles, or is misled.
     Example:
-        It is unclear whether Moscow an invasion of Ukraine can order.
+        There was concern over whether Moscow an invasion of Ukraine ordered had.
     Use instead:
-        It is unclear whether Moscow can order an invasion of Ukraine.
+        There was concern over whether Moscow had ordered an invasion of Ukraine.
     Options:
         None. Thresholds are calibrated so that at most a few words in a thousand of fluent
         English (MLQE-PE dev post-edits) are flagged; see ``models/mtqa-detector-en/MODEL_CARD.md``

@@ -86,7 +86,8 @@ class NumberMismatch(PairedItems):
         A wrong, dropped or invented number changes the facts: dates, prices, casualty
         figures. MT systems do this more often than readers expect.
     Example:
-        Source: Die Preise stiegen um 3,5 Prozent.  Target: Prices rose by 5 percent.
+        Source: Die Preise stiegen um 3,5 Prozent.
+        Target: Prices rose by 5 percent.
     Use instead:
         Prices rose by 3.5 percent.
     """

@@ -27,9 +27,10 @@ class OmissionAddition(ModelCheck):
         MT systems silently drop sentences of long segments and sometimes invent or repeat
         them; both change what the reader is told, and neither shows in the target alone.
     Example:
-        source: The pump is off. Do not open the valve. / target: Die Pumpe ist aus.
+        Source: Die Pumpe ist aus. Öffnen Sie das Ventil nicht.
+        Target: The pump is off.
     Use instead:
-        Die Pumpe ist aus. Öffnen Sie das Ventil nicht.
+        The pump is off. Do not open the valve.
     """
 
     code = "MT303"

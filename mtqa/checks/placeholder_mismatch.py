@@ -20,7 +20,8 @@ class PlaceholderMismatch(PairedItems):
         A dropped or altered placeholder crashes the program that fills it in, or shows the
         wrong value; a dropped tag breaks the markup.
     Example:
-        Source: Hallo {name}, Sie haben %d neue Nachrichten.  Target: Hello, you have %s new messages.
+        Source: Hallo {name}, Sie haben %d neue Nachrichten.
+        Target: Hello, you have %s new messages.
     Use instead:
         Hello {name}, you have %d new messages.
     """

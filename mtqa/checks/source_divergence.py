@@ -39,8 +39,8 @@ class SourceDivergence(ModelCheck):
         the source nor resembles an independent translation of it has probably changed
         what the source says.
     Example:
-        source: Close the valve before starting the pump. / target: Open the valve before
-        starting the pump.
+        Source: Schließen Sie das Ventil, bevor Sie die Pumpe starten.
+        Target: Open the valve before starting the pump.
     Use instead:
         Close the valve before starting the pump.
     """

@@ -32,7 +32,8 @@ class TargetIdenticalToSource(Check):
         A copied source is an untranslated string: the MT system or the tool chain passed
         it through, and readers get the source language.
     Example:
-        Source: Die Gespräche werden im Mai fortgesetzt.  Target: Die Gespräche werden im Mai fortgesetzt.
+        Source: Die Gespräche werden im Mai fortgesetzt.
+        Target: Die Gespräche werden im Mai fortgesetzt.
     Use instead:
         The talks will resume in May.
     """

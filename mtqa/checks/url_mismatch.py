@@ -12,14 +12,16 @@ class UrlMismatch(PairedItems):
 
     What it does:
         Compares the URLs (http, https, ftp, www.) of source and target, ignoring trailing
-        sentence punctuation; every URL must appear on both sides, as often.
+        sentence punctuation; every URL must appear on both sides, as often. A link localised
+        on purpose is reported too: suppress that finding inline or record it in the baseline.
     Why is this bad:
         MT systems translate, truncate or drop links ("www.example.com" → "www.beispiel.com"),
         sending readers nowhere or somewhere else.
     Example:
-        Source: Details unter https://example.org/de.  Target: Details at https://example.org/en.
+        Source: Details unter https://example.org/de.
+        Target: Details at https://example.org/en.
     Use instead:
-        Details at https://example.org/de. (or localise the link on purpose and suppress)
+        Details at https://example.org/de.
     """
 
     code = "MT202"
