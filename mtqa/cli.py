@@ -21,6 +21,8 @@ from mtqa.help_format import Command, Group
 from mtqa.readers import FORMAT_NAMES
 
 if TYPE_CHECKING:
+    import click
+
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
@@ -31,6 +33,38 @@ EXIT_CODES = (
     "[b]Exit codes:[/b] 0 nothing at or above --fail-on; 1 findings at or above --fail-on; "
     "2 usage error, bad configuration, an input that could not be read, or a check that could not run."
 )
+
+class Commands(Group):
+    """The top-level group; ``eval``, ``models`` and ``train`` are imported only when asked for.
+
+    ``mtqa check`` then never loads (nor builds the options of) the other commands;
+    ``mtqa --help`` loads them for their one-line help.
+    """
+
+    LAZY = {  # command → (module, the Typer app or command function in it)
+        "eval": ("mtqa.evaluation.command", "eval_command"),
+        "models": ("mtqa.models_cli", "models_app"),
+        "train": ("mtqa.detector.cli", "train_app"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in self.LAZY if name not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module, attribute = self.LAZY[cmd_name]
+            target = getattr(importlib.import_module(module), attribute)
+            if not isinstance(target, typer.Typer):  # a command function: a one-command app
+                single = typer.Typer()
+                single.command(cmd_name, cls=Command)(target)
+                target = single
+            command = typer.main.get_command(target)
+            command.name = cmd_name
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
     help=(
@@ -49,7 +83,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    cls=Group,
+    cls=Commands,
 )
 
 SELECTION, INPUT, OUTPUT, GATE = "Selecting checks", "Input", "Output", "CI gate"
@@ -442,19 +476,6 @@ def rules(
             parts.append(f"[dim]Use instead:[/dim] {escape(rule['use_instead'])}")
         table.add_row(rule["code"], "\n".join(parts))
     console.print(table)
-
-
-from mtqa.evaluation.command import eval_command  # noqa: E402
-
-app.command("eval", cls=Command)(eval_command)
-
-from mtqa.models_cli import models_app  # noqa: E402
-
-app.add_typer(models_app, name="models")
-
-from mtqa.detector.cli import train_app  # noqa: E402
-
-app.add_typer(train_app, name="train")
 
 
 def main() -> None:

@@ -471,6 +471,16 @@ def test_help_imports_no_numerical_library_and_no_check() -> None:
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
 
 
+def test_check_loads_no_other_command(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(CLEAN, encoding="utf-8")
+    probe = (
+        "import sys\nfrom mtqa.cli import app\ntry:\n    app(['check', 'a.txt', '--select', 'MT1'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('mtqa.models_cli', 'mtqa.detector.cli', 'mtqa.evaluation.command') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
 # --- README ---------------------------------------------------------------------------------
 
 
