@@ -11,7 +11,7 @@ import pytest
 from mtqa.checks import CheckContext
 from mtqa.checks.doubled_word import DoubledWord
 from mtqa.config import Config
-from mtqa.document import Document, Segment
+from mtqa.document import Document
 from mtqa.engine import Input, check_inputs, run
 from mtqa.findings import Finding
 from mtqa.formatters import json_format
@@ -66,13 +66,19 @@ def test_jobs_give_the_same_report_in_the_same_order(tmp_path: Path, monkeypatch
     assert ("Checking files", len(paths), len(paths)) in calls
 
 
-class DiesOnCrash(DoubledWord):
-    """MT102, except that the process dies on a sentence with "crash" in it (as in a segfault)."""
+class DiesOnCrash:
+    """Enough of a check for the engine (not a Check subclass, so the registry never sees it):
+    no findings, and the process dies on a document with "crash" in it, as in a segfault."""
 
-    def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:
-        if "crash" in segment.text:
+    code, name, defers_to_rules = "T001", "dies-on-crash", False
+
+    def applies_to(self, document: Document, ctx: CheckContext) -> bool:
+        return True
+
+    def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
+        if "crash" in document.text:
             os._exit(3)
-        return super().check_segment(document, segment, ctx)
+        return iter(())
 
 
 def test_a_worker_that_dies_is_that_files_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,7 +86,7 @@ def test_a_worker_that_dies_is_that_files_error(tmp_path: Path, monkeypatch: pyt
     for name, text in {"a.txt": "They met met.\n", "crash.txt": "A crash here.\n", "b.txt": "Go go now.\n"}.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     inputs = [Input(name) for name in ("a.txt", "crash.txt", "b.txt")]
-    report = check_inputs(inputs, [DiesOnCrash()], Config(select=["MT102"]), jobs=2)
+    report = check_inputs(inputs, [DoubledWord(), DiesOnCrash()], Config(select=["MT102"]), jobs=2)  # type: ignore[list-item]
     assert [r.path for r in report.files] == ["a.txt", "crash.txt", "b.txt"]
     assert [len(r.findings) for r in report.files] == [1, 0, 1]
     assert report.files[1].error.startswith("the worker process checking it failed (BrokenProcessPool")
