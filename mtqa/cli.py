@@ -21,10 +21,9 @@ from mtqa.help_format import Command, Group
 from mtqa.readers import FORMAT_NAMES
 
 if TYPE_CHECKING:
-    import click
-
     from rich.console import Console
     from rich.progress import Progress, TaskID
+    from typer._click import Command as ClickCommand  # typer 0.29 carries its own click
 
     from mtqa.checks.base import Check
     from mtqa.report import Report
@@ -33,6 +32,7 @@ EXIT_CODES = (
     "[b]Exit codes:[/b] 0 nothing at or above --fail-on; 1 findings at or above --fail-on; "
     "2 usage error, bad configuration, an input that could not be read, or a check that could not run."
 )
+
 
 class Commands(Group):
     """The top-level group; ``eval``, ``models`` and ``train`` are imported only when asked for.
@@ -47,10 +47,10 @@ class Commands(Group):
         "train": ("mtqa.detector.cli", "train_app"),
     }
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         return [*super().list_commands(ctx), *(name for name in self.LAZY if name not in self.commands)]
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> ClickCommand | None:
         if cmd_name in self.LAZY and cmd_name not in self.commands:
             import importlib
 
@@ -304,6 +304,10 @@ def check(
       [cyan]mtqa check docs/ --write-baseline base.json[/cyan]  accept today's findings
 
       [cyan]mtqa check docs/ --baseline base.json[/cyan]        fail only on new ones
+
+      [cyan]mtqa check locales/ -j 0 --format gitlab -o gl-code-quality-report.json[/cyan]
+
+      [cyan]mtqa check - --stdin-filename docs/guide.md < docs/guide.md[/cyan]  an editor's buffer
 
     Silence a passage in Markdown or HTML with [cyan]<!-- mtqa-disable MT102 -->[/cyan] …
     [cyan]<!-- mtqa-enable -->[/cyan], or one line with [cyan]<!-- mtqa-disable-next-line -->[/cyan].
