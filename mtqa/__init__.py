@@ -24,7 +24,10 @@ _API = {
     "ConfigError": "mtqa.errors", "Finding": "mtqa.findings", "Severity": "mtqa.findings",
     "FileResult": "mtqa.report", "Report": "mtqa.report",
 }
-__all__ = ["__version__", *_API]
+__all__ = [
+    "__version__", "check_text", "check_paths", "Config", "load_config", "ConfigError", "Finding", "Severity",
+    "FileResult", "Report",
+]
 
 
 def __getattr__(name: str) -> Any:

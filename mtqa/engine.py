@@ -327,7 +327,9 @@ def check_inputs(
     progress = progress or _no_progress
     skipped: dict[str, str] = {}
     if jobs != 1 and len(inputs) > 1 and all(item.path != STDIN for item in inputs):
-        files, signatures = _check_in_processes(inputs, checks, config, input_format, progress, skipped, source_text, jobs)
+        files, signatures = _check_in_processes(
+            inputs, checks, config, input_format, progress, skipped, source_text, jobs
+        )
     else:
         files = []
         for done, item in enumerate(inputs):
@@ -367,7 +369,7 @@ def _check_in_processes(
     outcomes = ordered_map(_check_in_worker, inputs, jobs, initializer=_start_worker, initargs=initargs, done=done)
     files: list[FileResult] = []
     signatures: dict[str, str] = {}
-    for item, outcome in zip(inputs, outcomes):
+    for item, outcome in zip(inputs, outcomes, strict=True):
         if isinstance(outcome, BaseException):
             reason = f"{type(outcome).__name__}: {_one_line(str(outcome))}".rstrip(": ")
             files.append(FileResult(path=item.display, error=f"the worker process checking it failed ({reason})"))
@@ -385,7 +387,9 @@ def _check_in_processes(
 _worker: tuple[list[Check], Config, str | None, str | None, dict[str, str]] | None = None
 
 
-def _start_worker(classes: list[type[Check]], config: Config, input_format: str | None, source_text: str | None) -> None:
+def _start_worker(
+    classes: list[type[Check]], config: Config, input_format: str | None, source_text: str | None
+) -> None:
     global _worker
     _worker = ([cls() for cls in classes], config, input_format, source_text, {})
 

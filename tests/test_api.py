@@ -40,6 +40,12 @@ def test_settings_are_validated_and_name_the_call() -> None:
         mtqa.check_paths([], target_lang="english")
 
 
+def test_the_public_names_are_the_lazy_ones() -> None:
+    assert set(mtqa.__all__) == {"__version__", *mtqa._API}
+    for name in mtqa._API:
+        assert getattr(mtqa, name).__name__ == name
+
+
 def test_import_mtqa_stays_light() -> None:
     probe = "import sys, mtqa; print(sorted(m for m in sys.modules if m.startswith('mtqa')))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
