@@ -5,7 +5,8 @@
     python benchmarks/bench_cli.py --parts big --big-mb 10 --big-select MT102   # one cheap check
 
 Prints:
-  1. ``mtqa --help`` wall time next to ``python -c pass`` (median of several runs);
+  1. start-up: ``mtqa --help``, ``mtqa check --help`` and ``mtqa --version`` wall time next to
+     ``python -c pass`` (median of several runs), and where ``mtqa --help`` spends it in-process;
   2. sentences/second of a rules-only check (``--select MT1,MT2``: no model checks) of a
      generated ~100,000-word article, end to end through the CLI, and where the time goes;
   3. peak resident memory (``resource.getrusage``) and time of checking a generated 100 MB
@@ -82,10 +83,40 @@ def median_wall(command: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
+# In a fresh interpreter: import the CLI, build its click commands, import typer's rich help
+# module, render the help. Printed as seconds per stage.
+HELP_STAGES = """
+import io, sys, time
+start = time.perf_counter()
+import mtqa.cli, typer.main
+imported = time.perf_counter()
+command = typer.main.get_command(mtqa.cli.app)
+built = time.perf_counter()
+import typer.rich_utils
+rich = time.perf_counter()
+sys.stdout = io.StringIO()
+try:
+    command.main(["--help"], prog_name="mtqa")
+except SystemExit:
+    pass
+shown = time.perf_counter()
+sys.stdout = sys.__stdout__
+print(imported - start, built - imported, rich - built, shown - rich)
+"""
+
+
 def startup(runs: int) -> None:
     python = median_wall([sys.executable, "-c", "pass"], runs)
-    help_time = median_wall([*mtqa_command(), "--help"], runs)
-    print(f"start-up (median of {runs}):  python -c pass {python:.3f} s   mtqa --help {help_time:.3f} s")
+    times = {args: median_wall([*mtqa_command(), *args.split()], runs) for args in ("--help", "check --help", "--version")}
+    print(f"start-up (median of {runs}):  python -c pass {python:.3f} s   "
+          + "   ".join(f"mtqa {args} {seconds:.3f} s" for args, seconds in times.items()))
+    stages = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", HELP_STAGES], capture_output=True, text=True, check=True)
+        stages.append([float(x) for x in done.stdout.split()])
+    names = ("import mtqa.cli and typer", "build the commands", "import typer's rich help", "render")
+    medians = [statistics.median(column) for column in zip(*stages)]
+    print("  mtqa --help in-process: " + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in zip(names, medians)))
 
 
 def throughput(workdir: Path, words: int) -> None:

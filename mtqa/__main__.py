@@ -2,4 +2,5 @@
 
 from mtqa.cli import main
 
-main()
+if __name__ == "__main__":  # not when a --jobs worker process (spawned) imports this as its main module
+    main()

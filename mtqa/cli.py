@@ -10,15 +10,20 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, Optional
 
 import typer
 
 from mtqa import __version__
+from mtqa.findings import Severity
+from mtqa.formatters import FORMATTERS
+from mtqa.help_format import Command, Group
+from mtqa.readers import FORMAT_NAMES
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
+    from typer._click import Command as ClickCommand  # typer 0.29 carries its own click
 
     from mtqa.checks.base import Check
     from mtqa.report import Report
@@ -27,6 +32,39 @@ EXIT_CODES = (
     "[b]Exit codes:[/b] 0 nothing at or above --fail-on; 1 findings at or above --fail-on; "
     "2 usage error, bad configuration, an input that could not be read, or a check that could not run."
 )
+
+
+class Commands(Group):
+    """The top-level group; ``eval``, ``models`` and ``train`` are imported only when asked for.
+
+    ``mtqa check`` then never loads (nor builds the options of) the other commands;
+    ``mtqa --help`` loads them for their one-line help.
+    """
+
+    LAZY = {  # command → (module, the Typer app or command function in it)
+        "eval": ("mtqa.evaluation.command", "eval_command"),
+        "models": ("mtqa.models_cli", "models_app"),
+        "train": ("mtqa.detector.cli", "train_app"),
+    }
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in self.LAZY if name not in self.commands)]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> ClickCommand | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module, attribute = self.LAZY[cmd_name]
+            target = getattr(importlib.import_module(module), attribute)
+            if not isinstance(target, typer.Typer):  # a command function: a one-command app
+                single = typer.Typer()
+                single.command(cmd_name, cls=Command)(target)
+                target = single
+            command = typer.main.get_command(target)
+            command.name = cmd_name
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
     help=(
@@ -45,16 +83,31 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=Commands,
 )
 
 SELECTION, INPUT, OUTPUT, GATE = "Selecting checks", "Input", "Output", "CI gate"
 # config setting → the option that sets it, for error messages
 OPTION_NAMES = {
-    "fail_on": "--fail-on", "select": "--select", "ignore": "--ignore", "target_lang": "--lang",
+    "fail_on": "--fail-on", "select": "--select", "ignore": "--ignore", "target_lang": "--target-lang",
     "source_lang": "--src-lang", "include": "--include", "exclude": "--exclude",
     "max_file_mb": "--max-file-mb", "severity": "--severity",
 }
-MACHINE_FORMATS = frozenset({"json", "sarif", "junit", "github", "csv", "markdown", "html"})
+MACHINE_FORMATS = frozenset(FORMATTERS) - {"terminal"}
+
+# Choices as Literal types: --help lists them, the shell completes them, typer refuses others.
+# They are built from the tables the formatters, readers and severities keep (one source of
+# truth), which is why a static type checker cannot read them.
+OutputFormat = Literal[tuple(FORMATTERS)]  # type: ignore[valid-type]
+InputFormat = Literal[tuple(FORMAT_NAMES)]  # type: ignore[valid-type]
+SeverityName = Literal[tuple(str(s) for s in Severity)]  # type: ignore[valid-type]
+RulesFormat = Literal["text", "json", "markdown"]
+
+
+def _choices(names: Any) -> str:
+    """``a, b or c``: the choices of an option too long to list in the help's type column."""
+    names = list(names)
+    return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _version(value: bool) -> None:
@@ -185,11 +238,11 @@ def _use_color(flag: bool | None, output: Path | None) -> bool:
     return output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-@app.command(epilog=EXIT_CODES)
+@app.command(epilog=EXIT_CODES, cls=Command)
 def check(
     paths: Annotated[list[str], typer.Argument(help="Files, directories or globs to check; '-' reads stdin.", show_default=False)],
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="terminal, json, markdown, sarif, junit, github, csv or html.", rich_help_panel=OUTPUT)
+        OutputFormat, typer.Option("--format", "-f", metavar="FORMAT", help=f"{_choices(FORMATTERS)} (docs/report-formats.md).", rich_help_panel=OUTPUT)
     ] = "terminal",
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Write the report to this file instead of stdout.", rich_help_panel=OUTPUT)
@@ -207,7 +260,7 @@ def check(
     severity: Annotated[
         Optional[list[str]], typer.Option("--severity", metavar="CODE=LEVEL", help="Change a check's severity, e.g. MT102=major (repeatable).", rich_help_panel=SELECTION, show_default=False)
     ] = None,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="Expected language of the text checked (ISO 639-1) \\[default: en].", rich_help_panel=INPUT, show_default=False)] = None,
+    target_lang: Annotated[Optional[str], typer.Option("--target-lang", "--lang", help="Expected language of the text checked (ISO 639-1) \\[default: en]; --lang is the old spelling.", rich_help_panel=INPUT, show_default=False)] = None,
     src_lang: Annotated[Optional[str], typer.Option("--src-lang", help="Source language of bilingual files and of --source.", rich_help_panel=INPUT)] = None,
     source: Annotated[
         Optional[Path], typer.Option("--source", help="Source text of a single monolingual translation: aligns it sentence by sentence so the source-aware checks (MT2xx, MT302, MT303) run. Needs --src-lang and the embed model.", rich_help_panel=INPUT, show_default=False)
@@ -215,7 +268,10 @@ def check(
     include: Annotated[Optional[str], typer.Option(help="Comma-separated patterns of files to check inside directories and globs.", rich_help_panel=INPUT)] = None,
     exclude: Annotated[Optional[str], typer.Option(help="Comma-separated patterns of files to skip (gitignore syntax).", rich_help_panel=INPUT)] = None,
     input_format: Annotated[
-        Optional[str], typer.Option(help="Read every input as this format: plaintext, markdown, html, po, xliff, tabular or jsonl \\[default: by extension].", rich_help_panel=INPUT, show_default=False)
+        Optional[InputFormat], typer.Option(metavar="FORMAT", help=f"Read every input as {_choices(FORMAT_NAMES)} \\[default: by extension].", rich_help_panel=INPUT, show_default=False)
+    ] = None,
+    stdin_filename: Annotated[
+        Optional[str], typer.Option(metavar="PATH", help="With '-': the path stdin stands for (for editors): the report shows it, its extension picks the input format, and --exclude applies to it.", rich_help_panel=INPUT, show_default=False)
     ] = None,
     max_file_mb: Annotated[
         Optional[float], typer.Option(help="Refuse files larger than this many MB \\[default: 20].", rich_help_panel=INPUT, show_default=False)
@@ -223,8 +279,11 @@ def check(
     config_file: Annotated[
         Optional[Path], typer.Option("--config", help="Read settings from this TOML file instead of pyproject.toml / mtqa.toml.", rich_help_panel=INPUT)
     ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=0, metavar="N", help="Check files in N processes (0: one per CPU core); the report keeps the input order. Each process loads its own models.", rich_help_panel=INPUT)
+    ] = 1,
     fail_on: Annotated[
-        Optional[str], typer.Option(help="Exit 1 when a finding is at least this severe: minor, major or critical \\[default: major].", rich_help_panel=GATE, show_default=False)
+        Optional[SeverityName], typer.Option(case_sensitive=False, help="Exit 1 when a finding is at least this severe \\[default: major].", rich_help_panel=GATE, show_default=False)
     ] = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when findings reach --fail-on (errors still exit 2).", rich_help_panel=GATE)] = False,
     baseline: Annotated[
@@ -248,6 +307,10 @@ def check(
 
       [cyan]mtqa check docs/ --baseline base.json[/cyan]        fail only on new ones
 
+      [cyan]mtqa check locales/ -j 0 --format gitlab -o gl-code-quality-report.json[/cyan]
+
+      [cyan]mtqa check - --stdin-filename docs/guide.md < docs/guide.md[/cyan]  an editor's buffer
+
     Silence a passage in Markdown or HTML with [cyan]<!-- mtqa-disable MT102 -->[/cyan] …
     [cyan]<!-- mtqa-enable -->[/cyan], or one line with [cyan]<!-- mtqa-disable-next-line -->[/cyan].
     """
@@ -256,27 +319,23 @@ def check(
     from mtqa.engine import run
     from mtqa.errors import ConfigError
     from mtqa.formatters import get_formatter
-    from mtqa.readers import FORMAT_NAMES
 
     overrides: dict[str, Any] = {
         key: value
         for key, value in {
-            "fail_on": fail_on, "select": select, "ignore": ignore, "target_lang": lang,
+            "fail_on": fail_on, "select": select, "ignore": ignore, "target_lang": target_lang,
             "source_lang": src_lang, "include": include, "exclude": exclude, "max_file_mb": max_file_mb,
             "severity": _severity_overrides(severity) if severity else None,
         }.items()
         if value is not None
     }
-    if input_format is not None and input_format not in FORMAT_NAMES:
-        _fail(f"--input-format: unknown format {input_format!r} (choose from {', '.join(FORMAT_NAMES)})")
+    if stdin_filename is not None and "-" not in paths:
+        _fail("--stdin-filename: names stdin, so give '-' among the paths")
     # progress goes to stderr, and only where a person watches a terminal report being made
     show_progress = (
         not quiet and _stderr_is_terminal() and not (output is None and output_format in MACHINE_FORMATS)
     )
-    try:
-        formatter = get_formatter(output_format)
-    except ValueError as exc:
-        _fail(f"--format: {exc}")
+    formatter = get_formatter(output_format)
     progress = RichProgress() if show_progress else None
     try:
         config = load_config(explicit=config_file).merged(overrides, "command line", OPTION_NAMES)
@@ -284,7 +343,7 @@ def check(
         try:
             report = run(
                 paths, config, input_format=input_format, progress=progress,
-                source=str(source) if source is not None else None,
+                source=str(source) if source is not None else None, jobs=jobs, stdin_filename=stdin_filename,
             )
         except KeyboardInterrupt:
             typer.echo("mtqa: interrupted", err=True)
@@ -368,12 +427,12 @@ def _print_rule(console: Any, rule: dict[str, Any]) -> None:
     console.print(Panel("\n".join(lines), title=f"[b]{rule['code']}[/b] {rule['name']}", title_align="left"))
 
 
-@app.command()
+@app.command(cls=Command)
 def rules(
     code: Annotated[
         Optional[str], typer.Argument(help="One check code or name (full documentation), or a code prefix.", show_default=False)
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown (the README's table).")] = "text",
+    output_format: Annotated[RulesFormat, typer.Option("--format", "-f", help="markdown is the README's table.")] = "text",
 ) -> None:
     """List every check: code, name, default severity, category, what it catches and why.
 
@@ -383,8 +442,6 @@ def rules(
 
     from mtqa.checks import all_checks
 
-    if output_format not in {"text", "json", "markdown"}:
-        _fail(f"--format: unknown format {output_format!r} (choose from text, json, markdown)")
     checks = all_checks()
     chosen = list(checks.values())
     single = False
@@ -425,19 +482,6 @@ def rules(
             parts.append(f"[dim]Use instead:[/dim] {escape(rule['use_instead'])}")
         table.add_row(rule["code"], "\n".join(parts))
     console.print(table)
-
-
-from mtqa.evaluation.command import eval_command  # noqa: E402
-
-app.command("eval")(eval_command)
-
-from mtqa.models_cli import models_app  # noqa: E402
-
-app.add_typer(models_app, name="models")
-
-from mtqa.detector.cli import train_app  # noqa: E402
-
-app.add_typer(train_app, name="train")
 
 
 def main() -> None:

@@ -41,10 +41,20 @@ def _no_progress(task: str, done: int, total: int | None) -> None:
 
 @dataclass
 class Input:
-    """One thing to check: a path on disk, or stdin; ``error`` when it could not be found."""
+    """One thing to check: a path on disk, stdin or given text; ``error`` when it could not be found.
+
+    ``name`` is the path the report shows (and the reader picks a format by) instead of
+    ``path``: ``--stdin-filename`` for stdin, the Python API's ``path`` for ``text``.
+    """
 
     path: str
     error: str | None = None
+    name: str | None = None
+    text: str | None = None
+
+    @property
+    def display(self) -> str:
+        return self.name or ("<stdin>" if self.path == STDIN else self.path)
 
 
 def prepare(config: Config) -> tuple[Config, list[Check]]:
@@ -76,11 +86,12 @@ def read_text(item: Input, config: Config, input_format: str | None = None) -> t
     """
     limit = int(config.max_file_mb * 1024 * 1024)
     too_big = "over the max_file_mb limit of {limit:g} MB (raise it with --max-file-mb or max_file_mb in the config)"
+    if item.text is not None:
+        return item.display, item.text
     if item.path == STDIN:
         data = sys.stdin.buffer.read(limit + 1)
         if len(data) > limit:
             raise InputError("input is " + too_big.format(limit=config.max_file_mb))
-        display = "<stdin>"
     else:
         path = Path(item.path)
         try:
@@ -91,10 +102,9 @@ def read_text(item: Input, config: Config, input_format: str | None = None) -> t
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read file: {exc.strerror or exc}") from None
-        display = item.path
-    text = decode(data, declared_charset(data, format_for(display, input_format)[0]))
+    text = decode(data, declared_charset(data, format_for(item.display, input_format)[0]))
     del data
-    return display, text
+    return item.display, text
 
 
 def _one_line(message: str) -> str:
@@ -254,7 +264,7 @@ def check_input(
 
     ``source_text`` (from ``--source``) turns a monolingual translation into bilingual units.
     """
-    display = "<stdin>" if item.path == STDIN else item.path
+    display = item.display
     if item.error:
         return FileResult(path=display, errors=[FileError(ErrorKind.INPUT, item.error)])
     task = f"Reading {display}"
@@ -314,24 +324,103 @@ def run(
     input_format: str | None = None,
     progress: ProgressCallback | None = None,
     source: str | None = None,
+    *,
+    jobs: int = 1,
+    stdin_filename: str | None = None,
 ) -> Report:
     """Check every input named by ``paths``; raises only ConfigError (a bad setting).
 
-    ``source`` is the path of the source text of a single monolingual translation.
+    ``source`` is the path of the source text of a single monolingual translation;
+    ``stdin_filename`` is the path stdin (``-``) stands for; ``jobs`` as in ``check_inputs``.
     """
     config, checks = prepare(config)
-    progress = progress or _no_progress
-    inputs = [Input(p, err) for p, err in expand_paths(paths, config.include, config.exclude)]
+    expanded = expand_paths(paths, config.include, config.exclude, stdin_name=stdin_filename)
+    inputs = [Input(p, err, name=stdin_filename if p == STDIN else None) for p, err in expanded]
     source_text = _read_source(source, inputs, config) if source is not None else None
-    files = []
+    return check_inputs(inputs, checks, config, input_format, progress, source_text, jobs)
+
+
+def check_inputs(
+    inputs: list[Input],
+    checks: list[Check],
+    config: Config,
+    input_format: str | None = None,
+    progress: ProgressCallback | None = None,
+    source_text: str | None = None,
+    jobs: int = 1,
+) -> Report:
+    """Check ``inputs`` with ``checks`` (from ``prepare(config)``) into a Report, in input order.
+
+    With ``jobs`` other than 1 (0: one per CPU core) the files are checked in that many
+    processes (``mtqa.parallel``); stdin is read here, so an input list holding it is
+    checked in this process.
+    """
+    progress = progress or _no_progress
     skipped: dict[str, str] = {}
-    for done, item in enumerate(inputs):
-        if len(inputs) > 1:
-            progress("Checking files", done, len(inputs))
-        files.append(check_input(item, checks, config, input_format, progress, skipped, source_text))
+    if jobs != 1 and len(inputs) > 1 and all(item.path != STDIN for item in inputs):
+        files = _check_in_processes(inputs, checks, config, input_format, progress, skipped, source_text, jobs)
+    else:
+        files = []
+        for done, item in enumerate(inputs):
+            if len(inputs) > 1:
+                progress("Checking files", done, len(inputs))
+            files.append(check_input(item, checks, config, input_format, progress, skipped, source_text))
     if len(inputs) > 1:
         progress("Checking files", len(inputs), len(inputs))
     signatures = {code: sig for result in files for code, sig in result.signatures.items()}
     return Report(
         files=files, fail_on=config.fail_on, checks=[c.code for c in checks], skipped=skipped, signatures=signatures
     )
+
+
+def _check_in_processes(
+    inputs: list[Input],
+    checks: list[Check],
+    config: Config,
+    input_format: str | None,
+    progress: ProgressCallback,
+    skipped: dict[str, str],
+    source_text: str | None,
+    jobs: int,
+) -> list[FileResult]:
+    """``check_input`` of each input in worker processes; a worker that died is that file's error."""
+    from mtqa.parallel import ordered_map
+
+    def done(count: int) -> None:
+        progress("Checking files", count, len(inputs))
+
+    progress("Checking files", 0, len(inputs))
+    initargs = ([type(c) for c in checks], config, input_format, source_text)
+    outcomes = ordered_map(_check_in_worker, inputs, jobs, initializer=_start_worker, initargs=initargs, done=done)
+    files: list[FileResult] = []
+    for item, outcome in zip(inputs, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            reason = f"{type(outcome).__name__}: {_one_line(str(outcome))}".rstrip(": ")
+            error = FileError(ErrorKind.WORKER_DIED, f"the worker process checking it failed ({reason})")
+            files.append(FileResult(path=item.display, errors=[error]))
+            continue
+        result, worker_skipped = outcome
+        files.append(result)
+        for code, reason in worker_skipped.items():
+            skipped.setdefault(code, reason)
+    return files
+
+
+# A --jobs worker process checks files for one run only, so its checks (and the models they
+# load, one copy per process) live here from ``_start_worker`` to the end of the process.
+_worker: tuple[list[Check], Config, str | None, str | None, dict[str, str]] | None = None
+
+
+def _start_worker(
+    classes: list[type[Check]], config: Config, input_format: str | None, source_text: str | None
+) -> None:
+    global _worker
+    _worker = ([cls() for cls in classes], config, input_format, source_text, {})
+
+
+def _check_in_worker(item: Input) -> tuple[FileResult, dict[str, str]]:
+    """One file's result (its model signatures included) and the checks this worker could not run."""
+    assert _worker is not None, "_start_worker runs first in every worker process"
+    checks, config, input_format, source_text, skipped = _worker
+    result = check_input(item, checks, config, input_format, skipped=skipped, source_text=source_text)
+    return result, dict(skipped)

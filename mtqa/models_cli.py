@@ -9,6 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from mtqa.help_format import Command, Group
+
 models_app = typer.Typer(
     help=(
         "Manage the models behind the model checks (MT3xx).\n\n"
@@ -18,6 +20,7 @@ models_app = typer.Typer(
         "  mtqa models verify"
     ),
     no_args_is_help=True,
+    cls=Group,
 )
 
 
@@ -62,7 +65,7 @@ def _human(size: int) -> str:
     return f"{value:.1f} GB"
 
 
-@models_app.command("list")
+@models_app.command("list", cls=Command)
 def list_models() -> None:
     """Show every role: model id, revision, whether it is installed, its size and backend."""
     from rich.console import Console
@@ -86,7 +89,7 @@ def list_models() -> None:
     Console(width=200).print(table)
 
 
-@models_app.command()
+@models_app.command(cls=Command)
 def pull(
     names: Annotated[list[str], typer.Argument(help="Roles (translate:en-de, lm:en, embed) or hub ids.")],
     revision: Annotated[Optional[str], typer.Option(help="Hub revision (commit, tag or branch) for ids given directly.")] = None,
@@ -115,7 +118,7 @@ def pull(
         raise typer.Exit(2)
 
 
-@models_app.command()
+@models_app.command(cls=Command)
 def verify(
     names: Annotated[Optional[list[str]], typer.Argument(help="Roles or ids to verify (default: every installed one).")] = None,
 ) -> None:
@@ -146,7 +149,7 @@ def verify(
         raise typer.Exit(1)
 
 
-@models_app.command()
+@models_app.command(cls=Command)
 def path(name: Annotated[str, typer.Argument(help="A role or hub id.")]) -> None:
     """Print the directory holding a model's files (exit 1 when it is not installed)."""
     from mtqa.backends.store import resolve

@@ -22,6 +22,7 @@ class ErrorKind(StrEnum):
     INPUT = "input"  # missing, unreadable, binary, undecodable, malformed: nothing was checked
     CHECK_CRASHED = "check-crashed"  # one check failed on the file; the others' findings stand
     SOURCE = "source"  # --source could not be aligned: the source-aware checks did not run
+    WORKER_DIED = "worker-died"  # the --jobs process checking the file died: nothing was reported
 
 
 class NoteKind(StrEnum):
@@ -69,9 +70,9 @@ class FileResult:
         return "; ".join(e.message for e in self.errors) or None
 
     @property
-    def unreadable(self) -> bool:
+    def unchecked(self) -> bool:
         """Nothing of the file was checked (as opposed to a check that crashed on it)."""
-        return any(e.kind is ErrorKind.INPUT for e in self.errors)
+        return any(e.kind in (ErrorKind.INPUT, ErrorKind.WORKER_DIED) for e in self.errors)
 
 
 @dataclass
@@ -105,7 +106,7 @@ class Report:
         return {
             "files": len(self.files),
             "files_with_errors": sum(1 for r in self.files if r.errors),
-            "unreadable_files": sum(1 for r in self.files if r.unreadable),
+            "unchecked_files": sum(1 for r in self.files if r.unchecked),
             "notes": sum(len(r.notes) for r in self.files),
             "segments": sum(r.segments for r in self.files),
             "findings": len(findings),

@@ -9,20 +9,24 @@ from pathlib import Path
 import pathspec
 
 
-def expand_paths(paths: list[str], include: list[str], exclude: list[str]) -> list[tuple[str, str | None]]:
+def expand_paths(
+    paths: list[str], include: list[str], exclude: list[str], stdin_name: str | None = None
+) -> list[tuple[str, str | None]]:
     """(path, error) pairs in a stable order; error is set for missing or empty inputs.
 
     Files named explicitly are always checked; ``include`` filters what directory walks and
     globs find, and ``exclude`` (gitignore syntax) removes matches everywhere. Paths are
     normalised (``./docs//a.md`` → ``docs/a.md``) and each file is listed once, so a
     finding's path, and with it its baseline fingerprint, does not depend on how it was named.
+    Stdin (``-``) named ``stdin_name`` (``--stdin-filename``) is excluded like that file.
     """
     inc = pathspec.GitIgnoreSpec.from_lines(include)
     exc = pathspec.GitIgnoreSpec.from_lines(exclude)
     results: list[tuple[str, str | None]] = []
     for raw in paths:
         if raw == "-":
-            results.append((raw, None))
+            if stdin_name is None or not exc.match_file(stdin_name):
+                results.append((raw, None))
             continue
         path = Path(raw)
         if path.is_file():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -331,6 +332,104 @@ def test_help_teaches_examples_and_exit_codes(cli) -> None:
         assert option in text, option
 
 
+HELP_PAGES = [[], ["check"], ["rules"], ["eval"], ["models"], ["models", "list"], ["models", "pull"],
+              ["models", "verify"], ["models", "path"], ["train"], ["train", "detector"], ["train", "export"],
+              ["train", "recall"]]
+
+
+def _help(args: list[str]) -> str:
+    """The rich help as a person sees it at 200 columns (fixed, so nothing wraps mid-choice)."""
+    done = subprocess.run([sys.executable, "-m", "mtqa", *args, "--help"], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200", "TERMINAL_WIDTH": "200"}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("args", HELP_PAGES, ids=lambda a: " ".join(a) or "mtqa")
+def test_help_shows_no_type_beside_a_flag(args: list[str]) -> None:
+    text = _help(args)
+    assert "--help" in text and "<bool>" not in text
+
+
+def _option_row(text: str, option: str) -> str:
+    return next(line for line in text.splitlines() if re.search(rf"│ {re.escape(option)}\b", line))
+
+
+def test_help_lists_every_choice() -> None:
+    from mtqa.evaluation import BENCHMARKS
+    from mtqa.findings import Severity
+    from mtqa.formatters import FORMATTERS
+    from mtqa.readers import FORMAT_NAMES
+
+    check = " ".join(_help(["check"]).split())
+    for option, choices in (("--format", FORMATTERS), ("--input-format", FORMAT_NAMES)):
+        assert f"{', '.join(list(choices)[:-1])} or {list(choices)[-1]}" in check, option
+    fail_on = _option_row(_help(["check"]), "--fail-on")
+    assert "<minor|major|critical>" in fail_on and [str(s) for s in Severity] == ["minor", "major", "critical"]
+    assert "<text|json|markdown>" in _option_row(_help(["rules"]), "--format")
+    assert f"<{'|'.join(BENCHMARKS)}>" in _help(["eval"])
+    for option in ("--format", "--input-format", "--fail-on"):
+        assert "<str>" not in _option_row(_help(["check"]), option)
+
+
+def test_the_shell_completes_choices() -> None:
+    env = {**os.environ, "_MTQA_COMPLETE": "complete_bash", "COMP_WORDS": "mtqa check a.txt --fail-on m", "COMP_CWORD": "4"}
+    done = subprocess.run([sys.executable, "-c", "from mtqa.cli import app; app(prog_name='mtqa')"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.stdout.split() == ["minor", "major"]
+
+
+def test_choices_are_checked_and_fail_on_ignores_case(cli, write) -> None:
+    write("a.txt", MINOR)
+    assert cli("check", "a.txt", "--fail-on", "MINOR").exit_code == 1
+    bad = cli("check", "a.txt", "--input-format", "docx")
+    assert bad.exit_code == 2 and "'docx' is not one of" in " ".join(bad.stderr.replace("│", " ").split())
+
+
+def test_target_lang_and_its_old_spelling_lang(cli, write, monkeypatch) -> None:
+    import mtqa.engine
+
+    seen = []
+    real = mtqa.engine.run
+
+    def spy(paths, config, *args, **kwargs):
+        seen.append(config.target_lang)
+        return real(paths, config, *args, **kwargs)
+
+    monkeypatch.setattr(mtqa.engine, "run", spy)
+    write("a.txt", CLEAN)
+    new, old = (cli("check", "a.txt", option, "de") for option in ("--target-lang", "--lang"))
+    assert new.stdout == old.stdout and "MT107" in new.stdout  # English text checked as German
+    write("mtqa.toml", 'target-lang = "fr"\n')
+    cli("check", "a.txt")
+    assert seen == ["de", "de", "fr"]
+    bad = cli("check", "a.txt", "--lang", "english")
+    assert bad.exit_code == 2 and "--target-lang: expected an ISO 639 language code" in bad.stderr
+
+
+def test_stdin_filename_names_the_input(cli) -> None:
+    text = "# Title\n\nThey said `the the` twice. They met met again.\n"
+    as_md = json.loads(cli("check", "-", "--stdin-filename", "docs/a.md", "-f", "json", input=text).stdout)
+    assert [f["path"] for f in as_md["files"]] == ["docs/a.md"]
+    assert [f["text"] for f in as_md["files"][0]["findings"]] == ["met met"]  # Markdown: the code span is markup
+    as_txt = json.loads(cli("check", "-", "--stdin-filename", "a.txt", "-f", "json", input=text).stdout)
+    assert {f["text"] for f in as_txt["files"][0]["findings"]} == {"the the", "met met"}
+    excluded = json.loads(cli("check", "-", "--stdin-filename", "docs/a.md", "--exclude", "docs/", "-f", "json",
+                              input=text).stdout)
+    assert excluded["files"] == []
+    alone = cli("check", "a.txt", "--stdin-filename", "a.md")
+    assert alone.exit_code == 2 and "--stdin-filename: names stdin, so give '-' among the paths" in alone.stderr
+
+
+def test_jobs_give_the_same_report(cli, write) -> None:
+    for index in range(4):
+        write(f"docs/{index}.txt", MINOR if index % 2 else CLEAN)
+    one = cli("check", "docs", "missing.txt", "-f", "json")
+    many = cli("check", "docs", "missing.txt", "-f", "json", "--jobs", "2")
+    assert many.stdout == one.stdout and many.exit_code == one.exit_code == 2
+    assert cli("check", "docs", "-j", "-1").exit_code == 2
+
+
 def test_version(cli) -> None:
     from mtqa import __version__
 
@@ -360,6 +459,26 @@ def test_help_and_rules_only_checks_never_import_torch(tmp_path: Path, args: lis
     done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert "HEAVY=" in done.stdout, done.stderr
     assert done.stdout.strip().endswith("HEAVY="), done.stdout
+
+
+def test_help_imports_no_numerical_library_and_no_check() -> None:
+    probe = (
+        "import sys\nfrom mtqa.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'torch', 'numpy', 'transformers', 'scipy', "
+        "'sacrebleu', 'lingua', 'pysbd'} or m in {'mtqa.engine', 'mtqa.checks', 'mtqa.evaluation.runner'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_check_loads_no_other_command(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(CLEAN, encoding="utf-8")
+    probe = (
+        "import sys\nfrom mtqa.cli import app\ntry:\n    app(['check', 'a.txt', '--select', 'MT1'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('mtqa.models_cli', 'mtqa.detector.cli', 'mtqa.evaluation.command') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
 
 
 # --- README ---------------------------------------------------------------------------------

@@ -58,8 +58,8 @@ def test_each_problem_has_its_kind(report: Report) -> None:
     assert [f.text for f in long.findings] == ["met met"]  # checked, in chunks
     assert [e.kind for e in boom.errors] == [ErrorKind.CHECK_CRASHED] and CRASH in boom.errors[0].message
     assert [f.code for f in boom.findings] == ["MT101"]  # the other check's finding stands
-    assert [e.kind for e in missing.errors] == [ErrorKind.INPUT] and missing.unreadable
-    assert not boom.unreadable and not long.unreadable
+    assert [e.kind for e in missing.errors] == [ErrorKind.INPUT] and missing.unchecked
+    assert not boom.unchecked and not long.unchecked
 
 
 def test_only_errors_change_the_exit_code(report: Report) -> None:
@@ -74,7 +74,7 @@ def test_json_keeps_errors_and_notes_apart(report: Report) -> None:
     assert files[1]["errors"] == [{"kind": "check-crashed", "message": files[1]["error"]}]
     assert files[2]["errors"][0]["kind"] == "input" and "notes" not in files[2]
     summary = report.to_dict()["summary"]
-    assert (summary["files_with_errors"], summary["unreadable_files"], summary["notes"]) == (2, 1, 1)
+    assert (summary["files_with_errors"], summary["unchecked_files"], summary["notes"]) == (2, 1, 1)
 
 
 def test_terminal_says_error_or_note(report: Report) -> None:

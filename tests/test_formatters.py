@@ -31,7 +31,7 @@ from mtqa.document import Document, Segment
 from mtqa.engine import run
 from mtqa.findings import Finding, Severity
 from mtqa.formatters import FORMATTERS, get_formatter
-from mtqa.formatters import csv_format, github, junit, markdown, sarif, terminal
+from mtqa.formatters import csv_format, github, gitlab, junit, markdown, sarif, terminal
 from mtqa.formatters import json_format
 from mtqa.report import FileResult, Report
 
@@ -300,6 +300,61 @@ def test_github_annotations_escape_and_round_trip(report: Report) -> None:
     error = next(c for c in commands if c[1]["file"] == "missing.txt")
     assert error[0] == "error" and error[2] == report.files[2].error
     assert {c[0] for c in commands} == {"notice", "warning", "error"}
+
+
+# GitLab Code Quality
+
+# The fields GitLab documents for a Code Quality report (docs.gitlab.com, "Code Quality report
+# format"), as a schema: GitLab publishes none of its own.
+GITLAB_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["description", "check_name", "fingerprint", "severity", "location"],
+        "properties": {
+            "description": {"type": "string", "minLength": 1},
+            "check_name": {"type": "string", "minLength": 1},
+            "fingerprint": {"type": "string", "minLength": 1},
+            "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
+            "location": {
+                "type": "object",
+                "required": ["path", "lines"],
+                "properties": {
+                    "path": {"type": "string", "minLength": 1},
+                    "lines": {
+                        "type": "object",
+                        "required": ["begin"],
+                        "properties": {"begin": {"type": "integer", "minimum": 1}, "end": {"type": "integer", "minimum": 1}},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def test_gitlab_code_quality_is_valid_and_complete(report: Report) -> None:
+    issues = json.loads(gitlab.render(report))
+    Draft7Validator(GITLAB_SCHEMA).validate(issues)
+    assert len(issues) == len(report.findings) + 1  # and the file that could not be read
+    assert len({issue["fingerprint"] for issue in issues}) == len(issues)  # GitLab merges equal ones
+    for finding in report.findings:
+        issue = next(i for i in issues if i["description"].startswith(f"{finding.code} {finding.message}")
+                     and i["location"]["lines"]["begin"] == finding.line and i["location"]["path"] == finding.path)
+        assert issue["check_name"] == finding.code
+        assert issue["severity"] == str(finding.severity)
+        assert issue["location"]["lines"]["end"] == finding.end_line
+    error = next(i for i in issues if i["location"]["path"] == "missing.txt")
+    assert error["severity"] == "blocker" and report.files[2].error in error["description"]
+    assert json.loads(gitlab.render(report)) == issues  # fingerprints are stable between runs
+
+
+def test_gitlab_fingerprints_stay_unique_for_repeated_findings(report: Report) -> None:
+    article = report.files[0]
+    twice = Report(files=[replace(article, findings=[article.findings[0], article.findings[0]])])
+    issues = json.loads(gitlab.render(twice))
+    assert issues[0]["fingerprint"] == article.findings[0].fingerprint()
+    assert issues[1]["fingerprint"] != issues[0]["fingerprint"]
 
 
 # Markdown

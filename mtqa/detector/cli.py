@@ -7,7 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-train_app = typer.Typer(help="Train mtqa's own models.", no_args_is_help=True, pretty_exceptions_enable=False)
+from mtqa.help_format import Command, Group
+
+train_app = typer.Typer(help="Train mtqa's own models.", no_args_is_help=True, pretty_exceptions_enable=False, cls=Group)
 
 
 def _require_training_libraries() -> None:
@@ -23,7 +25,7 @@ def _require_training_libraries() -> None:
         raise typer.Exit(2) from None
 
 
-@train_app.command()
+@train_app.command(cls=Command)
 def detector(
     data: Annotated[Path, typer.Option(help="MLQE-PE folder ({pair}/train.* and {pair}/dev.*).")],
     out: Annotated[Path, typer.Option(help="Run folder for logs and checkpoints; an existing run resumes.")],
@@ -62,7 +64,7 @@ def detector(
     typer.echo(f"weights: {last}")
 
 
-@train_app.command()
+@train_app.command(cls=Command)
 def export(
     weights: Annotated[Path, typer.Argument(help="A run's epoch-N.pt.")],
     data: Annotated[Path, typer.Option(help="MLQE-PE folder (its dev split calibrates the thresholds).")],
@@ -85,7 +87,7 @@ def export(
     typer.echo(json.dumps({k: settings[k] for k in ("thresholds", "score", "dev")}, indent=2))
 
 
-@train_app.command()
+@train_app.command(cls=Command)
 def recall(
     model: Annotated[Path, typer.Argument(help="An exported detector folder (e.g. models/mtqa-detector-en).")],
     data: Annotated[Path, typer.Option(help="MLQE-PE folder: its dev post-edits are corrupted.")],

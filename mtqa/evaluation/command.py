@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
+
+from mtqa.evaluation import BENCHMARKS
+
+Benchmark = Literal[BENCHMARKS]  # type: ignore[valid-type]  # --help lists them, the shell completes them
 
 WARNED_ROWS = 10  # odd data rows named on stderr one by one; the rest are counted
 
@@ -16,7 +20,7 @@ def _fail(message: str) -> None:
 
 
 def eval_command(
-    benchmark: Annotated[str, typer.Argument(help="mlqe-pe, demetr or mqm.")],
+    benchmark: Annotated[Benchmark, typer.Argument(help="The benchmark the data folder holds.", show_default=False)],
     data: Annotated[Path, typer.Option("--data", help="The benchmark's data folder (read in place, never copied).")],
     split: Annotated[str, typer.Option("--split", help="Split name: mlqe-pe {DIR}/{pair}/{split}.*, demetr {DIR}/{split}.jsonl, mqm {DIR}/*.{split}.tsv.")] = "dev",
     pairs: Annotated[Optional[str], typer.Option("--pairs", help="mlqe-pe only: comma-separated language pairs (default: every pair folder).")] = None,

@@ -9,11 +9,9 @@ from typing import Any
 
 from mtqa import __version__
 from mtqa.config import Config
-from mtqa.evaluation import demetr, mlqe, mqm
+from mtqa.evaluation import BENCHMARKS, demetr, mlqe, mqm
 from mtqa.evaluation.odd_rows import OddRows
 from mtqa.evaluation.system import CheckerSystem, ConstantSystem, System
-
-BENCHMARKS = ("mlqe-pe", "demetr", "mqm")
 
 
 @dataclass

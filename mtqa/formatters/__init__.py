@@ -6,9 +6,10 @@ Formatters only present a Report; they never score or filter.
 from __future__ import annotations
 
 import importlib
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from mtqa.report import Report
+if TYPE_CHECKING:  # the CLI reads the format names at start-up without loading the report types
+    from mtqa.report import Report
 
 # format name → module in this package
 FORMATTERS: dict[str, str] = {
@@ -18,6 +19,7 @@ FORMATTERS: dict[str, str] = {
     "sarif": "sarif",
     "junit": "junit",
     "github": "github",
+    "gitlab": "gitlab",
     "csv": "csv_format",
     "html": "html",
 }

@@ -147,10 +147,10 @@ def summary_sentence(report: Report) -> str:
     suppressed = sum(r.suppressed for r in report.files)
     if suppressed:
         text += f" {suppressed} suppressed."
-    unreadable = sum(1 for r in report.files if r.unreadable)
-    if unreadable:
-        text += f" {plural(unreadable, 'file')} could not be checked."
-    partly = sum(1 for r in report.files if r.errors and not r.unreadable)
+    unchecked = sum(1 for r in report.files if r.unchecked)
+    if unchecked:
+        text += f" {plural(unchecked, 'file')} could not be checked."
+    partly = sum(1 for r in report.files if r.errors and not r.unchecked)
     if partly:
         text += f" {plural(partly, 'file')} checked only in part (a check failed)."
     notes = sum(len(r.notes) for r in report.files)

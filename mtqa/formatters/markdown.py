@@ -111,7 +111,7 @@ def _item(finding: Finding, document: Document | None) -> str:
 
 def render(report: Report, color: bool = False) -> str:
     total = len(report.findings)
-    errors = sum(1 for r in report.files if r.unreadable)
+    errors = sum(1 for r in report.files if r.unchecked)
     verdict = "❌" if report.exit_code() else "✅"
     headline = f"{verdict} mtqa: {plural(len(report.failing()), 'finding')} at or above {report.fail_on}"
     if errors:
