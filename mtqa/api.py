@@ -17,8 +17,10 @@ from mtqa.report import Report
 
 
 def _config(config: Config | None, settings: dict[str, Any], origin: str) -> Config:
+    """``config`` (default: the defaults) with the keyword ``settings``; errors name the argument."""
     base = config if config is not None else Config()
-    return base.merged(settings, origin) if settings else base
+    labels = {key: f"{origin.removesuffix('()')}({key}=…)" for key in settings}  # "check_paths(target_lang=…)"
+    return base.merged(settings, origin, labels) if settings else base
 
 
 def check_text(

@@ -15,6 +15,7 @@ from mtqa.document import Document
 from mtqa.engine import Input, check_inputs, run
 from mtqa.findings import Finding
 from mtqa.formatters import json_format
+from mtqa.report import ErrorKind
 from mtqa.parallel import ordered_map, worker_count
 
 pytestmark = pytest.mark.usefixtures("rule_checks_only")
@@ -70,7 +71,7 @@ class DiesOnCrash:
     """Enough of a check for the engine (not a Check subclass, so the registry never sees it):
     no findings, and the process dies on a document with "crash" in it, as in a segfault."""
 
-    code, name, defers_to_rules = "T001", "dies-on-crash", False
+    code, name, defers_to_rules, languages = "T001", "dies-on-crash", False, None
 
     def applies_to(self, document: Document, ctx: CheckContext) -> bool:
         return True
@@ -90,4 +91,19 @@ def test_a_worker_that_dies_is_that_files_error(tmp_path: Path, monkeypatch: pyt
     assert [r.path for r in report.files] == ["a.txt", "crash.txt", "b.txt"]
     assert [len(r.findings) for r in report.files] == [1, 0, 1]
     assert report.files[1].error.startswith("the worker process checking it failed (BrokenProcessPool")
+    assert [e.kind for e in report.files[1].errors] == [ErrorKind.WORKER_DIED] and report.files[1].unchecked
     assert report.exit_code() == 2
+
+
+def test_model_signatures_come_back_from_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's checks sign each file's result; the report gathers what every worker ran."""
+    from mtqa.checks.mt_error_pattern import MTErrorPattern
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("Officials said whether Moscow an invasion ordered had.\n", encoding="utf-8")
+    inputs = [Input("a.txt"), Input("b.txt")]
+    one = check_inputs(inputs, [MTErrorPattern()], Config(), jobs=1)
+    many = check_inputs(inputs, [MTErrorPattern()], Config(), jobs=2)
+    assert one.signatures["MT402"].startswith("model:mtqa-detector-en@")
+    assert many.signatures == one.signatures
