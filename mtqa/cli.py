@@ -260,7 +260,7 @@ def check(
     severity: Annotated[
         Optional[list[str]], typer.Option("--severity", metavar="CODE=LEVEL", help="Change a check's severity, e.g. MT102=major (repeatable).", rich_help_panel=SELECTION, show_default=False)
     ] = None,
-    target_lang: Annotated[Optional[str], typer.Option("--target-lang", "--lang", help="Expected language of the text checked (ISO 639-1) \\[default: en]; --lang is the old spelling.", rich_help_panel=INPUT, show_default=False)] = None,
+    target_lang: Annotated[Optional[str], typer.Option("--target-lang", "--lang", help="Language of the text checked, a tag such as en, de or pt-BR; overrides what each file declares \\[default: the file's own, else en]. --lang is the old spelling.", rich_help_panel=INPUT, show_default=False)] = None,
     src_lang: Annotated[Optional[str], typer.Option("--src-lang", help="Source language of bilingual files and of --source.", rich_help_panel=INPUT)] = None,
     source: Annotated[
         Optional[Path], typer.Option("--source", help="Source text of a single monolingual translation: aligns it sentence by sentence so the source-aware checks (MT2xx, MT302, MT303) run. Needs --src-lang and the embed model.", rich_help_panel=INPUT, show_default=False)

@@ -8,7 +8,6 @@ names the file, the table and the key (exit 2) instead of being silently ignored
 from __future__ import annotations
 
 import difflib
-import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mtqa.errors import ConfigError
 from mtqa.findings import Severity
+from mtqa.locales import base
 from mtqa.segment import DEFAULT_MAX_SENTENCE_WORDS
 
 if TYPE_CHECKING:
@@ -28,7 +28,6 @@ DEFAULT_INCLUDE = ["*.txt", "*.text", "*.md", "*.markdown", "*.html", "*.htm", "
 
 # The languages a text could plausibly be in, unless the config says otherwise (MT107).
 DEFAULT_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ro", "ru")
-_LANG = re.compile(r"^[a-z]{2,3}$")
 
 
 @dataclass(frozen=True)
@@ -160,9 +159,13 @@ def _patterns(items: list[str]) -> list[str]:
 
 
 def _language(value: Any) -> str:
-    if not isinstance(value, str) or not _LANG.match(value.strip().lower()):
-        raise ValueError(f"expected an ISO 639 language code such as 'en', got {value!r}")
-    return value.strip().lower()
+    """A language tag in its BCP 47 form: ``de``, ``pt-BR``, ``sr-Latn`` (``pt_BR`` is read too)."""
+    from mtqa.locales import normalise
+
+    tag = normalise(value) if isinstance(value, str) else None
+    if tag is None:
+        raise ValueError(f"expected a language tag such as 'en' or 'pt-BR', got {value!r}")
+    return tag
 
 
 def _positive(value: Any, kind: type) -> float | int:
@@ -187,7 +190,7 @@ def _coerce_one(name: str, value: Any, where: Where) -> Any:
     if name in _LISTS:
         items = _string_list(value, where.in_file)
         if name == "languages":
-            items = [_language(item) for item in items]
+            items = [base(_language(item)) for item in items]  # what language identification answers
             if not items:
                 raise ValueError("expected at least one language")
         if name in {"include", "exclude"}:

@@ -36,7 +36,7 @@ def test_check_paths_accepts_one_path_or_many(tmp_path: Path, monkeypatch: pytes
 def test_settings_are_validated_and_name_the_call() -> None:
     with pytest.raises(mtqa.ConfigError, match=r"check_text\(fail_onn=…\): unknown setting 'fail_onn'"):
         mtqa.check_text("text", fail_onn="minor")
-    with pytest.raises(mtqa.ConfigError, match=r"check_paths\(target_lang=…\): expected an ISO 639 language code"):
+    with pytest.raises(mtqa.ConfigError, match=r"check_paths\(target_lang=…\): expected a language tag such as 'en' or 'pt-BR'"):
         mtqa.check_paths([], target_lang="english")
 
 

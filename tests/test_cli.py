@@ -404,7 +404,7 @@ def test_target_lang_and_its_old_spelling_lang(cli, write, monkeypatch) -> None:
     cli("check", "a.txt")
     assert seen == ["de", "de", "fr"]
     bad = cli("check", "a.txt", "--lang", "english")
-    assert bad.exit_code == 2 and "--target-lang: expected an ISO 639 language code" in bad.stderr
+    assert bad.exit_code == 2 and "--target-lang: expected a language tag such as 'en' or 'pt-BR'" in bad.stderr
 
 
 def test_stdin_filename_names_the_input(cli) -> None:

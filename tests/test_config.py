@@ -66,12 +66,12 @@ def test_explicit_config_file_replaces_the_search(tmp_path: Path) -> None:
         ("max_file_mb = -1", "'max_file_mb': expected a positive number"),
         ("max_file_mb = true", "'max_file_mb': expected a positive number"),
         ("max-sentence-words = 0", "'max-sentence-words': expected a positive number"),
-        ('languages = ["english"]', "'languages': expected an ISO 639 language code"),
+        ('languages = ["english"]', "'languages': expected a language tag such as 'en' or 'pt-BR'"),
         ("select = 5", "'select': expected a list of strings"),
         ('select = "MT1"', "'select': expected a list of strings, got 'MT1'"),  # a file writes an array
         ('severity = "major"', "'severity': expected a table"),
         ('options = { MT102 = 3 }', "'options': expected a table of tables"),
-        ('target_lang = ""', "'target_lang': expected an ISO 639 language code"),
+        ('target_lang = ""', "'target_lang': expected a language tag such as 'en' or 'pt-BR'"),
     ],
 )
 def test_bad_values_name_the_file_and_setting(tmp_path: Path, toml: str, expected: str) -> None:
@@ -107,7 +107,7 @@ def test_cli_config_errors_exit_2_with_one_line(cli, write) -> None:
         (["--severity", "MT102"], "--severity: expected CODE=LEVEL"),
         (["--severity", "MT102=awful"], "--severity: unknown severity 'awful'"),
         (["--fail-on", "sometimes"], "'--fail-on': Value error, 'sometimes' is not one of 'minor', 'major', 'critical'"),
-        (["--lang", "english"], "--target-lang: expected an ISO 639 language code"),
+        (["--lang", "english"], "--target-lang: expected a language tag such as 'en' or 'pt-BR'"),
         (["--max-file-mb", "0"], "--max-file-mb: expected a positive number"),
         (["--input-format", "docx"], "'--input-format': Value error, 'docx' is not one of 'html',"),
         (["--format", "pdf"], "'--format' / '-f': Value error, 'pdf' is not one of 'terminal',"),
@@ -137,7 +137,7 @@ FILE_ERRORS = [
     ('max-file-mb = "20"', "", "invalid value for 'max-file-mb': expected a positive number, got '20'"),
     ("max_sentence_words = 2.5", "", "invalid value for 'max_sentence_words': expected a positive whole number"),
     ("languages = []", "", "invalid value for 'languages': expected at least one language"),
-    ('source-lang = ["de"]', "", "invalid value for 'source-lang': expected an ISO 639 language code"),
+    ('source-lang = ["de"]', "", "invalid value for 'source-lang': expected a language tag such as 'en' or 'pt-BR'"),
     ('severity = "major"', "", "invalid value for 'severity': expected a table of CODE = severity"),
     ('[severity]\nMT999 = "major"', "severity", "unknown check code 'MT999' (see `mtqa rules`)"),
     ('[severity]\nMT102 = "awful"', "severity", "invalid value for 'MT102': unknown severity 'awful'"),
@@ -331,3 +331,10 @@ def test_the_model_options_example_is_valid(tmp_path: Path) -> None:
     (tmp_path / "mtqa.toml").write_text(example[: example.index("```")], encoding="utf-8")
     config = resolve_codes(load_config(start=tmp_path), all_checks())
     assert set(config.options) == {"MT301", "MT311"}
+
+
+@pytest.mark.parametrize(("written", "tag"), [("de", "de"), ("pt_BR", "pt-BR"), ("en-GB", "en-GB"), ("sr@latin", "sr-Latn")])
+def test_language_settings_take_tags_as_gettext_and_bcp47_write_them(written: str, tag: str) -> None:
+    config = Config().merged({"target-lang": written, "languages": [written, "fr"]}, "test")
+    assert config.target_lang == tag
+    assert config.languages == [tag.split("-")[0], "fr"]  # language identification answers base languages
