@@ -243,7 +243,7 @@ def _coerce_severity(value: Any, origin: Origin, origins: dict[str, Where]) -> d
         try:
             levels[code] = _severity(level)
         except ValueError as exc:
-            raise table.invalid(code, str(exc)) from None
+            raise table.invalid(code, str(exc) if table.in_file else f"{code}={level}: {exc}") from None
         origins[f"severity.{code}"] = table
     return levels
 

@@ -105,7 +105,7 @@ def test_cli_config_errors_exit_2_with_one_line(cli, write) -> None:
         (["--ignore", "XX"], "mtqa: error: --ignore: unknown check code or prefix 'XX'"),
         (["--severity", "MT999=major"], "mtqa: error: --severity: unknown check code 'MT999' (see `mtqa rules`)"),
         (["--severity", "MT102"], "--severity: expected CODE=LEVEL"),
-        (["--severity", "MT102=awful"], "--severity: unknown severity 'awful'"),
+        (["--severity", "MT102=awful"], "--severity: MT102=awful: unknown severity 'awful'"),
         (["--fail-on", "sometimes"], "'--fail-on': Value error, 'sometimes' is not one of 'minor', 'major', 'critical'"),
         (["--lang", "english"], "--target-lang: expected a language tag such as 'en' or 'pt-BR'"),
         (["--max-file-mb", "0"], "--max-file-mb: expected a positive number"),
