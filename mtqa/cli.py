@@ -207,12 +207,12 @@ class RichProgress:
                 self._progress.stop()
 
 
-def _print_problems(report: Report, quiet: bool = False) -> None:
-    """One line on stderr per error of a file, per check that could not run and (unless quiet) per note."""
+def _print_problems(report: Report, notes: bool = True) -> None:
+    """One line on stderr per error of a file, per check that could not run and (if ``notes``) per note."""
     for result in report.files:
         for error in result.errors:
             typer.echo(f"mtqa: error: {result.path}: {error.message}", err=True)
-        for note in [] if quiet else result.notes:
+        for note in result.notes if notes else []:
             typer.echo(f"mtqa: note: {result.path}: {note.message}", err=True)
     for code, reason in report.skipped.items():
         typer.echo(f"mtqa: error: check {code} could not run: {reason}", err=True)
@@ -356,7 +356,7 @@ def check(
     except ConfigError as exc:
         _fail(str(exc))
     if write_baseline is not None:
-        _print_problems(report, quiet)
+        _print_problems(report, notes=not quiet)
         if not quiet:
             typer.echo(f"mtqa: wrote {count} finding(s) to the baseline {write_baseline}", err=True)
         raise typer.Exit(2 if report.exit_code() == 2 else 0)
@@ -370,8 +370,9 @@ def check(
             _fail(f"-o: cannot write {output}: {exc.strerror or exc}")
     else:
         _write_stdout(text if not text or text.endswith("\n") else text + "\n")
-    if not (output_format == "terminal" and output is None and sys.stdout.isatty()):
-        _print_problems(report, quiet)  # on a terminal the report above already shows them
+    terminal_report = output_format == "terminal" and output is None  # it shows errors and notes
+    if not (terminal_report and sys.stdout.isatty()):  # errors also reach a log when stdout is piped
+        _print_problems(report, notes=not quiet and not terminal_report)
     code = report.exit_code()
     raise typer.Exit(0 if exit_zero and code == 1 else code)
 

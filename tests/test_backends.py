@@ -15,7 +15,7 @@ from mtqa.backends import Models
 from mtqa.backends.batching import by_length, split_long
 from mtqa.backends.cache import OutputCache
 from mtqa.backends.registry import ModelSpec, load_registry
-from mtqa.backends.store import pull, require, resolve, verify
+from mtqa.backends.store import pull, resolve, resolve_or_pull, verify
 from mtqa.errors import ConfigError, ModelUnavailable
 from tests.model_fixtures import models_env, tiny_models, write_registry  # noqa: F401 - fixtures
 
@@ -97,7 +97,7 @@ def test_missing_model_raises_with_the_pull_command(tmp_path: Path, monkeypatch:
     spec = ModelSpec(role="translate:en-de", id="Helsinki-NLP/opus-mt-en-de")
     assert resolve(spec) is None
     with pytest.raises(ModelUnavailable) as caught:
-        require(spec)
+        resolve_or_pull(spec)
     assert caught.value.pull_command == "mtqa models pull translate:en-de"
     assert "mtqa models pull translate:en-de" in str(caught.value)
 

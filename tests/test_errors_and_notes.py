@@ -118,13 +118,15 @@ def test_github_junit_csv_markdown_html_show_both(report: Report) -> None:
     assert "1 file could not be checked" in page and "1 file checked only in part" in page
 
 
-def test_cli_prints_notes_unless_quiet(cli, write) -> None:
+def test_cli_prints_notes_on_stderr_unless_quiet_or_in_the_terminal_report(cli, write) -> None:
     write("long.txt", LONG)
     write("mtqa.toml", "max_sentence_words = 20\n")
-    result = cli("check", "long.txt", "--select", "MT102")
+    result = cli("check", "long.txt", "--select", "MT102", "--format", "json")
     assert result.exit_code == 0  # MT102 is minor; the note does not count
     assert [line.split(": ")[1] for line in result.stderr.splitlines()] == ["note"]
-    assert cli("check", "long.txt", "--select", "MT102", "--quiet").stderr == ""
+    assert cli("check", "long.txt", "--select", "MT102", "-f", "json", "--quiet").stderr == ""
+    shown = cli("check", "long.txt", "--select", "MT102")  # the terminal report has the note: not again
+    assert "long.txt: note: line 1" in shown.stdout and shown.stderr == ""
 
 
 def test_findings_are_frozen(report: Report) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from mtqa.backends.cache import OutputCache, open_cache
 from mtqa.backends.registry import ModelSpec, Registry, load_registry
-from mtqa.backends.store import ResolvedModel, require
+from mtqa.backends.store import ResolvedModel, resolve_or_pull
 from mtqa.errors import ConfigError, ModelUnavailable
 
 __all__ = ["BoundModel", "ModelSpec", "Models", "Registry", "load_registry"]
@@ -83,7 +83,7 @@ class Models:
         self.cache = open_cache()
 
     def bind(self, spec: ModelSpec) -> BoundModel:
-        resolved = require(spec, auto_download=bool(self.registry.settings.get("auto_download")))
+        resolved = resolve_or_pull(spec, auto_download=bool(self.registry.settings.get("auto_download")))
         return BoundModel(resolved, self.cache)
 
     def memo(self, signature: str, texts: Sequence[str], compute: Callable[[list[str]], list[Any]]) -> list[Any]:

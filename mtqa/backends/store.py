@@ -127,7 +127,7 @@ def resolve(spec: ModelSpec) -> ResolvedModel | None:
     return None
 
 
-def require(spec: ModelSpec, auto_download: bool = False) -> ResolvedModel:
+def resolve_or_pull(spec: ModelSpec, auto_download: bool = False) -> ResolvedModel:
     """``resolve``, downloading first only when allowed; else ModelUnavailable."""
     resolved = resolve(spec)
     if resolved is None and auto_download and not spec.is_local:
