@@ -265,6 +265,19 @@ def test_pull_without_the_hub_converts_the_wheel_and_the_lm_scores_with_a_signat
 
 
 @pytest.mark.slow
+def test_a_hub_snapshot_wins_over_the_converted_model(wheels: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_backends import _fake_hub_snapshot
+
+    monkeypatch.setattr(offline, "convert", lambda name, fetched, out: fake_convert(fetched, out))
+    offline.pull(source(), "mtqa models pull lm:en")
+    spec = load_registry().get(ROLE)
+    assert resolve(spec).source == "pypi"  # type: ignore[union-attr]
+    _fake_hub_snapshot(tmp_path / "models", "nobody/tiny-lm", {"config.json": b"{}", "model.safetensors": b"w"})
+    hub = resolve(spec)
+    assert hub is not None and hub.source == "hub" and hub.ref == f"nobody/tiny-lm@{'a' * 40}"
+
+
+@pytest.mark.slow
 def test_a_damaged_converted_model_fails_verify(wheels: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(offline, "convert", lambda name, fetched, out: fake_convert(fetched, out))
     offline.pull(source(), "mtqa models pull lm:en")
