@@ -188,3 +188,13 @@ def test_a_missing_file_names_it(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"absent\.bin: cannot read E5S1 file"):
         e5s1.read(tmp_path / "absent.bin")
 
+
+def test_the_prefix_is_part_of_the_cache_key() -> None:
+    from dataclasses import replace
+
+    from mtqa.backends.loader import output_settings
+    from mtqa.backends.registry import ModelSpec
+
+    plain = ModelSpec(role="embed", id="intfloat/multilingual-e5-small", settings={"max_tokens": 256})
+    prefixed = replace(plain, settings={"max_tokens": 256, "prefix": "passage: "})
+    assert output_settings(plain) != output_settings(prefixed)
