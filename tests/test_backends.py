@@ -30,8 +30,7 @@ def test_shipped_registry_has_every_role_the_checks_use(monkeypatch: pytest.Monk
         assert registry.get(f"translate:{lang}-en").id == f"Helsinki-NLP/opus-mt-{lang}-en"
     assert registry.get("lm:en").kind == "lm"
     embed = registry.get("embed")  # multilingual, so a German source aligns with an English target
-    assert embed.id == "intfloat/multilingual-e5-small"
-    assert (embed.settings["prefix"], embed.settings["convert"]) == ("passage: ", "e5s1")
+    assert (embed.id, embed.settings["prefix"]) == ("intfloat/multilingual-e5-small", "passage: ")
     assert all(spec.revision for spec in registry.roles.values())
 
 

