@@ -77,8 +77,9 @@ def demetr(embedder, path: Path, sample: int) -> None:  # noqa: ANN001
     sources = [item["src_sent"] for item in items]
     good = cosines(embedder, sources, [item["mt_sent"] for item in items])
     perturbed = cosines(embedder, sources, [item["pert_sent"] for item in items])
+    t = SIMILARITY_THRESHOLD
     print(f"DEMETR dev, {len(items)} items: perturbed below good {np.mean(perturbed < good):.1%}; flagged at "
-          f"{SIMILARITY_THRESHOLD}: good {np.mean(good < SIMILARITY_THRESHOLD):.1%}, perturbed {np.mean(perturbed < SIMILARITY_THRESHOLD):.1%}")
+          f"{t}: good {np.mean(good < t):.1%}, perturbed {np.mean(perturbed < t):.1%}")
     by_type = collections.defaultdict(list)
     for item, a, b in zip(items, good, perturbed, strict=True):
         by_type[item["pert_name"]].append((b < a, a - b, b < SIMILARITY_THRESHOLD))

@@ -176,7 +176,9 @@ def _expected_tensors(model: E5S1) -> dict[str, tuple[str, tuple[int, ...]]]:
     return expected
 
 
-def _tensor(cursor: _Cursor, directory: dict[str, tuple[int, int, int, int]], name: str, shape: tuple[int, ...]) -> np.ndarray:
+def _tensor(
+    cursor: _Cursor, directory: dict[str, tuple[int, int, int, int]], name: str, shape: tuple[int, ...]
+) -> np.ndarray:
     if name not in directory:
         raise cursor.fail(f"tensor {name!r} is missing")
     dtype, values, offset, size = directory[name]
@@ -226,7 +228,8 @@ def build_tokenizer(model: E5S1) -> Any:
     from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
     from tokenizers.models import Unigram
 
-    tokenizer = Tokenizer(Unigram(list(zip(model.pieces, model.scores.tolist())), unk_id=model.special["unk"], byte_fallback=False))
+    vocabulary = list(zip(model.pieces, model.scores.tolist(), strict=True))
+    tokenizer = Tokenizer(Unigram(vocabulary, unk_id=model.special["unk"], byte_fallback=False))
     differs: dict[str, list[str]] = defaultdict(list)  # replacement → code points NFKC maps otherwise
     for code_point, replacement in model.normalization.items():
         if unicodedata.normalize("NFKC", chr(code_point)) != replacement:
