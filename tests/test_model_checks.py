@@ -167,6 +167,29 @@ def test_source_divergence_flags_units_with_signature(tmp_path: Path, models_env
     assert _run_bilingual(tmp_path, ["MT302"], {"MT302": {"threshold": -1.0}}).findings == []
 
 
+def test_source_divergence_without_a_translation_model_scores_source_target_similarity(
+    tmp_path: Path, models_env: Path, tiny_models: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mtqa.backends.vectors import cosine
+
+    # no fr↔de model is registered or downloaded: the embed model's similarity is the score
+    report = _run_bilingual(tmp_path, ["MT302"], {"MT302": {"similarity_threshold": 1.01}}, src_lang="fr")
+    findings = report.findings
+    assert len(findings) == 3 and all(f.end - f.start == len(f.text) for f in findings)
+    sig = report.signatures["MT302"]
+    assert "|src:fr|metric:cos(src,tgt)|thr:1.01|" in sig and all(f.details["signature"] == sig for f in findings)
+    assert all("mtqa models pull translate:" in f.message for f in findings)
+    first = next(f for f in findings if f.text.startswith("Die Katze"))
+    target, source = Models().embedder().embed(["Die Katze sieht das rote Buch heute.", "The cat sees the red book today."])
+    assert abs(first.details["cosine"] - cosine(target, source)) < 1e-3
+    _assert_exact(report)
+    assert _run_bilingual(tmp_path, ["MT302"], {"MT302": {"similarity_threshold": -1.0}}, src_lang="fr").findings == []
+    without_embed = write_registry(tmp_path / "no-embed.toml", {k: v for k, v in tiny_models.items() if k != "embed"})
+    monkeypatch.setenv("MTQA_REGISTRY", str(without_embed))  # the shipped embed role is not downloaded here
+    skipped = _run_bilingual(tmp_path, ["MT302"], {}, src_lang="fr").skipped["MT302"]
+    assert "mtqa models pull translate:" in skipped
+
+
 def test_source_aware_checks_need_the_source_language(tmp_path: Path, models_env: Path) -> None:
     report = _run_bilingual(tmp_path, ["MT302", "MT303"], {}, src_lang=None)
     assert "--src-lang" in report.skipped["MT302"] and "--src-lang" in report.skipped["MT303"]

@@ -25,24 +25,25 @@ class TorchRunner(BatchedRunner):
     ``auto_model`` names the transformers class, looked up only once torch is known to be
     installed (else: a skip naming the pip command).
 
-    ``use_dtype`` loads the weights in the ``dtype`` setting (auto: see ``select_dtype``);
-    without it they stay as saved.
+    The weights load in the ``dtype`` setting (auto: see ``select_dtype``), or in
+    ``fixed_dtype`` when the runner needs one.
     """
 
-    def __init__(self, model: ResolvedModel, auto_model: str, use_dtype: bool = True) -> None:
+    def __init__(self, model: ResolvedModel, auto_model: str, fixed_dtype: str | None = None) -> None:
         super().__init__(model)
         torch = require("torch", "models")
         transformers = require("transformers", "models")
         quiet_transformers()
         set_threads(int(self.settings.get("threads", 0)))
         self.device = select_device(str(self.settings.get("device", "auto")))
-        options = {"dtype": select_dtype(str(self.settings.get("dtype", "auto")), self.device)} if use_dtype else {}
+        preference = str(self.settings.get("dtype", "auto"))
+        dtype = getattr(torch, fixed_dtype) if fixed_dtype else select_dtype(preference, self.device)
         path = str(model.path)
         with warnings.catch_warnings():  # Marian's "Recommended: pip install sacremoses"
             warnings.simplefilter("ignore")
             self.tokenizer = transformers.AutoTokenizer.from_pretrained(path, trust_remote_code=False)
         network = getattr(transformers, auto_model)
-        self.net = network.from_pretrained(path, use_safetensors=True, trust_remote_code=False, **options)
+        self.net = network.from_pretrained(path, use_safetensors=True, trust_remote_code=False, dtype=dtype)
         self.net = self.net.to(self.device)
         self.net.eval()
         self._torch = torch
@@ -141,17 +142,25 @@ class HFLanguageModel(TorchRunner):
 
 
 class HFEmbedder(TorchRunner):
-    """Sentence embeddings: mean of the last hidden states over real tokens, L2-normalised."""
+    """Sentence embeddings: mean of the last hidden states over real tokens, L2-normalised.
+
+    The ``prefix`` setting goes before every text: E5 models were trained with ``"query: "`` and
+    ``"passage: "`` inputs and drift without one; alignment and similarity compare passages.
+    Always float32: cosines meet fixed thresholds, and a half-precision checkpoint (the
+    converted E5S1 model is fp16 on disk) would otherwise run in fp16.
+    """
 
     def __init__(self, model: ResolvedModel) -> None:
-        super().__init__(model, "AutoModel", use_dtype=False)
+        super().__init__(model, "AutoModel", fixed_dtype="float32")
+        self.prefix = str(self.settings.get("prefix", ""))
         limit = getattr(self.net.config, "max_position_embeddings", 512)
-        self.max_tokens = min(self.max_tokens, int(limit) - 2)
+        prefix_tokens = len(self.tokenizer(self.prefix, add_special_tokens=False)["input_ids"]) if self.prefix else 0
+        self.max_tokens = min(self.max_tokens, int(limit) - 2) - prefix_tokens
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One unit vector per text; over-long texts are embedded in pieces and averaged."""
         pieces, owners = self.pieces(texts)
-        vectors = by_length(pieces, self.batch_size, self._embed)
+        vectors = by_length([self.prefix + piece for piece in pieces], self.batch_size, self._embed)
         sums: list[list[float] | None] = [None] * len(texts)
         for owner, vector in zip(owners, vectors, strict=True):
             current = sums[owner]

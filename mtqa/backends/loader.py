@@ -21,6 +21,8 @@ def output_settings(spec: ModelSpec) -> dict[str, Any]:
     """
     settings = spec.settings
     common = {"op": spec.kind, "max_tokens": int(settings.get("max_tokens", 256)), "dtype": settings.get("dtype", "auto")}
+    if spec.kind == "embed":
+        return {**common, "prefix": settings.get("prefix", "")}
     if spec.kind != "translate":
         return common
     return {
