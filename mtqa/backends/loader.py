@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mtqa.backends.apertium import ApertiumTranslator
 from mtqa.backends.ct2 import CT2Translator
 from mtqa.backends.hf import HFEmbedder, HFLanguageModel, HFTranslator
 from mtqa.backends.registry import ModelSpec
@@ -23,6 +24,8 @@ def output_settings(spec: ModelSpec) -> dict[str, Any]:
     common = {"op": spec.kind, "max_tokens": int(settings.get("max_tokens", 256)), "dtype": settings.get("dtype", "auto")}
     if spec.kind != "translate":
         return common
+    if spec.program:  # no tokens, no dtype: the pair is all that changes the output
+        return {"op": "translate", "backend": spec.backend, "pair": spec.pair}
     return {
         **common,
         "backend": spec.backend,
@@ -36,6 +39,8 @@ def output_settings(spec: ModelSpec) -> dict[str, Any]:
 
 def _build(model: ResolvedModel) -> Any:
     kind = model.spec.kind
+    if kind == "translate" and model.spec.program:
+        return ApertiumTranslator(model)
     if kind == "translate":
         return CT2Translator(model) if model.spec.backend == "ctranslate2" else HFTranslator(model)
     if kind == "lm":

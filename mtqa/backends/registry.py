@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mtqa.backends.programs import PROGRAMS, install_command
 from mtqa.errors import ConfigError
 from mtqa.resources import models_dir
 
@@ -29,7 +30,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "num_beams": 1,
     "threads": 0,
 }
-_SPEC_KEYS = {"id", "revision", "package", "multilingual"}
+_SPEC_KEYS = {"id", "revision", "package", "multilingual", "offline", "program", "pair"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class ModelSpec:
     multilingual: str | None = None  # "m2m100": the languages are given at run time
     src_lang: str | None = None
     tgt_lang: str | None = None
+    program: str | None = None  # a system program that translates ("apertium"), by its ``pair``
+    pair: str | None = None
+    offline: ModelSpec | None = None  # ``[roles.X.offline]``: used when the hub model is not on disk
     settings: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -51,7 +55,9 @@ class ModelSpec:
 
     @property
     def backend(self) -> str:
-        """The runner: ``hf``, or the ``backend`` setting (``ctranslate2``) for translation."""
+        """The runner: ``hf``, the program (``apertium``), or the ``backend`` setting (``ctranslate2``) for translation."""
+        if self.program:
+            return self.program
         return str(self.settings.get("backend", "hf")) if self.kind == "translate" else "hf"
 
     @property
@@ -61,6 +67,8 @@ class ModelSpec:
 
     @property
     def pull_command(self) -> str:
+        if self.program:
+            return install_command(str(self.pair))
         return f"mtqa models pull {self.role}"
 
 
@@ -84,7 +92,8 @@ class Registry:
     def translate(self, src: str, tgt: str) -> ModelSpec:
         spec = self.get(f"translate:{src}-{tgt}")
         if spec.src_lang is None:
-            spec = replace(spec, src_lang=src, tgt_lang=tgt)
+            offline = replace(spec.offline, src_lang=src, tgt_lang=tgt) if spec.offline else None
+            spec = replace(spec, src_lang=src, tgt_lang=tgt, offline=offline)
         return spec
 
 
@@ -99,6 +108,8 @@ def _spec(role: str, entry: dict[str, Any], settings: dict[str, Any], origin: Pa
     kind = role.split(":", 1)[0]
     if kind not in KINDS:
         raise ConfigError(f"{origin}: role {role!r} must start with one of {', '.join(KINDS)}")
+    if isinstance(entry, dict) and entry.get("program") is not None:
+        return _program_spec(role, entry, settings, origin)
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
         raise ConfigError(f"{origin}: role {role!r} needs an id (hub id or local directory)")
     model_id = entry["id"]
@@ -111,8 +122,21 @@ def _spec(role: str, entry: dict[str, Any], settings: dict[str, Any], origin: Pa
         revision=str(entry.get("revision", "main")),
         package=entry.get("package"),
         multilingual=entry.get("multilingual"),
+        offline=_spec(role, entry["offline"], settings, origin) if "offline" in entry else None,
         settings={**settings, **own},
     )
+
+
+def _program_spec(role: str, entry: dict[str, Any], settings: dict[str, Any], origin: Path) -> ModelSpec:
+    """A translator that is a system program: ``program = "apertium"``, ``pair = "eng-spa"``."""
+    program, pair = entry.get("program"), entry.get("pair")
+    if program not in PROGRAMS or not role.startswith("translate:"):
+        raise ConfigError(f"{origin}: role {role!r}: program must be one of {', '.join(PROGRAMS)}, for a translate role")
+    if not isinstance(pair, str) or not pair:
+        raise ConfigError(f"{origin}: role {role!r}: program {program!r} needs a pair (as `apertium -l` lists it)")
+    own = {k: v for k, v in entry.items() if k not in _SPEC_KEYS}
+    return ModelSpec(role=role, id=f"{program}:{pair}", revision="installed", program=program, pair=pair,
+                     settings={**settings, **own})
 
 
 def load_registry(extra: Path | None = None) -> Registry:

@@ -13,11 +13,12 @@ import hashlib
 import importlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 from mtqa import extras
+from mtqa.backends.programs import installed_pair, missing
 from mtqa.backends.registry import ModelSpec
 from mtqa.errors import ModelUnavailable
 
@@ -111,7 +112,13 @@ def local_revision(folder: Path) -> str:
 
 
 def resolve(spec: ModelSpec) -> ResolvedModel | None:
-    """The model's files on disk, or None when they are not there (nothing is downloaded)."""
+    """The model's files on disk, or None when they are not there (nothing is downloaded).
+
+    A program source resolves to its pair's mode file, named ``package@version``.
+    """
+    if spec.program:
+        pair = installed_pair(str(spec.pair))
+        return ResolvedModel(replace(spec, id=pair.package), pair.mode_file, pair.version) if pair else None
     if spec.is_local:
         folder = Path(spec.id).expanduser()
         if (folder / "config.json").is_file():
@@ -128,11 +135,24 @@ def resolve(spec: ModelSpec) -> ResolvedModel | None:
 
 
 def resolve_or_pull(spec: ModelSpec, auto_download: bool = False) -> ResolvedModel:
-    """``resolve``, downloading first only when allowed; else ModelUnavailable."""
+    """``resolve``, downloading first only when allowed, then the offline source; else ModelUnavailable."""
     resolved = resolve(spec)
-    if resolved is None and auto_download and not spec.is_local:
-        pull(spec)
-        resolved = resolve(spec)
+    if resolved is None and auto_download and not spec.is_local and not spec.program:
+        try:
+            pull(spec)
+            resolved = resolve(spec)
+        except ModelUnavailable:
+            if spec.offline is None:
+                raise
+    if resolved is None and spec.offline is not None:
+        resolved = resolve(spec.offline)
+        if resolved is None:
+            raise ModelUnavailable(
+                f"model for {spec.role}: {spec.id}@{spec.revision} is not downloaded and its offline source "
+                f"{spec.offline.id} is not installed", f"{spec.pull_command} (or: {spec.offline.pull_command})",
+            )
+    if resolved is None and spec.program:
+        raise ModelUnavailable(f"model for {spec.role}: {missing(str(spec.pair))}", spec.pull_command)
     if resolved is None:
         where = f"directory {spec.id} has no config.json" if spec.is_local else f"{spec.id}@{spec.revision} is not downloaded"
         raise ModelUnavailable(f"model for {spec.role}: {where}", spec.pull_command)
@@ -144,7 +164,15 @@ def hub_offline() -> bool:
 
 
 def pull(spec: ModelSpec, progress: bool = True) -> ResolvedModel:
-    """Download safetensors weights, configs and tokenizer files into the hub cache."""
+    """Download safetensors weights, configs and tokenizer files into the hub cache.
+
+    A program cannot be installed from here: its source says which apt command installs it.
+    """
+    if spec.program:
+        resolved = resolve(spec)
+        if resolved is None:
+            raise ModelUnavailable(f"{missing(str(spec.pair))} (mtqa cannot install system programs)", spec.pull_command)
+        return resolved
     if spec.is_local:
         resolved = resolve(spec)
         if resolved is None:
