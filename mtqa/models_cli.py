@@ -74,10 +74,10 @@ def list_models() -> None:
     from mtqa.backends.store import resolve, size_bytes
 
     table = Table()
-    for column in ("role", "id", "revision", "installed", "size", "backend"):
+    for column in ("role", "id", "revision", "installed", "size", "backend", "offline source"):
         table.add_column(column)
     for spec in _specs([]):
-        resolved = resolve(spec)
+        resolved = resolve(spec) if not spec.program else None
         table.add_row(
             spec.role,
             spec.id,
@@ -85,8 +85,21 @@ def list_models() -> None:
             "yes" if resolved else "no",
             _human(size_bytes(resolved.path)) if resolved else "-",
             spec.backend,
+            _offline_state(spec.offline or (spec if spec.program else None)),
         )
     Console(width=200).print(table)
+
+
+def _offline_state(spec) -> str:
+    """A program source and whether it is installed: ``apertium eng-spa: apertium-eng-spa@0.8.1-2``."""
+    from mtqa.backends.store import resolve
+
+    if spec is None:
+        return "-"
+    resolved = resolve(spec)
+    if resolved is not None:
+        return f"{spec.program} {spec.pair}: {resolved.ref}" if spec.program else resolved.ref
+    return f"{spec.id}: not installed (run: {spec.pull_command})"
 
 
 @models_app.command(cls=Command)
@@ -104,8 +117,14 @@ def pull(
     failed = False
     for spec in _specs(names, revision):
         try:
-            resolved = pull_model(spec, progress=not quiet)
-            if spec.backend == "ctranslate2":
+            try:
+                resolved = pull_model(spec, progress=not quiet)
+            except ModelUnavailable as exc:
+                if spec.offline is None:
+                    raise
+                typer.echo(f"{spec.role}: {spec.id} not pulled ({exc}); trying the offline source", err=True)
+                resolved = pull_model(spec.offline, progress=not quiet)  # says what to install when missing
+            if resolved.spec.backend == "ctranslate2":
                 convert(resolved)
         except MissingExtra as exc:  # the same for every model: say it once
             _fail(str(exc))

@@ -19,7 +19,7 @@ from typing import Any
 
 from mtqa.backends.cache import OutputCache, open_cache
 from mtqa.backends.registry import ModelSpec, Registry, load_registry
-from mtqa.backends.store import ResolvedModel, resolve_or_pull
+from mtqa.backends.store import ResolvedModel, hub_offline, resolve, resolve_or_pull
 from mtqa.errors import ConfigError, ModelUnavailable
 
 __all__ = ["BoundModel", "ModelSpec", "Models", "Registry", "load_registry"]
@@ -101,6 +101,19 @@ class Models:
             return self.registry.get(role)
         except ConfigError as exc:
             raise ModelUnavailable(str(exc), f"add [roles.\"{role}\"] to the file named by MTQA_REGISTRY") from None
+
+    @property
+    def downloads_allowed(self) -> bool:
+        """Whether a missing hub model may be fetched now (``auto_download``, and the hub not switched off)."""
+        return bool(self.registry.settings.get("auto_download")) and not hub_offline()
+
+    def installed(self, role: str) -> bool:
+        """Whether the role runs without a download: its model, or its offline source, is on this machine."""
+        try:
+            spec = self.spec(role)
+        except ModelUnavailable:
+            return False
+        return resolve(spec) is not None or (spec.offline is not None and resolve(spec.offline) is not None)
 
     def translator(self, src: str, tgt: str) -> BoundModel:
         return self.bind(self.spec(f"translate:{src}-{tgt}"))

@@ -27,7 +27,7 @@ from mtqa.backends.store import ResolvedModel
 from mtqa.errors import ModelUnavailable
 
 _RESERVED = re.compile(r"([\\\[\]^$/@<>{}])")
-_BLANK = re.compile(r"[\s~]+")  # destxt keeps these in superblanks ("~" marks post-generation)
+_BLANK = re.compile(r"[ \t\n\r~]+")  # destxt keeps these in superblanks ("~" marks post-generation)
 # Output: superblanks (the input's own whitespace, kept), escaped characters, runs of spaces (a
 # dropped word leaves two: "corazón pesado ,  digo"), and the rest.
 _OUTPUT = re.compile(r"\[((?:[^\]\\]|\\.)*)\]|\\(.)|( {2,})|([^\[\\ ]+| )", re.DOTALL)

@@ -147,9 +147,10 @@ def resolve_or_pull(spec: ModelSpec, auto_download: bool = False) -> ResolvedMod
     if resolved is None and spec.offline is not None:
         resolved = resolve(spec.offline)
         if resolved is None:
+            offline = missing(str(spec.offline.pair)) if spec.offline.program else f"its offline source {spec.offline.id} is not installed"
             raise ModelUnavailable(
-                f"model for {spec.role}: {spec.id}@{spec.revision} is not downloaded and its offline source "
-                f"{spec.offline.id} is not installed", f"{spec.pull_command} (or: {spec.offline.pull_command})",
+                f"model for {spec.role}: {spec.id}@{spec.revision} is not downloaded and {offline}",
+                f"{spec.pull_command} (or: {spec.offline.pull_command})",
             )
     if resolved is None and spec.program:
         raise ModelUnavailable(f"model for {spec.role}: {missing(str(spec.pair))}", spec.pull_command)
