@@ -113,14 +113,15 @@ def test_a_2000_word_sentence_is_passed_whole() -> None:
 
 
 def _fake_apertium(folder: Path, body: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fake ``apertium`` first on PATH, and a data folder in which the pair eng-spa exists."""
+    """A fake ``apertium`` first on PATH, and a data folder in which eng-spa and spa-eng exist."""
     bin_dir = folder / "bin"
     bin_dir.mkdir(parents=True)
     script = bin_dir / "apertium"
     script.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     (folder / "data" / "modes").mkdir(parents=True)
-    (folder / "data" / "modes" / "eng-spa.mode").write_text("cat\n", encoding="utf-8")
+    for pair in ("eng-spa", "spa-eng"):
+        (folder / "data" / "modes" / f"{pair}.mode").write_text("cat\n", encoding="utf-8")
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("APERTIUM_DATADIR", str(folder / "data"))
 
@@ -131,6 +132,7 @@ def test_a_crash_is_one_line_naming_the_command(tmp_path: Path, monkeypatch: pyt
         _translator().translate(["The cat."])
 
 
+@pytest.mark.slow
 def test_a_timeout_stops_the_whole_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_apertium(tmp_path, "cat >/dev/null; sleep 30 | cat", monkeypatch)  # a child holds the pipe open
     started = time.perf_counter()
@@ -246,3 +248,42 @@ def test_mt301_round_trips_english_through_apertium(
     assert {f.text for f in kicked} == {"He", "bucket"}
     assert all(f.suggestion is None and "no suggestion without an lm:en model" in f.message for f in report.findings)
     assert {f.details["pivot_text"] for f in kicked} == {"Chutó el cubo último año."}
+
+
+@pytest.mark.slow
+def test_a_crash_is_the_files_one_line_error_and_the_other_checks_run(
+    tmp_path: Path, tiny_models: dict[str, Path], monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    _fake_apertium(tmp_path / "fake", "cat >/dev/null; echo 'apertium-transfer: Error: bad rule' >&2; exit 3", monkeypatch)
+    monkeypatch.setenv("MTQA_REGISTRY", str(write_registry(tmp_path / "r.toml", {"embed": tiny_models["embed"]}, threads=1)))
+    monkeypatch.setenv("MTQA_CACHE_DIR", "off")
+    monkeypatch.setenv("MTQA_MODELS_DIR", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    article = tmp_path / "article.txt"
+    article.write_text("The the cat sees the dog.\n", encoding="utf-8")
+    report = run([str(article)], Config(select=["MT301", "MT102"]))
+    assert not report.skipped, report.skipped
+    [error] = report.files[0].errors
+    assert error.message == (
+        "check MT301 (back-translation) crashed: ProgramFailed: "
+        "apertium -f none -z -u eng-spa exited with status 3: apertium-transfer: Error: bad rule"
+    )
+    assert [f.code for f in report.findings] == ["MT102"]
+
+
+@pytest.mark.slow
+def test_models_list_and_pull_show_the_program_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from mtqa.cli import app
+
+    monkeypatch.setenv("MTQA_MODELS_DIR", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("APERTIUM_DATADIR", str(tmp_path / "no-data"))
+    listed = CliRunner().invoke(app, ["models", "list"], env={"COLUMNS": "250"})
+    row = next(line for line in listed.output.splitlines() if "translate:en-es" in line)
+    assert "apertium:eng-spa: not installed (run: apt-get install apertium apertium-eng-spa)" in row
+    pulled = CliRunner().invoke(app, ["models", "pull", "translate:en-es"])
+    assert pulled.exit_code == 2
+    assert "translate:en-es: Helsinki-NLP/opus-mt-en-es not pulled" in pulled.output
+    assert pulled.output.strip().endswith("(mtqa cannot install system programs); run: apt-get install apertium apertium-eng-spa")
