@@ -12,6 +12,7 @@ import shutil
 import stat
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from mtqa.backends import Models
 from mtqa.backends.apertium import ApertiumTranslator, ProgramFailed, deformat, reformat
 from mtqa.backends.loader import load
 from mtqa.backends.registry import load_registry
-from mtqa.backends.store import resolve
+from mtqa.backends.store import pull, resolve
 from mtqa.checks.back_translation import BackTranslation, default_pivot
 from mtqa.config import Config
 from mtqa.engine import run
@@ -50,8 +51,6 @@ def _real_apertium() -> None:
 def _translator(pair: str = "eng-spa", **settings: object) -> ApertiumTranslator:
     spec = load_registry().get("translate:en-es").offline
     assert spec is not None
-    from dataclasses import replace
-
     spec = replace(spec, pair=pair, settings={**spec.settings, **settings})
     resolved = resolve(spec)
     assert resolved is not None, f"{pair} is not installed"
@@ -159,8 +158,6 @@ def test_a_missing_program_or_pair_names_the_apt_command(tmp_path: Path, monkeyp
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     spec = load_registry().get("translate:en-es").offline
     with pytest.raises(ModelUnavailable, match=rf"apertium is not installed.*; run: {INSTALL}$"):
-        from mtqa.backends.store import pull
-
         pull(spec)
 
 

@@ -7,8 +7,9 @@ characters escaped, whitespace other than one space kept in superblanks, the sen
 mark ``.[]`` appended) and ended by a NUL. Every stage of the pipeline flushes at a NUL, so
 no rule sees two texts at once and each text comes back as one NUL-ended chunk. A chunk
 without its sentence-end mark, or one chunk too many or too few, means the alignment is
-lost: that is an error, never a shifted result. Measured on the 1,000 MLQE-PE en-de dev
-post-edits: every chunk aligned, eng-spa and back.
+lost: that is an error, never a shifted result. Checked on 1,000 MLQE-PE dev post-edits
+(English, et-en and ro-en): every chunk aligned, eng-spa and back, and each output the same
+as a separate ``apertium -u eng-spa`` call's.
 
 A 2,000-word text is passed whole: Apertium's cost is linear in the words (no token limit),
 measured at about 1 s for 2,000 words.

@@ -30,11 +30,6 @@ class InstalledPair:
     package: str
     version: str
 
-    @property
-    def ref(self) -> str:
-        """``apertium-eng-spa@0.8.1-2``: the form signatures use."""
-        return f"{self.package}@{self.version}"
-
 
 def install_command(pair: str) -> str:
     """The apt command that installs the program and the package of ``pair``."""
@@ -59,8 +54,8 @@ def data_dir() -> Path:
     return Path(os.environ.get("APERTIUM_DATADIR") or "/usr/share/apertium")
 
 
-def program_path(program: str = "apertium") -> str | None:
-    return shutil.which(program)
+def program_path() -> str | None:
+    return shutil.which("apertium")
 
 
 def installed_pair(pair: str) -> InstalledPair | None:
