@@ -24,7 +24,8 @@ from mtqa.backends.apertium import ApertiumTranslator, ProgramFailed, deformat, 
 from mtqa.backends.loader import load
 from mtqa.backends.registry import load_registry
 from mtqa.backends.store import pull, resolve
-from mtqa.checks.back_translation import BackTranslation, default_pivot
+from mtqa.backends.round_trip import Change
+from mtqa.checks.back_translation import BackTranslation, _pronoun_only, default_pivot
 from mtqa.config import Config
 from mtqa.engine import run
 from mtqa.errors import ConfigError, ModelUnavailable
@@ -242,7 +243,7 @@ def test_mt301_round_trips_english_through_apertium(
     by_sentence = {f.details["round_trip"]: f for f in report.findings}
     assert "It kicked the cube last year." in by_sentence  # Apertium garbles the idiom and the pronoun
     kicked = [f for f in report.findings if f.details["round_trip"] == "It kicked the cube last year."]
-    assert {f.text for f in kicked} == {"He", "bucket"}
+    assert {f.text for f in kicked} == {"bucket"}  # "He" → "It" is the pivot's loss (Spanish drops it)
     assert all(f.suggestion is None and "no suggestion without an lm:en model" in f.message for f in report.findings)
     assert {f.details["pivot_text"] for f in kicked} == {"Chutó el cubo último año."}
 
@@ -284,3 +285,12 @@ def test_models_list_and_pull_show_the_program_source(tmp_path: Path, monkeypatc
     assert pulled.exit_code == 2
     assert "translate:en-es: Helsinki-NLP/opus-mt-en-es not pulled" in pulled.output
     assert pulled.output.strip().endswith("(mtqa cannot install system programs); run: apt-get install apertium apertium-eng-spa")
+
+
+def test_pronouns_the_pivot_cannot_carry_are_not_flagged() -> None:
+    text = "She added that her government would help."
+    assert _pronoun_only(text, Change(0, 3, "It"))
+    assert _pronoun_only(text, Change(15, 18, "his"))
+    assert _pronoun_only(text, Change(0, 3, None))  # dropped
+    assert not _pronoun_only(text, Change(4, 9, "said"))
+    assert not _pronoun_only(text, Change(15, 29, "his state"))  # a pronoun and a word

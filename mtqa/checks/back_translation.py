@@ -18,6 +18,12 @@ from mtqa.signature import Signature
 # Pivots tried, in order, after the first choice (German; English for German text) when its
 # models are not on this machine: the languages with offline translators (Apertium) first.
 PIVOTS = ("es", "ca", "gl", "fr", "nl", "ru", "zh")
+# A pivot that drops subject pronouns or has one possessive for his/her/its/their (Spanish
+# "su") returns "She added that her government" as "It added that his government": a
+# pronoun that comes back as another pronoun, or not at all, is the pivot's loss, not an error.
+_PRONOUNS_EN = frozenset(
+    "i me my mine you your yours he him his she her hers it its we us our ours they them their theirs".split()
+)
 
 
 def preferred_pivot(target: str) -> str:
@@ -51,7 +57,9 @@ class BackTranslation(ModelCheck):
         (BLEU and TER are in the details). Below the threshold, the words that changed are
         flagged. The round trip is the suggestion only where the language model (the lm role
         of the text's language) finds it reads better than the original; without that model
-        there is no suggestion, and the finding says so.
+        there is no suggestion, and the finding says so. In English, a pronoun that comes
+        back as another pronoun or not at all is not flagged: Spanish drops subject pronouns
+        and has one possessive for his, her, its and their.
     Why is this bad:
         A sentence the models cannot carry across and back usually says something other than
         intended: a wrong word sense, a garbled clause, a mistranslated term. chrF alone
@@ -143,7 +151,12 @@ class BackTranslation(ModelCheck):
                 "signature": signature,
             }
             if score < threshold:
-                flagged.append((segment, details, changed_spans(segment.text, round_trips[i])))
+                changes = changed_spans(segment.text, round_trips[i])
+                if changes and target == "en":
+                    changes = [c for c in changes if not _pronoun_only(segment.text, c)]
+                    if not changes:  # nothing but pronouns moved: what the pivot cannot carry
+                        continue
+                flagged.append((segment, details, changes))
             elif score >= self.option(ctx, "copy_guard"):
                 yield from self._copied(document, segment, ctx, details)
         better = self._reads_better(lm, [_edits(segment.text, details["round_trip"], changes) for segment, details, changes in flagged])
@@ -218,3 +231,10 @@ def _edits(original: str, round_trip: str, changes: list[Change] | None) -> tupl
 
 def _mean_logprob(tokens: list[tuple[int, int, float]]) -> float:
     return sum(t[2] for t in tokens) / len(tokens) if tokens else float("-inf")
+
+
+def _pronoun_only(text: str, change: Change) -> bool:
+    """Whether the change swaps or drops English pronouns and nothing else."""
+    words = text[change.start : change.end].lower().split()
+    swapped = (change.replacement or "").lower().split()
+    return all(w in _PRONOUNS_EN for w in words + swapped)
