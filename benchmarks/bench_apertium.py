@@ -9,7 +9,9 @@ batching), and prints:
   2. that every output came back aligned with its input (the runner raises otherwise), and
      how many sentences came back unchanged;
   3. the start-up cost: one short sentence through a fresh process;
-  4. a 2,000-word sentence, passed whole.
+  4. a 2,000-word sentence, passed whole;
+  5. what the round trip sees, per pair: its mean sentence chrF on the MT output (dev.mt) and
+     on the post-edit (dev.pe), and the Pearson r of the MT output's chrF with HTER.
 Nothing is cached: the runner is called directly, not through the output cache.
 """
 
@@ -33,6 +35,24 @@ def english(data: Path, pairs: list[str], count: int) -> list[str]:
         pe = [line for line in (data / pair / "dev.pe").read_text(encoding="utf-8").splitlines() if line.strip()]
         lines += pe[: count // len(pairs)]
     return lines
+
+
+def signal(data: Path, pair: str, forward, backward) -> dict:  # noqa: ANN001 - the two runners
+    """Round-trip chrF of MT output vs post-edit, and its correlation with HTER (higher HTER: lower chrF?)."""
+    import numpy as np
+
+    from mtqa.backends.round_trip import sentence_scores
+
+    folder = data / pair
+    mt, pe = (folder / "dev.mt").read_text(encoding="utf-8").splitlines(), (folder / "dev.pe").read_text(encoding="utf-8").splitlines()
+    hter = [float(x) for x in (folder / "dev.hter").read_text(encoding="utf-8").split()]
+    chrf = {}
+    for name, texts in (("mt", mt), ("pe", pe)):
+        back = backward.translate(forward.translate(texts))
+        chrf[name] = [sentence_scores(b, t)["chrf"] for b, t in zip(back, texts, strict=True)]
+    r = float(np.corrcoef(chrf["mt"], hter)[0, 1])
+    return {"pair": pair, "sentences": len(mt), "chrf_mt": round(float(np.mean(chrf["mt"])), 1),
+            "chrf_pe": round(float(np.mean(chrf["pe"])), 1), "r_chrf_hter": round(r, 3)}
 
 
 def runner(src: str, tgt: str):  # noqa: ANN201 - an ApertiumTranslator
@@ -83,6 +103,11 @@ def main() -> None:
     print(f"  aligned: {len(back)} of {len(texts)} outputs; {unchanged} came back word for word")
     print(f"  start-up: {startup:.2f} s for one sentence in a fresh process")
     print(f"  a {results['long_words']}-word sentence, whole: {long_s:.2f} s ({results['long_out_words']} words out)")
+    results["signal"] = [signal(args.data, pair, forward, backward) for pair in args.pairs]
+    print("what the round trip sees (sentence chrF of the round trip; all dev sentences):")
+    for row in results["signal"]:
+        print(f"  {row['pair']}: MT output {row['chrf_mt']}, post-edit {row['chrf_pe']}; "
+              f"Pearson r of the MT output's chrF with HTER {row['r_chrf_hter']} ({row['sentences']} sentences)")
     print(f"load average (1, 5, 15 min): {results['load_average']}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
