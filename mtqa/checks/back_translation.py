@@ -68,11 +68,13 @@ class BackTranslation(ModelCheck):
         check says they are not in the target language.
 
         Its blind spots. A round trip can repair an error: Apertium returns "The summit was
-        a invasion" as "The summit was an invasion", and the sentence scores well. A sentence copied from
-        the source comes back perfect (the copy guard above catches it only where the
-        language check sees the wrong language). Rule-based MT (Apertium) garbles idioms and
-        drops pronouns ("He kicked the bucket" returns as "It kicked the cube"), so it flags
-        correct sentences that a neural pivot would carry across.
+        a invasion" as "The summit was an invasion", and the sentence scores well. A
+        sentence copied from the source comes back perfect (the copy guard above catches it
+        only where the language check sees the wrong language). Rule-based MT (Apertium)
+        garbles idioms ("He kicked the bucket" returns as "It kicked the cube"), so it flags
+        correct sentences that a neural pivot would carry across; on MLQE-PE dev its round
+        trip scores MT output and post-edit alike (chrF 79.5 vs 79.0 for et-en, r with HTER
+        −0.08), so its findings are leads, not a gate, until calibrated.
     Example:
         The committee will table the motion until the next session.
     Use instead:
