@@ -58,11 +58,10 @@ def signal(data: Path, pair: str, forward, backward) -> dict:  # noqa: ANN001 - 
 def runner(src: str, tgt: str):  # noqa: ANN201 - an ApertiumTranslator
     from mtqa.backends.loader import load
     from mtqa.backends.registry import load_registry
-    from mtqa.backends.store import resolve
+    from mtqa.backends.store import resolve_offline
 
-    spec = load_registry().translate(src, tgt).offline
-    resolved = resolve(spec) if spec is not None else None
-    if resolved is None:
+    resolved = resolve_offline(load_registry().translate(src, tgt))  # Apertium even where OPUS-MT is pulled
+    if resolved is None or resolved.program is None:
         raise SystemExit("Apertium eng-spa is not installed: apt-get install apertium apertium-eng-spa")
     return load(resolved)
 

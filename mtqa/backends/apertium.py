@@ -74,7 +74,8 @@ class ApertiumTranslator:
 
     def __init__(self, model: ResolvedModel) -> None:
         self.model = model
-        self.pair = str(model.spec.pair)
+        assert model.program is not None, "the loader builds this runner for program sources only"
+        self.pair = model.program.pair
         self.settings = model.spec.settings
         self.calls = 0
         if installed_pair(self.pair) is None:

