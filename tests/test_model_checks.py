@@ -84,6 +84,7 @@ def test_missing_model_skips_the_check_and_the_others_still_run(tmp_path: Path, 
     monkeypatch.setenv("MTQA_MODELS_DIR", str(tmp_path / "empty-hub"))
     monkeypatch.setenv("MTQA_REGISTRY", str(write_registry(tmp_path / "r.toml", {})))
     monkeypatch.setenv("MTQA_CACHE_DIR", "off")
+    monkeypatch.setenv("APERTIUM_DATADIR", str(tmp_path / "no-apertium"))  # no offline pivot either
     report = _run(tmp_path, ["MT301", "MT311", "MT102"], text="The the cat sees the red book today.\n")
     assert [f.code for f in report.findings] == ["MT102"]
     assert "mtqa models pull translate:en-de" in report.skipped["MT301"]

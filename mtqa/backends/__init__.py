@@ -19,7 +19,7 @@ from typing import Any
 
 from mtqa.backends.cache import OutputCache, open_cache
 from mtqa.backends.registry import ModelSpec, Registry, load_registry
-from mtqa.backends.store import ResolvedModel, resolve_or_pull
+from mtqa.backends.store import ResolvedModel, hub_offline, resolve, resolve_or_pull
 from mtqa.errors import ConfigError, ModelUnavailable
 
 __all__ = ["BoundModel", "ModelSpec", "Models", "Registry", "load_registry"]
@@ -47,12 +47,12 @@ class BoundModel:
 
     @property
     def backend(self) -> str:
-        return self.resolved.spec.backend
+        return self.resolved.backend
 
     def settings(self) -> dict[str, Any]:
         from mtqa.backends.loader import output_settings
 
-        return output_settings(self.resolved.spec)
+        return output_settings(self.resolved)
 
     def _map(self, texts: Sequence[str], method: str) -> list[Any]:
         if not texts:
@@ -63,7 +63,8 @@ class BoundModel:
 
         if self.cache is None:
             return compute(list(texts))
-        return self.cache.cached_map(self.resolved.spec.id, self.resolved.revision, self.settings(), texts, compute)
+        model = self.resolved.name or self.resolved.spec.id  # the package, for a converted wheel or a program's pair
+        return self.cache.cached_map(model, self.resolved.revision, self.settings(), texts, compute)
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         return self._map(texts, "translate")
@@ -101,6 +102,19 @@ class Models:
             return self.registry.get(role)
         except ConfigError as exc:
             raise ModelUnavailable(str(exc), f"add [roles.\"{role}\"] to the file named by MTQA_REGISTRY") from None
+
+    @property
+    def downloads_allowed(self) -> bool:
+        """Whether a missing hub model may be fetched now (``auto_download``, and the hub not switched off)."""
+        return bool(self.registry.settings.get("auto_download")) and not hub_offline()
+
+    def installed(self, role: str) -> bool:
+        """Whether the role runs without a download: its model, or its offline source, is on this machine."""
+        try:
+            spec = self.spec(role)
+        except ModelUnavailable:
+            return False
+        return resolve(spec) is not None
 
     def translator(self, src: str, tgt: str) -> BoundModel:
         return self.bind(self.spec(f"translate:{src}-{tgt}"))

