@@ -195,6 +195,11 @@ def test_the_prefix_is_part_of_the_cache_key() -> None:
     from mtqa.backends.loader import output_settings
     from mtqa.backends.registry import ModelSpec
 
+    from pathlib import Path
+
+    from mtqa.backends.store import ResolvedModel
+
     plain = ModelSpec(role="embed", id="intfloat/multilingual-e5-small", settings={"max_tokens": 256})
     prefixed = replace(plain, settings={"max_tokens": 256, "prefix": "passage: "})
-    assert output_settings(plain) != output_settings(prefixed)
+    resolved = [ResolvedModel(spec, Path("/nowhere"), "abc") for spec in (plain, prefixed)]
+    assert output_settings(resolved[0]) != output_settings(resolved[1])
