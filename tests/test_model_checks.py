@@ -174,7 +174,7 @@ def test_a_likelier_word_is_suggested_only_where_the_sentence_reads_better() -> 
         return (segment, scored, 5.0, 2.0, likelier)
 
     rows = [flagged(first, "car", ["dog"]), flagged(second, "cat", ["bird"]), flagged(second, "saw", [])]
-    assert LMSurprisal()._suggestions(document, Fake(), 16, rows) == ["dog", None, None]
+    assert LMSurprisal()._suggestions(Fake(), rows) == ["dog", None, None]
 
 
 def test_copied_text_is_caught_despite_a_perfect_round_trip() -> None:

@@ -101,6 +101,7 @@ class HFLanguageModel(TorchRunner):
             self.net.config, "max_position_embeddings", 1024
         )
         self.positions = int(positions)
+        self._pieces: dict[int, str] = {}
         self.max_tokens = min(self.max_tokens, self.positions - 1)
 
     def token_logprobs(self, texts: Sequence[str]) -> list[list[tuple[int, int, float]]]:
@@ -166,8 +167,10 @@ class HFLanguageModel(TorchRunner):
         return results
 
     def _piece(self, token: int) -> str:
-        """A token as text ("▁invasion" and "Ġinvasion" both come out as " invasion")."""
-        return str(self.tokenizer.decode([token], clean_up_tokenization_spaces=False))
+        """A token as text ("▁invasion" and "Ġinvasion" both come out as " invasion"), decoded once."""
+        if token not in self._pieces:
+            self._pieces[token] = str(self.tokenizer.decode([token], clean_up_tokenization_spaces=False))
+        return self._pieces[token]
 
 
 def _window_size(window: tuple[list[int], list[int]]) -> int:
