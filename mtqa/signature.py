@@ -28,13 +28,13 @@ FIELDS = {
     "pivot": "the round trip's pivot language",
     "src": "the source language",
     "source": "whether the checker read the source text (yes/no)",
+    "context": "the tokens of preceding text a language model reads",
     # how the numbers are made
     "metric": "the measure and its weights",
     "score": "the sentence score's name and version",
     # where the line is drawn
     "thr": "the threshold(s) a finding needs (minor/major where there are two)",
     "patterns": "the detector's pattern-head thresholds (minor/major)",
-    "excess": "the least excess surprisal, in bits",
     "skip": "the alignment's cost of leaving a sentence unaligned",
     # how it ran
     "backend": "the translation backend (hf, ctranslate2)",

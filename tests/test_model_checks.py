@@ -15,7 +15,7 @@ import pytest
 from mtqa.backends import Models
 from mtqa.checks import CheckContext, select_checks
 from mtqa.checks.back_translation import BackTranslation, combined
-from mtqa.checks.lm_surprisal import unigram_bits, word_surprisals
+from mtqa.checks.lm_surprisal import FEATURES, LMSurprisal, Normaliser, ScoredWord, runs, unigram_bits, word_surprisals
 from mtqa.config import Config
 from mtqa.engine import run
 from mtqa.readers import read_document
@@ -92,25 +92,90 @@ def test_missing_model_skips_the_check_and_the_others_still_run(tmp_path: Path, 
     assert report.exit_code() == EXIT_ERROR  # the gate could not be evaluated
 
 
-def test_lm_surprisal_flags_words_with_signature_and_perplexity(tmp_path: Path, models_env: Path) -> None:
-    report = _run(tmp_path, ["MT311"], {"MT311": {"z": -100.0, "min_excess_bits": -100.0}})
+def test_lm_surprisal_flags_words_with_signature_and_likelier_words(tmp_path: Path, models_env: Path) -> None:
+    report = _run(tmp_path, ["MT311"], {"MT311": {"threshold": -100.0}})
     findings = report.findings
     assert findings and {f.code for f in findings} == {"MT311"}
     sig = report.signatures["MT311"]
-    assert "|freq:wordfreq-" in sig and "|thr:-100|" in sig
-    assert all(f.details["signature"] == sig and f.details["sentence_perplexity"] > 1 for f in findings)
+    assert "|freq:wordfreq-" in sig and "|context:128|" in sig and "|thr:-100|" in sig
+    assert all(f.details["signature"] == sig and f.details["surprisal_bits"] > 0 for f in findings)
     assert all(f.text.isalnum() for f in findings)  # words, never spaces or punctuation
+    likelier = [f.details["likelier"] for f in findings]
+    assert any(likelier) and all(f.text.lower() not in [w.lower() for w in words] for f, words in zip(findings, likelier))
+    assert all(f.suggestion is None or f.suggestion in f.details["likelier"][0].capitalize() + f.details["likelier"][0]
+               for f in findings)
     _assert_exact(report)
-    quiet = _run(tmp_path, ["MT311"], {"MT311": {"z": 100.0}})
+    quiet = _run(tmp_path, ["MT311"], {"MT311": {"threshold": 100.0}})
     assert quiet.findings == []
 
 
-def test_word_surprisal_pools_tokens_into_words() -> None:
-    text = "Hello, wonderful world"
-    tokens = [(0, 5, -1.0), (5, 6, -9.0), (7, 11, -2.0), (11, 16, -2.0), (16, 22, -0.5)]
-    words = word_surprisals(text, tokens)
-    assert [(text[s:e], round(b, 3)) for s, e, b in words] == [("Hello", 1.443), ("wonderful", 5.771), ("world", 0.721)]
-    assert unigram_bits("the", "en") < unigram_bits("photosynthesis", "en") < unigram_bits("qzxv", "en")
+def test_lm_surprisal_reads_the_preceding_text_within_its_budget(tmp_path: Path, models_env: Path) -> None:
+    runner = Models().lm("en").runner
+    seen: list[int] = []
+    score = runner._score
+    runner._score = lambda batch, top_k: seen.extend(len(p) for p, _ in batch) or score(batch, top_k)
+    try:
+        text = ARTICLE * 4  # more than one run of sentences, so later runs have context
+        _run(tmp_path, ["MT311"], {"MT311": {"threshold": 100.0, "context_tokens": 7}}, text=text)
+        assert max(seen) == 7 and min(seen) == 0  # the first run has nothing before it
+        seen.clear()
+        _run(tmp_path, ["MT311"], {"MT311": {"threshold": 100.0, "context_tokens": 0}}, text=text + "The end.\n")
+        assert set(seen) == {0}
+    finally:
+        runner._score = score
+
+
+def test_context_changes_the_scores_and_no_context_is_token_logprobs(models_env: Path) -> None:
+    lm = Models().lm("en")
+    text = "The cat sees the red book today."
+    [alone] = lm.token_stats([("", text)], 16, 3)
+    [after] = lm.token_stats([("My friend likes a small house in the garden.", text)], 16, 3)
+    assert [t[:2] for t in alone] == [t[:2] for t in after]
+    assert any(abs(a[2] - b[2]) > 1e-4 for a, b in zip(alone, after, strict=True))
+    assert [t[2] for t in alone] == pytest.approx([t[2] for t in lm.runner.token_logprobs([text])[0]], abs=1e-4)
+    assert all(t[3] > 0 and len(t[4]) == 3 for t in alone)  # entropy and the likeliest tokens at every token
+
+
+def test_normaliser_weighs_surprisal_by_what_makes_correct_words_surprising() -> None:
+    row = dict.fromkeys(FEATURES, 0.0) | {"one": 1.0, "entropy": 4.0, "unigram": 12.0}
+    start = row | {"initial": 1.0, "entropy*initial": 4.0}
+    as_rows = [[r[f] for f in FEATURES] for r in (row, start)]
+    normaliser = Normaliser.shipped()
+    plain, initial = (normaliser.score(15.0, r) for r in as_rows)
+    assert initial < plain  # the same surprisal is less alarming at a sentence start
+    assert normaliser.score(25.0, as_rows[0]) > plain  # and more surprisal is more alarming
+    assert normaliser.expected(as_rows[1]) > normaliser.expected(as_rows[0])  # a correct first word is more surprising
+    # crafted weights: log-odds = -4 + 0.5·bits, less 0.25·bits at a sentence start
+    weights = [0.0] * 2 * len(FEATURES)
+    weights[0], weights[len(FEATURES)], weights[len(FEATURES) + FEATURES.index("initial")] = -4.0, 0.5, -0.25
+    crafted = Normaliser(expected_bits=(2.0, 1.0, 0, 0, 0, 0, 0, 0), weights=tuple(weights))
+    assert crafted.score(10.0, as_rows[0]) == pytest.approx(1.0)
+    assert crafted.score(10.0, as_rows[1]) == pytest.approx(-1.5)
+    assert crafted.expected(as_rows[0]) == pytest.approx(6.0)
+
+
+def test_sentences_are_scored_in_runs_of_about_run_words() -> None:
+    document = read_document("a.txt", " ".join(["One two three four five."] * 10) + "\n")
+    grouped = runs(document.segments, words_per_run=12)
+    assert [len(r) for r in grouped] == [2, 2, 2, 2, 2]
+    assert [s for r in grouped for s in r] == document.segments
+
+
+def test_a_likelier_word_is_suggested_only_where_the_sentence_reads_better() -> None:
+    document = read_document("a.txt", "He bought a car. She saw a cat.\n")
+    first, second = document.segments
+
+    class Fake:
+        def token_stats(self, items: list, context_tokens: int, top_k: int) -> list:
+            return [[(0, len(t), -1.0 if "dog" in t else -2.0)] for _, t in items]  # "dog" reads better
+
+    def flagged(segment: object, word: str, likelier: list[str]) -> tuple:
+        start = segment.text.index(word)
+        scored = ScoredWord(start, start + len(word), 10.0, 1.0, 1, False, ())
+        return (segment, scored, 5.0, 2.0, likelier)
+
+    rows = [flagged(first, "car", ["dog"]), flagged(second, "cat", ["bird"]), flagged(second, "saw", [])]
+    assert LMSurprisal()._suggestions(Fake(), rows) == ["dog", None, None]
 
 
 def test_copied_text_is_caught_despite_a_perfect_round_trip() -> None:

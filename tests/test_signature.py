@@ -15,8 +15,8 @@ def test_fields_come_in_the_fixed_order_whatever_order_they_are_given() -> None:
 
 
 def test_values_are_written_one_way() -> None:
-    sig = Signature.of(checks="MT101,MT102", source=False, thr=(0.68, 0.85), skip=0.8000000001, excess=4.0)
-    assert str(sig) == f"checks:MT101,MT102|source:no|thr:0.68/0.85|excess:4|skip:0.8|mtqa:{__version__}"
+    sig = Signature.of(checks="MT101,MT102", source=False, thr=(0.68, 0.85), skip=0.8000000001, context=128)
+    assert str(sig) == f"checks:MT101,MT102|source:no|context:128|thr:0.68/0.85|skip:0.8|mtqa:{__version__}"
 
 
 def test_an_unknown_field_is_refused() -> None:

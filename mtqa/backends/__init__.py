@@ -14,6 +14,7 @@ each backend), ``loader`` (which runner a model gets), ``vectors``, ``align`` an
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -74,6 +75,20 @@ class BoundModel:
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         return self._map(texts, "embed")
+
+    def token_stats(self, items: Sequence[tuple[str, str]], context_tokens: int, top_k: int) -> list[list[Any]]:
+        """The LM's ``token_stats`` of (context, text) pairs, cached by both texts and the two settings."""
+        if not items:
+            return []
+        keys = [json.dumps(item, ensure_ascii=False) for item in items]
+
+        def compute(missing: list[str]) -> list[Any]:
+            return self.runner.token_stats([tuple(json.loads(k)) for k in missing], context_tokens, top_k)
+
+        if self.cache is None:
+            return compute(keys)
+        settings = {**self.settings(), "context_tokens": context_tokens, "top_k": top_k}
+        return self.cache.cached_map(self.resolved.spec.id, self.resolved.revision, settings, keys, compute)
 
 
 class Models:

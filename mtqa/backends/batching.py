@@ -37,9 +37,11 @@ def split_long(text: str, count: Callable[[str], int], limit: int) -> list[str]:
     return [text]
 
 
-def by_length(texts: Sequence[str], batch_size: int, run: Callable[[list[str]], list[T]]) -> list[T]:
-    """``run`` over batches of similar length (less padding), results in input order."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+def by_length(
+    texts: Sequence[Any], batch_size: int, run: Callable[[list[Any]], list[T]], size: Callable[[Any], int] = len
+) -> list[T]:
+    """``run`` over batches of similar ``size`` (less padding), results in input order."""
+    order = sorted(range(len(texts)), key=lambda i: size(texts[i]), reverse=True)
     results: list[T | None] = [None] * len(texts)
     for i in range(0, len(order), batch_size):
         batch = order[i : i + batch_size]

@@ -18,6 +18,9 @@ from mtqa.backends.store import ResolvedModel
 from mtqa.backends.vectors import unit_vector
 from mtqa.extras import require
 
+# a scored token: char start, char end, log-probability, entropy (nats), the likeliest tokens as text
+TokenStat = tuple[int, int, float, float, list[str]]
+
 
 class TorchRunner(BatchedRunner):
     """A transformers network and its tokenizer, on the configured device.
@@ -98,47 +101,81 @@ class HFLanguageModel(TorchRunner):
         positions = getattr(self.net.config, "n_positions", None) or getattr(
             self.net.config, "max_position_embeddings", 1024
         )
-        self.max_tokens = min(self.max_tokens, int(positions) - 1)
+        self.positions = int(positions)
+        self._pieces: dict[int, str] = {}
+        self.max_tokens = min(self.max_tokens, self.positions - 1)
 
     def token_logprobs(self, texts: Sequence[str]) -> list[list[tuple[int, int, float]]]:
-        """Per text: (char start, char end, natural-log probability) of every token.
+        """Per text: (char start, char end, natural-log probability) of every token, without context."""
+        rows = self.token_stats([("", text) for text in texts], context_tokens=0, top_k=0)
+        return [[(start, end, logprob) for start, end, logprob, _, _ in row] for row in rows]
 
-        Each text is conditioned on the beginning-of-text token, so the first word is scored
-        too. Texts longer than the window are scored window by window, never truncated.
+    def token_stats(self, items: Sequence[tuple[str, str]], context_tokens: int, top_k: int) -> list[list[TokenStat]]:
+        """Per (context, text): every token of ``text`` as (char start, char end, log-probability,
+        entropy of the model's distribution there in nats, its ``top_k`` likeliest next tokens).
+
+        The text is conditioned on the beginning-of-text token and the last ``context_tokens``
+        tokens of ``context`` (capped so that context and window fit the model's positions),
+        which are read but not scored. Texts longer than ``max_tokens`` are scored window by
+        window, each window reading the tokens before it as its context: never truncated.
         """
-        windows: list[tuple[int, list[int], list[tuple[int, int]]]] = []
-        for index, text in enumerate(texts):
+        budget = max(0, min(context_tokens, self.positions - 1 - self.max_tokens))
+        windows: list[tuple[int, list[int], list[int], list[tuple[int, int]]]] = []  # item, prefix, ids, offsets
+        for index, (context, text) in enumerate(items):
+            before = self.tokenizer(context, add_special_tokens=False)["input_ids"] if context and budget else []
             encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
             ids, offsets = encoded["input_ids"], encoded["offset_mapping"]
             for start in range(0, max(len(ids), 1), self.max_tokens):
-                windows.append((index, ids[start : start + self.max_tokens], offsets[start : start + self.max_tokens]))
-        scored = by_length([w[1] for w in windows], self.batch_size, self._score)  # type: ignore[arg-type]
-        results: list[list[tuple[int, int, float]]] = [[] for _ in texts]
-        for (index, _, offsets), logprobs in zip(windows, scored, strict=True):
-            results[index].extend((int(s), int(e), lp) for (s, e), lp in zip(offsets, logprobs, strict=True))
+                prefix = ([*before, *ids[:start]][-budget:]) if budget else []
+                windows.append((index, prefix, ids[start : start + self.max_tokens], offsets[start : start + self.max_tokens]))
+        scored = by_length(
+            [(w[1], w[2]) for w in windows], self.batch_size, lambda batch: self._score(batch, top_k), size=_window_size
+        )
+        results: list[list[TokenStat]] = [[] for _ in items]
+        for (index, _, _, offsets), stats in zip(windows, scored, strict=True):
+            results[index].extend((int(s), int(e), *stat) for (s, e), stat in zip(offsets, stats, strict=True))
         return results
 
-    def _score(self, batch: list[list[int]]) -> list[list[float]]:
+    def _score(self, batch: list[tuple[list[int], list[int]]], top_k: int) -> list[list[tuple[float, float, list[str]]]]:
         torch = self._torch
         self.calls += len(batch)
         bos = self.tokenizer.bos_token_id if self.tokenizer.bos_token_id is not None else self.tokenizer.eos_token_id
-        width = max(len(ids) for ids in batch) + 1
+        width = max(len(prefix) + len(ids) for prefix, ids in batch) + 1
         pad = self.tokenizer.pad_token_id
         input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
         mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for row, ids in enumerate(batch):
-            seq = [bos, *ids]
+        for row, (prefix, ids) in enumerate(batch):
+            seq = [bos, *prefix, *ids]
             input_ids[row, width - len(seq) :] = torch.tensor(seq)
             mask[row, width - len(seq) :] = 1
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        scored = max(len(ids) for _, ids in batch)  # only the last positions are scored: no logits for the context
         with torch.inference_mode():
-            logits = self.net(
+            logits = self.net(  # logits only where tokens are scored: none for the context
                 input_ids=input_ids.to(self.device),
                 attention_mask=mask.to(self.device),
                 position_ids=positions.to(self.device),
-            ).logits.float()
-        logprobs = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, input_ids[:, 1:, None].to(self.device))[..., 0]
-        return [logprobs[row, width - 1 - len(ids) :].tolist() for row, ids in enumerate(batch)]
+                logits_to_keep=scored + 1,
+            ).logits[:, :-1]
+            results = []
+            for row, (_, ids) in enumerate(batch):  # row by row: a float32 copy of one row's logits at a time
+                logprobs = torch.log_softmax(logits[row, scored - len(ids) :].float(), dim=-1)
+                chosen = logprobs.gather(-1, input_ids[row, width - len(ids) :, None].to(self.device))[..., 0].tolist()
+                entropy = (-(logprobs.exp() * logprobs).sum(-1)).tolist()
+                top = logprobs.topk(top_k, dim=-1).indices.tolist() if top_k else [[] for _ in ids]
+                words = [[self._piece(t) for t in tokens] for tokens in top]
+                results.append(list(zip(chosen, entropy, words, strict=True)))
+        return results
+
+    def _piece(self, token: int) -> str:
+        """A token as text ("▁invasion" and "Ġinvasion" both come out as " invasion"), decoded once."""
+        if token not in self._pieces:
+            self._pieces[token] = str(self.tokenizer.decode([token], clean_up_tokenization_spaces=False))
+        return self._pieces[token]
+
+
+def _window_size(window: tuple[list[int], list[int]]) -> int:
+    return len(window[0]) + len(window[1])
 
 
 class HFEmbedder(TorchRunner):
