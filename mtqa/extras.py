@@ -18,7 +18,7 @@ from mtqa.errors import ModelUnavailable
 # extra → what it adds (pyproject.toml [project.optional-dependencies] lists the same)
 EXTRAS = {
     "models": "the model checks (MT3xx) and `mtqa models pull`: "
-              "torch, transformers, ctranslate2, sentencepiece, huggingface_hub, sacrebleu, wordfreq, gguf",
+              "torch, transformers, ctranslate2, sentencepiece, huggingface_hub, sacrebleu, wordfreq, gguf, accelerate",
     "train": "training and exporting the detector (`mtqa train detector`, `mtqa train export`): torch, tqdm",
     "eval": "measuring the checker on human-annotated data (`mtqa eval`): scipy, sacrebleu",
 }

@@ -31,6 +31,7 @@ def convert(fetched: Path, out_dir: Path) -> None:
     """Write ``fetched``'s model as bf16 ``model.safetensors`` with its config and tokenizer."""
     torch = require("torch", "models")
     transformers = require("transformers", "models")
+    require("accelerate", "models")  # transformers needs it to load (dequantise) a GGUF file
     gguf_utils = require("transformers.modeling_gguf_pytorch_utils", "models")
     arch = architecture(fetched)
     supported = gguf_utils.GGUF_SUPPORTED_ARCHITECTURES
