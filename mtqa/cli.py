@@ -216,6 +216,10 @@ def _print_problems(report: Report, notes: bool = True) -> None:
             typer.echo(f"mtqa: note: {result.path}: {note.message}", err=True)
     for code, reason in report.skipped.items():
         typer.echo(f"mtqa: error: check {code} could not run: {reason}", err=True)
+    for code, gap in sorted(report.not_available.items()) if notes else []:
+        typer.echo(f"mtqa: note: check {code} not available: {gap}", err=True)
+    if notes and report.source_note:
+        typer.echo(f"mtqa: note: {report.source_note}", err=True)
 
 
 def _write_stdout(text: str) -> None:
@@ -254,7 +258,7 @@ def check(
         bool, typer.Option("--quiet", "-q", help="No progress bars or notes on stderr; errors are still printed.", rich_help_panel=OUTPUT)
     ] = False,
     select: Annotated[
-        Optional[str], typer.Option("--select", "--checks", help="Comma-separated check codes, prefixes or names to run, e.g. MT1,MT301 or backtranslation,lm (DEFAULT = the out-of-the-box set, ALL = every check).", rich_help_panel=SELECTION)
+        Optional[str], typer.Option("--select", "--checks", help="Comma-separated check codes, prefixes or names to run, e.g. MT1,MT301 or backtranslation,lm (DEFAULT = the out-of-the-box set, ALL = every check, AVAILABLE = DEFAULT + every model check whose models are here: the thorough run).", rich_help_panel=SELECTION)
     ] = None,
     ignore: Annotated[Optional[str], typer.Option(help="Comma-separated check codes or prefixes to skip.", rich_help_panel=SELECTION)] = None,
     severity: Annotated[

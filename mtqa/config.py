@@ -272,10 +272,12 @@ def resolve_codes(config: Config, checks: Mapping[str, type[Check]]) -> Config:
     def where(key: str, default: str) -> Where:
         return config.origins.get(key) or Where(default, in_file=False)
 
+    from mtqa.checks import SELECTORS
+
     for setting in ("select", "ignore"):
         for pattern in getattr(config, setting):
             upper = pattern.upper()
-            if upper not in {"ALL", "DEFAULT"} and upper not in lookup and not any(c.startswith(upper) for c in checks):
+            if upper not in SELECTORS and upper not in lookup and not any(c.startswith(upper) for c in checks):
                 raise where(setting, setting).invalid(
                     setting, f"unknown check code or prefix {pattern!r} (a check's name works too; see `mtqa rules`)")
     severity = {}

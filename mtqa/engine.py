@@ -11,14 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mtqa.checks import Check, CheckContext, all_checks, select_checks
+from mtqa.checks import Check, CheckContext, all_checks, if_available, select_checks
 from mtqa.config import Config, resolve_codes
 from mtqa.document import Document, Languages, Segment
 from mtqa.errors import ConfigError, InputError, ModelUnavailable
 from mtqa.findings import Finding
 from mtqa.locales import base
 from mtqa.readers import declared_charset, decode, format_for, read_document
-from mtqa.report import ErrorKind, FileError, FileResult, Note, NoteKind, Report
+from mtqa.report import ErrorKind, FileError, FileResult, ModelRun, NotAvailable, Note, NoteKind, Report
 from mtqa.suppression import suppress
 from mtqa.walk import expand_paths
 
@@ -181,19 +181,32 @@ def check_document(
     progress: ProgressCallback = _no_progress,
     skipped: dict[str, str] | None = None,
     ctx: CheckContext | None = None,
+    not_available: dict[str, NotAvailable] | None = None,
 ) -> tuple[list[Finding], list[FileError]]:
     """Run every applicable check: the findings, and one error per check that crashed.
 
     Findings on protected markup are dropped (see ``_in_markup``), and so are model findings that
     repeat a rule's (``Check.defers_to_rules``); severity overrides are applied. A check
     whose model is not on this machine (``ModelUnavailable``) is recorded in ``skipped``
-    (code → reason) and not tried again in this run. ``ctx`` is the document's context
-    (a new one by default): after the run it holds the model checks' signatures.
+    (code → reason) and not tried again in this run, unless only ``AVAILABLE`` chose it: then
+    it is asked first what it lacks (``Check.missing``: nothing is loaded) and, lacking
+    something, recorded in ``not_available`` for this document. ``ctx`` is the document's
+    context (a new one by default): after the run it holds the model checks' signatures.
     """
     skipped = {} if skipped is None else skipped
+    not_available = {} if not_available is None else not_available
     ctx = ctx if ctx is not None else check_context(config, progress)
     segments_by_start = {s.start: s for s in document.segments}
-    applicable = [c for c in checks if c.code not in skipped and c.applies_to(document, ctx)]
+    applicable = []
+    for check in checks:
+        if check.code in skipped or not check.applies_to(document, ctx):
+            continue
+        optional = if_available(config.select, type(check))
+        gap = check.missing(ctx) if optional else None
+        if gap is not None:
+            not_available[check.code] = NotAvailable.of(gap)
+        else:
+            applicable.append(check)
     task = f"Checking {document.path}"
     show = len(document.segments) >= SEGMENT_PROGRESS_MIN
     total = len(document.segments) * len(applicable)
@@ -206,7 +219,10 @@ def check_document(
         try:
             produced.extend(check.check_document(document, ctx))
         except ModelUnavailable as exc:
-            skipped[check.code] = _one_line(str(exc))
+            if if_available(config.select, type(check)):
+                not_available[check.code] = NotAvailable.of(exc)
+            else:
+                skipped[check.code] = _one_line(str(exc))
             continue
         except Exception as exc:  # a crashing check is reported, and the other checks still run
             message = f"check {check.code} ({check.name}) crashed: {type(exc).__name__}: {_one_line(str(exc))}"
@@ -290,11 +306,12 @@ def check_input(
     ctx = check_context(config, progress, document.languages)
     skipped_here = not_applicable(checks, document, ctx)
     notes += [skipped_here] if skipped_here else []
-    findings, crashes = check_document(document, checks, config, progress, skipped, ctx)
+    not_available: dict[str, NotAvailable] = {}
+    findings, crashes = check_document(document, checks, config, progress, skipped, ctx, not_available)
     kept, suppressed = suppress(document.text, findings)
     return FileResult(
         path=document.path, document=document, findings=kept, suppressed=suppressed,
-        errors=errors + crashes, notes=notes, signatures=dict(ctx.signatures),
+        errors=errors + crashes, notes=notes, signatures=dict(ctx.signatures), not_available=not_available,
     )
 
 
@@ -368,9 +385,27 @@ def check_inputs(
     if len(inputs) > 1:
         progress("Checking files", len(inputs), len(inputs))
     signatures = {code: sig for result in files for code, sig in result.signatures.items()}
+    not_available = {
+        code: gap for result in files for code, gap in result.not_available.items() if code not in signatures
+    }
+    model_checks = {c.code for c in checks if not c.default_enabled}  # the shipped detector signs too: not one
     return Report(
-        files=files, fail_on=config.fail_on, checks=[c.code for c in checks], skipped=skipped, signatures=signatures
+        files=files, fail_on=config.fail_on, checks=[c.code for c in checks], skipped=skipped, signatures=signatures,
+        models_ran={code: ModelRun.of(sig) for code, sig in signatures.items() if code in model_checks},
+        not_available=not_available, without_source=without_source(checks, files),
     )
+
+
+def without_source(checks: list[Check], files: list[FileResult]) -> list[str]:
+    """The selected model checks that need a source (meaning errors), when files were read and no segment had one.
+
+    The source-comparing rules (numbers, placeholders: MT2xx) are left out: they are default
+    checks, and a plain run on monolingual text should not be told what it did not ask for.
+    """
+    documents = [result.document for result in files if result.document is not None]
+    if not documents or any(segment.source for document in documents for segment in document.segments):
+        return []
+    return [check.code for check in checks if check.needs_source and not check.default_enabled]
 
 
 def _check_in_processes(

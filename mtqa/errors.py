@@ -14,4 +14,5 @@ class ModelUnavailable(Exception):
 
     def __init__(self, message: str, pull_command: str) -> None:
         super().__init__(f"{message}; run: {pull_command}")
+        self.reason = message
         self.pull_command = pull_command

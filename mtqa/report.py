@@ -9,7 +9,9 @@ from typing import Any
 
 from mtqa import __version__
 from mtqa.document import Document, Languages
+from mtqa.errors import ModelUnavailable
 from mtqa.findings import Finding, Severity
+from mtqa.signature import Signature
 
 JSON_FORMAT_VERSION = "1"
 
@@ -44,6 +46,47 @@ class Note:
     message: str
 
 
+@dataclass(frozen=True)
+class NotAvailable:
+    """A check the thorough run (``--select AVAILABLE``) left out: what is not here, and the command that installs it.
+
+    Unlike a skipped check (selected by name: exit 2), it does not change the exit code.
+    """
+
+    reason: str
+    command: str
+
+    @classmethod
+    def of(cls, gap: ModelUnavailable) -> NotAvailable:
+        return cls(" ".join(gap.reason.split()), gap.pull_command)
+
+    def __str__(self) -> str:
+        return f"{self.reason}; run: {self.command}"
+
+
+# Model signatures name their models in these fields (mtqa.signature.FIELDS).
+_MODEL_FIELDS = ("model", "embed", "lm")
+
+SOURCE_NOTE = (
+    "no segment had a source, so meaning errors (mistranslation, omission) were not looked for: "
+    "{codes} need the source (--source FILE --src-lang XX, or a bilingual format: XLIFF, PO, TSV, JSONL)"
+)
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """A model check that ran: the models its scores came from (id@revision) and its signature."""
+
+    models: tuple[str, ...]
+    signature: str
+
+    @classmethod
+    def of(cls, signature: str) -> ModelRun:
+        """The models the signature names, a round trip's forward and backward apart."""
+        fields = dict(Signature.parse(signature).fields)
+        return cls(tuple(ref for key in _MODEL_FIELDS if key in fields for ref in fields[key].split("+")), signature)
+
+
 @dataclass
 class FileResult:
     path: str
@@ -54,6 +97,7 @@ class FileResult:
     suppressed: int = 0  # hidden by inline comments or the baseline (both counted here)
     baselined: int = 0  # the part of ``suppressed`` the baseline accounted for
     signatures: dict[str, str] = field(default_factory=dict)  # model check code → signature, this file
+    not_available: dict[str, NotAvailable] = field(default_factory=dict)  # AVAILABLE's checks left out here
 
     @property
     def segments(self) -> int:
@@ -82,7 +126,15 @@ class Report:
     checks: list[str] = field(default_factory=list)
     signatures: dict[str, str] = field(default_factory=dict)  # check code → model signature
     skipped: dict[str, str] = field(default_factory=dict)  # check code → why it did not run (no model)
+    models_ran: dict[str, ModelRun] = field(default_factory=dict)  # the selected model checks that ran
+    not_available: dict[str, NotAvailable] = field(default_factory=dict)  # AVAILABLE's checks with no model here
+    without_source: list[str] = field(default_factory=list)  # selected model checks that need a source no file had
     version: str = __version__
+
+    @property
+    def source_note(self) -> str | None:
+        """What the run could not see for want of a source; None when a file had one or no check needs it."""
+        return SOURCE_NOTE.format(codes=", ".join(self.without_source)) if self.without_source else None
 
     @property
     def findings(self) -> list[Finding]:
@@ -140,6 +192,10 @@ class Report:
             "checks": self.checks,
             "signatures": self.signatures,
             "skipped_checks": self.skipped,
+            "models_ran": {code: {"models": list(run.models), "signature": run.signature}
+                           for code, run in sorted(self.models_ran.items())},
+            "not_available": {code: asdict(gap) for code, gap in sorted(self.not_available.items())},
+            "source_note": self.source_note,
             "files": files,
             "summary": self.summary(),
         }

@@ -131,6 +131,17 @@ class Models:
             return False
         return resolve(spec) is not None
 
+    def missing(self, role: str) -> ModelUnavailable | None:
+        """Why the role cannot run without a download (with the command that installs it); None when it can.
+
+        Decided from the files and programs on this machine: nothing is loaded or downloaded.
+        """
+        try:
+            resolve_or_pull(self.spec(role), auto_download=False)
+        except ModelUnavailable as exc:
+            return exc
+        return None
+
     def translator(self, src: str, tgt: str) -> BoundModel:
         return self.bind(self.spec(f"translate:{src}-{tgt}"))
 

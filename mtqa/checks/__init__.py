@@ -13,7 +13,12 @@ from importlib.metadata import entry_points
 
 from mtqa.checks.base import Check, CheckContext
 
-__all__ = ["Check", "CheckContext", "all_checks", "select_checks"]
+__all__ = ["Check", "CheckContext", "all_checks", "if_available", "select_checks"]
+
+# The thorough run: DEFAULT plus every model check whose models and libraries are on this
+# machine; one that is not is listed as "not available", not an error (``if_available``).
+AVAILABLE = "AVAILABLE"
+SELECTORS = frozenset({"ALL", "DEFAULT", AVAILABLE})
 
 
 @cache
@@ -41,13 +46,14 @@ def _subclasses(cls: type) -> list[type]:
 
 
 def _specificity(pattern: str, cls: type[Check]) -> int:
-    """Length of the matching selector (-1 when it does not match); ALL and DEFAULT match weakest.
+    """Length of the matching selector (-1 when it does not match); ALL, AVAILABLE and DEFAULT match weakest.
 
     DEFAULT means every check that runs out of the box (``default_enabled``); ALL adds the
-    checks that need models downloaded with ``mtqa models pull``.
+    checks that need models downloaded with ``mtqa models pull``; so does AVAILABLE, whose
+    model checks run only where their models are here (``if_available``).
     """
     code = cls.code
-    if pattern == "ALL":
+    if pattern in ("ALL", AVAILABLE):
         return 0
     if pattern == "DEFAULT":
         return 0 if cls.default_enabled else -1
@@ -72,3 +78,14 @@ def select_checks(select: list[str], ignore: list[str]) -> list[type[Check]]:
         if best_select >= 0 and best_select > best_ignore:
             chosen.append(cls)
     return chosen
+
+
+def if_available(select: list[str], cls: type[Check]) -> bool:
+    """Whether ``cls`` was chosen only by AVAILABLE: it runs where its models are here, else is listed.
+
+    A check that another selector names (``MT301``, ``MT3``, ``ALL``, a name) was asked for
+    explicitly, so a missing model stays an error (exit 2) for it.
+    """
+    if AVAILABLE not in select or cls.default_enabled:
+        return False
+    return all(_specificity(p, cls) < 0 for p in select if p != AVAILABLE)

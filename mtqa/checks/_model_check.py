@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from mtqa.checks.base import Check
+from mtqa.checks.base import Check, CheckContext
+from mtqa.errors import ModelUnavailable
 from mtqa.extras import require_installed
 
 
@@ -34,3 +35,20 @@ class ModelCheck(Check):
 
             self._models = Models()
         return self._models
+
+    def roles(self, ctx: CheckContext) -> list[str]:
+        """The registry roles this check needs for a document in ``ctx``'s languages."""
+        raise NotImplementedError
+
+    def missing(self, ctx: CheckContext) -> ModelUnavailable | None:
+        """The first library or role of this check that is not here; libraries are found, not imported.
+
+        The thorough run (``--select AVAILABLE``) asks this before running the check, so a
+        model that is not here is listed with its pull command, never downloaded or loaded.
+        """
+        try:
+            require_installed(self.libraries, "models")
+            roles = self.roles(ctx)
+        except ModelUnavailable as exc:
+            return exc
+        return next((gap for role in roles if (gap := self.models.missing(role)) is not None), None)

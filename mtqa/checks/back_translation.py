@@ -102,12 +102,21 @@ class BackTranslation(ModelCheck):
     )
     libraries = ("torch", "transformers", "sentencepiece", "sacrebleu")
 
+    def roles(self, ctx: CheckContext) -> list[str]:
+        """Both translators of the pivot this run would use, and the embedder; the LM is optional."""
+        target = ctx.target_lang
+        pivot = self._pivot(ctx)
+        return [f"translate:{target}-{pivot}", f"translate:{pivot}-{target}", "embed"]
+
+    def _pivot(self, ctx: CheckContext) -> str:
+        return self.option(ctx, "pivot") or default_pivot(ctx.target_lang, self.models)
+
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         segments = [s for s in document.segments if any(c.isalpha() for c in s.text)]
         if not segments:
             return
         target = ctx.target_lang
-        pivot = self.option(ctx, "pivot") or default_pivot(target, self.models)
+        pivot = self._pivot(ctx)
         threshold = self.option(ctx, "threshold")
         weight = self.option(ctx, "chrf_weight")
         forward = self.models.translator(target, pivot)

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from mtqa.check_options import Option
 from mtqa.document import Document, Segment
+from mtqa.errors import ModelUnavailable
 from mtqa.findings import Finding, Severity
 
 
@@ -80,6 +81,10 @@ class Check:
         if self.needs_source and not document.bilingual:
             return False
         return self.languages is None or language(ctx.target_lang) in self.languages
+
+    def missing(self, ctx: CheckContext) -> ModelUnavailable | None:
+        """What this check needs that is not on this machine (a model check's models); rules need nothing."""
+        return None
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         for segment in document.segments:

@@ -238,6 +238,9 @@ class LMSurprisal(ModelCheck):
     )
     libraries = ("torch", "transformers", "wordfreq")
 
+    def roles(self, ctx: CheckContext) -> list[str]:
+        return [f"lm:{ctx.target_lang}"]
+
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         segments = [s for s in document.segments if WORD.search(s.text)]
         if not segments:

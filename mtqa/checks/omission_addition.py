@@ -41,6 +41,10 @@ class OmissionAddition(ModelCheck):
     needs_source = True
     options = (Option("skip_cost", 0.8, "the alignment cost of leaving a sentence unaligned (lower finds more)"),)
 
+    def roles(self, ctx: CheckContext) -> list[str]:
+        source_language(ctx, self.code)
+        return ["embed"]
+
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         units = [s for s in document.segments if s.source and s.source.strip() and s.text.strip()]
         if not units:

@@ -70,6 +70,11 @@ class SourceDivergence(ModelCheck):
     )
     libraries = BackTranslation.libraries
 
+    def roles(self, ctx: CheckContext) -> list[str]:
+        """The source language and the embedder: without the translators it scores by similarity."""
+        source_language(ctx, self.code)
+        return ["embed"]
+
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         segments = [s for s in document.segments if s.source and any(c.isalpha() for c in s.text)]
         if not segments:

@@ -159,3 +159,15 @@ def summary_sentence(report: Report) -> str:
     if report.skipped:
         text += f" {plural(len(report.skipped), 'check')} did not run."
     return text
+
+
+def coverage_lines(report: Report) -> list[tuple[str, str]]:
+    """(label, text): the models each model check ran with, the checks not available here, the source note.
+
+    What a thorough run (``--select AVAILABLE``) did and did not look at, one line each.
+    """
+    lines = [(f"{code} ran with", ", ".join(run.models)) for code, run in sorted(report.models_ran.items())]
+    lines += [(f"{code} not available", str(gap)) for code, gap in sorted(report.not_available.items())]
+    if report.source_note:
+        lines.append(("note", report.source_note))
+    return lines

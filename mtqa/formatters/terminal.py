@@ -14,11 +14,12 @@ from rich.text import Text
 
 from mtqa.document import Document
 from mtqa.findings import Finding, Severity
-from mtqa.formatters._common import excerpt, fix_hint, flatten, languages_line, summary_sentence
+from mtqa.formatters._common import coverage_lines, excerpt, fix_hint, flatten, languages_line, summary_sentence
 from mtqa.report import Report
 
 WIDTH = 100
 GUTTER = "  | "
+COVERAGE_STYLE = {"with": "bold green", "available": "bold yellow", "note": "bold cyan"}
 SEVERITY_STYLE = {Severity.MINOR: "cyan", Severity.MAJOR: "yellow", Severity.CRITICAL: "bold red"}
 
 
@@ -66,6 +67,9 @@ def render(report: Report, color: bool = False) -> str:
     for code, reason in report.skipped.items():
         text.append(f"{code} skipped: ", style="bold yellow")
         text.append(flatten(reason) + "\n")
+    for label, line in coverage_lines(report):
+        text.append(f"{label}: ", style=COVERAGE_STYLE.get(label.rsplit(" ", 1)[-1], "bold"))
+        text.append(flatten(line) + "\n")
     checked_as = languages_line(report)
     if checked_as:
         text.append(checked_as + "\n", style="dim")
