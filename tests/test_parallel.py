@@ -72,6 +72,7 @@ class DiesOnCrash:
     no findings, and the process dies on a document with "crash" in it, as in a segfault."""
 
     code, name, defers_to_rules, languages = "T001", "dies-on-crash", False, None
+    default_enabled, needs_source = True, False
 
     def applies_to(self, document: Document, ctx: CheckContext) -> bool:
         return True
