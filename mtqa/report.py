@@ -82,9 +82,10 @@ class ModelRun:
 
     @classmethod
     def of(cls, signature: str) -> ModelRun:
-        """The models the signature names, a round trip's forward and backward apart."""
+        """The models the signature names, each once (Apertium's one package runs a round trip both ways)."""
         fields = dict(Signature.parse(signature).fields)
-        return cls(tuple(ref for key in _MODEL_FIELDS if key in fields for ref in fields[key].split("+")), signature)
+        refs = (ref for key in _MODEL_FIELDS if key in fields for ref in fields[key].split("+"))
+        return cls(tuple(dict.fromkeys(refs)), signature)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from mtqa.config import Config
 from mtqa.engine import run
 from mtqa.findings import Severity
 from mtqa.formatters import get_formatter
-from mtqa.report import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Report
+from mtqa.report import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, ModelRun, Report
 from tests.model_fixtures import models_env, tiny_models, write_registry  # noqa: F401 - fixtures
 
 ARTICLE = "The the cat sees the red book today. My friend likes a small house in the garden.\n"
@@ -61,6 +61,11 @@ def test_with_every_model_here_the_model_checks_run_and_are_named(tmp_path: Path
     assert ran["MT311"][0] == ran["MT301"][-1]
     assert all("@" in ref for refs in ran.values() for ref in refs)
     assert "MT102" in {f.code for f in report.findings}  # the default checks ran too
+
+
+def test_a_model_that_runs_a_round_trip_both_ways_is_named_once() -> None:
+    run = ModelRun.of("model:apertium-eng-spa@0.8.1-2+apertium-eng-spa@0.8.1-2|embed:e5@sha256:1|lm:lm@sha256:2|pivot:es")
+    assert run.models == ("apertium-eng-spa@0.8.1-2", "e5@sha256:1", "lm@sha256:2")
 
 
 def test_a_missing_model_is_listed_with_its_command_and_is_not_an_error(tmp_path: Path, only_lm: Path) -> None:
