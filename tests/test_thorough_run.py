@@ -64,7 +64,8 @@ def test_with_every_model_here_the_model_checks_run_and_are_named(tmp_path: Path
 
 
 def test_a_model_that_runs_a_round_trip_both_ways_is_named_once() -> None:
-    run = ModelRun.of("model:apertium-eng-spa@0.8.1-2+apertium-eng-spa@0.8.1-2|embed:e5@sha256:1|lm:lm@sha256:2|pivot:es")
+    pair = "apertium-eng-spa@0.8.1-2"
+    run = ModelRun.of(f"model:{pair}+{pair}|embed:e5@sha256:1|lm:lm@sha256:2|pivot:es")
     assert run.models == ("apertium-eng-spa@0.8.1-2", "e5@sha256:1", "lm@sha256:2")
 
 
@@ -123,7 +124,7 @@ def test_terminal_json_and_html_show_what_ran_what_could_not_and_the_source_note
 
     terminal = get_formatter("terminal")(report)
     assert f"MT311 ran with: {lm_ref}" in terminal
-    assert f"MT301 not available: " in terminal and f"run: {command}" in terminal
+    assert "MT301 not available: " in terminal and f"run: {command}" in terminal
     assert "note: no segment had a source" in terminal
 
     data = json.loads(get_formatter("json")(report))
