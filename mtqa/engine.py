@@ -385,9 +385,10 @@ def check_inputs(
     if len(inputs) > 1:
         progress("Checking files", len(inputs), len(inputs))
     signatures = {code: sig for result in files for code, sig in result.signatures.items()}
-    not_available = {
-        code: gap for result in files for code, gap in result.not_available.items() if code not in signatures
-    }
+    not_available: dict[str, NotAvailable] = {}
+    for result in files:  # one file's gap is enough to list: it names the role (``lm:de``), so a check may be in both
+        for code, gap in result.not_available.items():
+            not_available.setdefault(code, gap)
     model_checks = {c.code for c in checks if not c.default_enabled}  # the shipped detector signs too: not one
     return Report(
         files=files, fail_on=config.fail_on, checks=[c.code for c in checks], skipped=skipped, signatures=signatures,

@@ -80,6 +80,18 @@ def test_a_missing_model_is_listed_with_its_command_and_is_not_an_error(tmp_path
     assert _run(tmp_path, ["AVAILABLE"], fail_on=Severity.MINOR).exit_code() == EXIT_FINDINGS
 
 
+def test_a_check_that_ran_on_one_file_is_still_listed_for_the_language_it_had_no_model_for(
+    tmp_path: Path, only_lm: Path
+) -> None:
+    (tmp_path / "artikel.de.txt").write_text("Die Katze sieht heute das rote Buch.\n", encoding="utf-8")
+    (tmp_path / "article.txt").write_text(ARTICLE, encoding="utf-8")
+    report = run([str(tmp_path / "article.txt"), str(tmp_path / "artikel.de.txt")], Config(select=["AVAILABLE"]))
+    assert [r.languages.target for r in report.files] == ["en", "de"]
+    assert "MT311" in report.models_ran
+    assert "lm:de" in report.not_available["MT311"].reason
+    assert "MT311" not in report.files[0].not_available and "MT311" in report.files[1].not_available
+
+
 def test_the_same_check_selected_by_name_still_fails_the_run(tmp_path: Path, only_lm: Path) -> None:
     report = _run(tmp_path, ["AVAILABLE", "MT301"])
     assert "mtqa models pull translate:en-de" in report.skipped["MT301"]
