@@ -88,9 +88,9 @@ class BackTranslation(ModelCheck):
         trip scores MT output and post-edit alike (chrF 79.5 vs 79.0 for et-en, r with HTER
         −0.08), so its findings are leads, not a gate, until calibrated.
     Example:
-        The committee will table the motion until the next session.
+        Love is evil, you will love a goat.
     Use instead:
-        The committee will postpone the motion until the next session.
+        Love is blind.
     Options:
         ``pivot``: the pivot language. By default German (English for German text) through
         the hub's OPUS-MT models when they are pulled or may be downloaded; offline, the
