@@ -86,7 +86,9 @@ class BackTranslation(ModelCheck):
         garbles idioms ("He kicked the bucket" returns as "It kicked the cube"), so it flags
         correct sentences that a neural pivot would carry across; on MLQE-PE dev its round
         trip scores MT output and post-edit alike (chrF 79.5 vs 79.0 for et-en, r with HTER
-        −0.08), so its findings are leads, not a gate, until calibrated.
+        −0.08). Its default threshold is therefore set per translator backend on dev data
+        (through Apertium, 3 % of MLQE-PE dev post-edits fall below it), and there it
+        flags MT output about as often as post-edits: its findings are leads, not a gate.
     Example:
         Love is evil, you will love a goat.
     Use instead:
@@ -96,7 +98,9 @@ class BackTranslation(ModelCheck):
         the hub's OPUS-MT models when they are pulled or may be downloaded; offline, the
         first of es, ca, gl, fr, nl, ru, zh whose translators both ways are installed, so
         with ``apt-get install apertium apertium-eng-spa`` English text goes through Spanish.
-        Set ``[options.MT301] pivot = "es"`` to choose.
+        Set ``[options.MT301] pivot = "es"`` to choose. ``threshold``: by default 0.45 for
+        a neural translator (OPUS-MT) and 0.72 for Apertium; the signature's ``thr`` says
+        which applied.
     """
 
     code = "MT301"
