@@ -25,7 +25,7 @@ from mtqa.backends.loader import load
 from mtqa.backends.registry import ProgramSource, load_registry
 from mtqa.backends.store import pull, resolve_offline
 from mtqa.backends.round_trip import Change
-from mtqa.checks.back_translation import BackTranslation, _pronoun_only, default_pivot
+from mtqa.checks.back_translation import BackTranslation, _pronoun_only, default_pivot, default_threshold
 from mtqa.config import Config
 from mtqa.engine import run
 from mtqa.errors import ConfigError, ModelUnavailable
@@ -298,3 +298,26 @@ def test_pronouns_the_pivot_cannot_carry_are_not_flagged() -> None:
     assert _pronoun_only(text, Change(0, 3, None))  # dropped
     assert not _pronoun_only(text, Change(4, 9, "said"))
     assert not _pronoun_only(text, Change(15, 29, "his state"))  # a pronoun and a word
+
+
+def test_the_default_threshold_depends_on_the_translator_backend() -> None:
+    """Apertium rewrites correct sentences more than OPUS-MT: its calibrated default is higher."""
+    assert default_threshold("apertium") > default_threshold("hf")
+    assert default_threshold("hf") == default_threshold("ctranslate2") == default_threshold("unknown-backend")
+
+
+@pytest.mark.slow
+def test_the_signature_names_the_backends_threshold_and_an_option_overrides_it(
+    tmp_path: Path, tiny_models: dict[str, Path], monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    _fake_apertium(tmp_path / "fake", "cat", monkeypatch)  # every round trip comes back unchanged
+    monkeypatch.setenv("MTQA_REGISTRY", str(write_registry(tmp_path / "r.toml", {"embed": tiny_models["embed"]}, threads=1)))
+    monkeypatch.setenv("MTQA_CACHE_DIR", "off")
+    monkeypatch.setenv("MTQA_MODELS_DIR", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    article = tmp_path / "article.txt"
+    article.write_text("The cat sees the dog.\n", encoding="utf-8")
+    default = run([str(article)], Config(select=["MT301"])).signatures["MT301"]
+    assert f"|thr:{default_threshold('apertium'):g}|" in default and "|backend:apertium|" in default
+    chosen = run([str(article)], Config(select=["MT301"], options={"MT301": {"threshold": 0.5}})).signatures["MT301"]
+    assert "|thr:0.5|" in chosen

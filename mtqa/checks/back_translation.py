@@ -43,6 +43,18 @@ def default_pivot(target: str, models: Any) -> str:
     return first  # nothing installed: the skip names the pull command of the first choice
 
 
+# The default threshold per translator backend: a rule-based pivot (Apertium) rewrites correct
+# sentences far more than a neural one, so the same score means less. Neural: set for OPUS-MT;
+# apertium: 3 % of MLQE-PE dev post-edits (5 × 1,000, en→es→en) score below it
+# (benchmarks/calibrate_back_translation.py; docs/evaluation.md, MT301).
+DEFAULT_THRESHOLDS = {"apertium": 0.72}
+NEURAL_THRESHOLD = 0.45
+
+
+def default_threshold(backend: str) -> float:
+    return DEFAULT_THRESHOLDS.get(backend, NEURAL_THRESHOLD)
+
+
 def combined(chrf: float, cos: float, weight: float) -> float:
     """The round-trip score on 0–1: ``weight``·chrF/100 + (1 − weight)·embedding cosine."""
     return weight * chrf / 100 + (1 - weight) * cos
@@ -74,17 +86,21 @@ class BackTranslation(ModelCheck):
         garbles idioms ("He kicked the bucket" returns as "It kicked the cube"), so it flags
         correct sentences that a neural pivot would carry across; on MLQE-PE dev its round
         trip scores MT output and post-edit alike (chrF 79.5 vs 79.0 for et-en, r with HTER
-        −0.08), so its findings are leads, not a gate, until calibrated.
+        −0.08). Its default threshold is therefore set per translator backend on dev data
+        (through Apertium, 3 % of MLQE-PE dev post-edits fall below it), and there it
+        flags MT output about as often as post-edits: its findings are leads, not a gate.
     Example:
-        The committee will table the motion until the next session.
+        Love is evil, you will love a goat.
     Use instead:
-        The committee will postpone the motion until the next session.
+        Love is blind.
     Options:
         ``pivot``: the pivot language. By default German (English for German text) through
         the hub's OPUS-MT models when they are pulled or may be downloaded; offline, the
         first of es, ca, gl, fr, nl, ru, zh whose translators both ways are installed, so
         with ``apt-get install apertium apertium-eng-spa`` English text goes through Spanish.
-        Set ``[options.MT301] pivot = "es"`` to choose.
+        Set ``[options.MT301] pivot = "es"`` to choose. ``threshold``: by default 0.45 for
+        a neural translator (OPUS-MT) and 0.72 for Apertium; the signature's ``thr`` says
+        which applied.
     """
 
     code = "MT301"
@@ -96,7 +112,8 @@ class BackTranslation(ModelCheck):
     options = (
         Option("pivot", None, "the pivot language (default: German, English for German text; offline: "
                "the first of es, ca, gl, … installed both ways)", kind=str),
-        Option("threshold", 0.45, "round trips scoring below this are flagged (0–1)"),
+        Option("threshold", None, "round trips scoring below this are flagged (0–1; default: per translator "
+               f"backend, {NEURAL_THRESHOLD:g} neural, {DEFAULT_THRESHOLDS['apertium']:g} Apertium)", kind=float),
         Option("chrf_weight", 0.5, "the weight of chrF in the score; the embedding cosine gets the rest"),
         Option("copy_guard", 0.9, "round trips scoring this or more are checked for text copied untranslated"),
     )
@@ -117,10 +134,12 @@ class BackTranslation(ModelCheck):
             return
         target = ctx.target_lang
         pivot = self._pivot(ctx)
-        threshold = self.option(ctx, "threshold")
         weight = self.option(ctx, "chrf_weight")
         forward = self.models.translator(target, pivot)
         backward = self.models.translator(pivot, target)
+        threshold = self.option(ctx, "threshold")
+        if threshold is None:
+            threshold = default_threshold(forward.backend)
         embedder = self.models.embedder()
         lm = self._judge(target)
         signature = str(

@@ -1,0 +1,93 @@
+"""Set MT301's threshold for a translator backend on MLQE-PE dev: a false-alarm rate on the post-edits.
+
+    python benchmarks/calibrate_back_translation.py --data ../shared/data/mlqe-pe \
+        [--pivot es] [--dev 1000] [--false-alarm 0.03] [--json out.json]
+
+Round-trips the first ``--dev`` MT outputs (``dev.mt``) and post-edits (``dev.pe``) of each
+X→en pair en→pivot→en through the translators and embedder MT301 gets (the registry's roles;
+offline, Apertium and multilingual-e5), scores each as MT301 does (chrF and embedding cosine),
+and prints, for a few chrF weights:
+  1. the Pearson r of the MT output's score with HTER per pair (negative = agrees: a worse
+     sentence round-trips worse);
+  2. the share of (MT, post-edit) sentence pairs from the same pair folder where the MT
+     output scores lower (0.5 = no separation);
+  3. the threshold below which ``--false-alarm`` of the post-edits (correct text, as for MT402
+     and MT311) fall, and the share of MT outputs below it.
+Test splits are never read. The output cache (``MTQA_CACHE_DIR``) makes a second run quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+PAIRS = ("ro-en", "et-en", "ne-en", "ru-en", "si-en")
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def round_trip_scores(texts: list[str], forward, backward, embedder) -> list[tuple[float, float]]:  # noqa: ANN001
+    """(chrF, cosine) of each text's round trip, as MT301 computes them."""
+    from mtqa.backends.round_trip import sentence_scores
+    from mtqa.backends.vectors import cosine
+
+    back = backward.translate(forward.translate(texts))
+    vectors = embedder.embed(texts + back)
+    return [(sentence_scores(b, t)["chrf"], cosine(vectors[i], vectors[len(texts) + i]))
+            for i, (t, b) in enumerate(zip(texts, back, strict=True))]
+
+
+def dev(data: Path, pair: str, kind: str, count: int) -> list[str]:
+    return (data / pair / f"dev.{kind}").read_text(encoding="utf-8").splitlines()[:count]
+
+
+def main() -> None:
+    from mtqa.backends import Models
+    from mtqa.checks.back_translation import combined
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("../shared/data/mlqe-pe"))
+    parser.add_argument("--pivot", default="es")
+    parser.add_argument("--dev", type=int, default=1000, help="sentences per pair")
+    parser.add_argument("--false-alarm", type=float, default=0.03)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    models = Models()
+    forward, backward = models.translator("en", args.pivot), models.translator(args.pivot, "en")
+    embedder = models.embedder()
+    scores: dict[str, dict[str, list]] = {}
+    for pair in PAIRS:
+        scores[pair] = {kind: round_trip_scores(dev(args.data, pair, kind, args.dev), forward, backward, embedder)
+                        for kind in ("mt", "pe")}
+        scores[pair]["hter"] = [float(x) for x in dev(args.data, pair, "hter", args.dev)]
+    print(f"MT301 round trip en→{args.pivot}→en: {forward.ref} + {backward.ref} (backend {forward.backend}), "
+          f"embed {embedder.ref}; {args.dev} dev sentences per pair, MT output and post-edit")
+    results = []
+    for weight in WEIGHTS:
+        mt = {p: np.array([combined(c, s, weight) for c, s in scores[p]["mt"]]) for p in PAIRS}
+        pe = {p: np.array([combined(c, s, weight) for c, s in scores[p]["pe"]]) for p in PAIRS}
+        r = {p: float(np.corrcoef(mt[p], scores[p]["hter"])[0, 1]) for p in PAIRS}
+        lower = float(np.mean([(mt[p][:, None] < pe[p][None, :]).mean() for p in PAIRS]))
+        every_pe, every_mt = np.concatenate(list(pe.values())), np.concatenate(list(mt.values()))
+        threshold = round(float(np.quantile(every_pe, args.false_alarm)), 3)
+        row = {"chrf_weight": weight, "r_hter": {p: round(v, 3) for p, v in r.items()},
+               "r_hter_mean": round(float(np.mean(list(r.values()))), 3), "mt_lower": round(lower, 3),
+               "threshold": threshold, "pe_flagged": round(float((every_pe < threshold).mean()), 4),
+               "mt_flagged": round(float((every_mt < threshold).mean()), 4)}
+        results.append(row)
+        print(f"chrf_weight {weight:<4g} r(score, HTER) {' '.join(f'{p} {v:+.3f}' for p, v in r.items())} "
+              f"mean {row['r_hter_mean']:+.3f} | MT lower than post-edit {lower:.3f} | threshold at "
+              f"{args.false_alarm:.0%} of post-edits {threshold:.3f} (MT outputs below it: {row['mt_flagged']:.1%})")
+    if args.json:
+        args.json.write_text(json.dumps({"ref": f"{forward.ref}+{backward.ref}", "embed": embedder.ref,
+                                         "dev": args.dev, "rows": results}, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
