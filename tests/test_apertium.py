@@ -125,6 +125,14 @@ def _fake_apertium(folder: Path, body: str, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("APERTIUM_DATADIR", str(folder / "data"))
 
 
+def _offline_with_tiny_embedder(tmp_path: Path, tiny_models: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """No hub, no cache, no pulled models: only the tiny embed model and whatever apertium is on PATH."""
+    monkeypatch.setenv("MTQA_REGISTRY", str(write_registry(tmp_path / "r.toml", {"embed": tiny_models["embed"]}, threads=1)))
+    monkeypatch.setenv("MTQA_CACHE_DIR", "off")
+    monkeypatch.setenv("MTQA_MODELS_DIR", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
 def test_a_crash_is_one_line_naming_the_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_apertium(tmp_path, "cat >/dev/null; echo 'lt-proc: segmentation fault' >&2; exit 1", monkeypatch)
     with pytest.raises(ProgramFailed, match=r"^apertium -f none -z -u eng-spa exited with status 1: lt-proc: segmentation fault$"):
@@ -252,10 +260,7 @@ def test_a_crash_is_the_files_one_line_error_and_the_other_checks_run(
     tmp_path: Path, tiny_models: dict[str, Path], monkeypatch: pytest.MonkeyPatch,  # noqa: F811
 ) -> None:
     _fake_apertium(tmp_path / "fake", "cat >/dev/null; echo 'apertium-transfer: Error: bad rule' >&2; exit 3", monkeypatch)
-    monkeypatch.setenv("MTQA_REGISTRY", str(write_registry(tmp_path / "r.toml", {"embed": tiny_models["embed"]}, threads=1)))
-    monkeypatch.setenv("MTQA_CACHE_DIR", "off")
-    monkeypatch.setenv("MTQA_MODELS_DIR", str(tmp_path / "hub"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    _offline_with_tiny_embedder(tmp_path, tiny_models, monkeypatch)
     article = tmp_path / "article.txt"
     article.write_text("The the cat sees the dog.\n", encoding="utf-8")
     report = run([str(article)], Config(select=["MT301", "MT102"]))
@@ -311,10 +316,7 @@ def test_the_signature_names_the_backends_threshold_and_an_option_overrides_it(
     tmp_path: Path, tiny_models: dict[str, Path], monkeypatch: pytest.MonkeyPatch,  # noqa: F811
 ) -> None:
     _fake_apertium(tmp_path / "fake", "cat", monkeypatch)  # every round trip comes back unchanged
-    monkeypatch.setenv("MTQA_REGISTRY", str(write_registry(tmp_path / "r.toml", {"embed": tiny_models["embed"]}, threads=1)))
-    monkeypatch.setenv("MTQA_CACHE_DIR", "off")
-    monkeypatch.setenv("MTQA_MODELS_DIR", str(tmp_path / "hub"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    _offline_with_tiny_embedder(tmp_path, tiny_models, monkeypatch)
     article = tmp_path / "article.txt"
     article.write_text("The cat sees the dog.\n", encoding="utf-8")
     default = run([str(article)], Config(select=["MT301"])).signatures["MT301"]
