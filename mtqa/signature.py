@@ -35,6 +35,7 @@ FIELDS = {
     # where the line is drawn
     "thr": "the threshold(s) a finding needs (minor/major where there are two)",
     "patterns": "the detector's pattern-head thresholds (minor/major)",
+    "repair": "the log-probability gain (nats) a round trip's repair needs (MT301)",
     "skip": "the alignment's cost of leaving a sentence unaligned",
     # how it ran
     "backend": "the translation backend (hf, ctranslate2)",

@@ -14,7 +14,7 @@ import pytest
 
 from mtqa.backends import Models
 from mtqa.checks import CheckContext, select_checks
-from mtqa.checks.back_translation import BackTranslation, combined
+from mtqa.checks.back_translation import REPAIR_MARGIN, BackTranslation, combined
 from mtqa.checks.lm_surprisal import FEATURES, LMSurprisal, Normaliser, ScoredWord, runs, unigram_bits, word_surprisals
 from mtqa.config import Config
 from mtqa.engine import run
@@ -53,7 +53,7 @@ def test_back_translation_flags_sentences_with_signature(tmp_path: Path, models_
     assert {f.code for f in findings} == {"MT301"} and not report.skipped
     assert {f.context_start for f in findings} == {s.start for s in report.files[0].document.segments}
     sig = report.signatures["MT301"]
-    assert sig.startswith("model:") and "|pivot:de|metric:chrF2*0.5+cos*0.5|thr:1.01|backend:hf|mtqa:" in sig
+    assert sig.startswith("model:") and f"|pivot:de|metric:chrF2*0.5+cos*0.5|thr:1.01|repair:{REPAIR_MARGIN:g}|backend:hf|mtqa:" in sig
     for finding in findings:
         details = finding.details
         assert details["signature"] == sig
@@ -64,7 +64,7 @@ def test_back_translation_flags_sentences_with_signature(tmp_path: Path, models_
 
 
 def test_back_translation_threshold_silences_it(tmp_path: Path, models_env: Path) -> None:
-    report = _run(tmp_path, ["MT301"], {"MT301": {"threshold": -1.0, "copy_guard": 2.0}})
+    report = _run(tmp_path, ["MT301"], {"MT301": {"threshold": -1.0, "copy_guard": 2.0, "repair_margin": 1e9}})
     assert report.findings == [] and "MT301" in report.signatures
 
 

@@ -75,3 +75,11 @@ def changed_spans(original: str, other: str, max_changed: float = 0.6) -> list[C
     if total_words and changed_words / total_words > max_changed:
         return None
     return changes
+
+
+def small_changes(original: str, other: str, max_words: int) -> list[Change]:
+    """The changes of at most ``max_words`` words on either side, however much else changed."""
+    return [
+        c for c in changed_spans(original, other, max_changed=1.0) or []
+        if len(original[c.start : c.end].split()) <= max_words and len((c.replacement or "").split()) <= max_words
+    ]
