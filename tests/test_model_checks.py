@@ -136,6 +136,38 @@ def test_context_changes_the_scores_and_no_context_is_token_logprobs(models_env:
     assert all(t[3] > 0 and len(t[4]) == 3 for t in alone)  # entropy and the likeliest tokens at every token
 
 
+def test_a_batch_too_big_for_the_logits_budget_goes_through_a_row_at_a_time_with_the_same_scores(
+    models_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mtqa.backends import hf
+
+    runner = Models().lm("en").runner
+    items = [("My friend likes a small house.", "The cat sees the red book today."), ("", "A dog."), ("", "The teacher paints.")]
+    whole = runner.token_stats(items, 16, 3)
+    monkeypatch.setattr(hf, "LOGITS_BYTES", 1)
+    rows_per_pass: list[int] = []
+    monkeypatch.setattr(runner, "net", _Counting(runner.net, rows_per_pass))
+    split = runner.token_stats(items, 16, 3)
+    assert rows_per_pass and set(rows_per_pass) == {1}
+    for one, other in zip(split, whole, strict=True):
+        assert [(t[0], t[1], t[4]) for t in one] == [(t[0], t[1], t[4]) for t in other]
+        assert [t[2:4] for t in one] == pytest.approx([t[2:4] for t in other], abs=1e-4)
+
+
+class _Counting:
+    """The network, noting how many rows each forward pass gets."""
+
+    def __init__(self, net: object, rows: list[int]) -> None:
+        self._net, self._rows = net, rows
+
+    def __call__(self, **inputs: object) -> object:
+        self._rows.append(inputs["input_ids"].shape[0])
+        return self._net(**inputs)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._net, name)
+
+
 def test_normaliser_weighs_surprisal_by_what_makes_correct_words_surprising() -> None:
     row = dict.fromkeys(FEATURES, 0.0) | {"one": 1.0, "entropy": 4.0, "unigram": 12.0}
     start = row | {"initial": 1.0, "entropy*initial": 4.0}

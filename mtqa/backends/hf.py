@@ -150,21 +150,29 @@ class HFLanguageModel(TorchRunner):
             mask[row, width - len(seq) :] = 1
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         scored = max(len(ids) for _, ids in batch)  # only the last positions are scored: no logits for the context
+        # The logits of a whole batch of long windows are most of a run's memory (16 × 257 positions ×
+        # a 49k vocabulary is 400 MB in bf16): rows go through the network a few at a time, so that
+        # one pass's logits stay within LOGITS_BYTES.
+        row_bytes = (scored + 1) * self.net.config.vocab_size * torch.finfo(self.net.dtype).bits // 8
+        step = max(1, LOGITS_BYTES // row_bytes)
+        results = []
         with torch.inference_mode():
-            logits = self.net(  # logits only where tokens are scored: none for the context
-                input_ids=input_ids.to(self.device),
-                attention_mask=mask.to(self.device),
-                position_ids=positions.to(self.device),
-                logits_to_keep=scored + 1,
-            ).logits[:, :-1]
-            results = []
-            for row, (_, ids) in enumerate(batch):  # row by row: a float32 copy of one row's logits at a time
-                logprobs = torch.log_softmax(logits[row, scored - len(ids) :].float(), dim=-1)
-                chosen = logprobs.gather(-1, input_ids[row, width - len(ids) :, None].to(self.device))[..., 0].tolist()
-                entropy = (-(logprobs.exp() * logprobs).sum(-1)).tolist()
-                top = logprobs.topk(top_k, dim=-1).indices.tolist() if top_k else [[] for _ in ids]
-                words = [[self._piece(t) for t in tokens] for tokens in top]
-                results.append(list(zip(chosen, entropy, words, strict=True)))
+            for first in range(0, len(batch), step):
+                rows = slice(first, first + step)
+                logits = self.net(  # logits only where tokens are scored: none for the context
+                    input_ids=input_ids[rows].to(self.device),
+                    attention_mask=mask[rows].to(self.device),
+                    position_ids=positions[rows].to(self.device),
+                    logits_to_keep=scored + 1,
+                ).logits[:, :-1]
+                for row, (_, ids) in enumerate(batch[rows]):  # a float32 copy of one row's logits at a time
+                    logprobs = torch.log_softmax(logits[row, scored - len(ids) :].float(), dim=-1)
+                    chosen = logprobs.gather(-1, input_ids[first + row, width - len(ids) :, None].to(self.device))
+                    entropy = (-(logprobs.exp() * logprobs).sum(-1)).tolist()
+                    top = logprobs.topk(top_k, dim=-1).indices.tolist() if top_k else [[] for _ in ids]
+                    words = [[self._piece(t) for t in tokens] for tokens in top]
+                    results.append(list(zip(chosen[..., 0].tolist(), entropy, words, strict=True)))
+                del logits
         return results
 
     def _piece(self, token: int) -> str:
@@ -172,6 +180,9 @@ class HFLanguageModel(TorchRunner):
         if token not in self._pieces:
             self._pieces[token] = str(self.tokenizer.decode([token], clean_up_tokenization_spaces=False))
         return self._pieces[token]
+
+
+LOGITS_BYTES = 64 * 2**20
 
 
 def _window_size(window: tuple[list[int], list[int]]) -> int:
