@@ -335,3 +335,27 @@ def test_pull_fetches_safetensors_and_tokenizers_only(tmp_path: Path, monkeypatc
     repository[:] = ["config.json", "pytorch_model.bin", "vocab.json"]  # pickled weights only
     with pytest.raises(ModelUnavailable, match="no safetensors weights"):
         pull(ModelSpec(role="lm:en", id="org/pickled-only"), progress=False)
+
+
+def test_a_half_precision_embedder_keeps_its_vocabulary_in_half_and_gives_float32_vectors(
+    tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
+    """The vocabulary matrix, most of a multilingual encoder, stays fp16; every number matches all-float32."""
+    import shutil
+
+    import torch
+    from transformers import AutoModel
+
+    from mtqa.backends.hf import HFEmbedder
+
+    folder = tmp_path / "bert-fp16"
+    shutil.copytree(tiny_models["embed"], folder)
+    AutoModel.from_pretrained(folder).half().save_pretrained(folder)  # as the converted E5S1 model is stored
+    embedder = HFEmbedder(resolve(ModelSpec(role="embed", id=str(folder), settings={"threads": 1})))
+    vocabulary = embedder.net.get_input_embeddings()
+    assert vocabulary.weight.dtype == torch.float16
+    assert {p.dtype for p in embedder.net.parameters() if p is not vocabulary.weight} == {torch.float32}
+    texts = ["The cat sees the red book today.", "A dog."]
+    vectors = embedder.embed(texts)
+    embedder.net.float()  # the all-float32 model, from the same fp16 numbers
+    assert vectors == embedder.embed(texts)
