@@ -49,10 +49,13 @@ def default_pivot(target: str, models: Any) -> str:
 # (benchmarks/calibrate_back_translation.py; docs/evaluation.md, MT301).
 DEFAULT_THRESHOLDS: dict[str, float | None] = {"apertium": None}
 NEURAL_THRESHOLD = 0.45
-# A repair: a change of at most REPAIR_WORDS words that makes the sentence likelier to the
-# language model by REPAIR_MARGIN nats or more. The margin is where 3 % of MLQE-PE dev
-# post-edits get a repair through Apertium (benchmarks/calibrate_back_translation.py --repairs).
-REPAIR_MARGIN = 8.0
+# A repair: a change of at most REPAIR_WORDS words (a replacement or a drop) that makes the
+# sentence likelier to the language model by REPAIR_MARGIN nats or more. The margin is where
+# 3 % of the first 200 MLQE-PE dev post-edits per X→en pair get a repair through Apertium; at
+# it 8.2 % of the MT outputs do, and the flagged MT words are BAD 63 % of the time (mean word
+# MCC .038, the best of the kinds of change measured: benchmarks/calibrate_back_translation.py
+# --repairs; docs/evaluation.md, MT301).
+REPAIR_MARGIN = 10.7
 REPAIR_WORDS = 3
 
 
@@ -114,12 +117,12 @@ class BackTranslation(ModelCheck):
         trip scores MT output and post-edit alike (chrF 79.5 vs 79.0 for et-en, r with HTER
         −0.08). Its default threshold is therefore set per translator backend on dev data:
         through Apertium no sentence is flagged for its score, only repairs, which MT
-        output gets about twice as often as its post-edit on MLQE-PE dev; its findings are
-        leads, not a gate.
+        output gets almost three times as often as its post-edit on MLQE-PE dev (8.2 % of
+        sentences against 3 %); its findings are leads, not a gate.
     Example:
-        Love is evil, you will love a goat.
+        They arrived to the airport late at the night.
     Use instead:
-        Love is blind.
+        They arrived at the airport late at night.
     Options:
         ``pivot``: the pivot language. By default German (English for German text) through
         the hub's OPUS-MT models when they are pulled or may be downloaded; offline, the
