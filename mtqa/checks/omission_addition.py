@@ -35,7 +35,11 @@ class OmissionAddition(ModelCheck):
         per correct unit. It compares whole sentences: a dropped clause or word (DEMETR's
         ``*_removed``, ``critical_id6_addition``) is not what it looks for. In an
         article, whose sentences share a topic, a dropped or added sentence is more often
-        merged into its neighbour's bead than in that dev test.
+        merged into its neighbour's bead than in that dev test. A one-sentence unit whose
+        source–target cosine is below about 0.785 is reported as an omission and an
+        addition: on MLQE-PE dev that flags ro-en's unrelated MT output (word MCC 0.46) and
+        little else (0.02 elsewhere); on MQM zh→en TED its spans are as precise as flagging
+        every segment (0.096 against 0.095), the floor being set on the pooled MLQE-PE pairs.
     Example:
         Source: Die Pumpe ist aus. Öffnen Sie das Ventil nicht.
         Target: The pump is off.
