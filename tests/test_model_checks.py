@@ -350,6 +350,15 @@ def test_separate_source_file_is_aligned_into_units(models_env: Path) -> None:
     assert any(f.category == "accuracy/omission" for f in findings)
 
 
+def test_separate_source_is_split_in_the_documents_format(models_env: Path) -> None:
+    from mtqa.backends.align import attach_source
+
+    target = read_document("t.txt", "Die Katze\n\nDie Katze sieht das rote Buch heute. Der Arzt liest.\n", lang="de")
+    paired = attach_source(target, "The cat\n\nThe cat sees the red book today. The doctor reads.", "en", Models().embedder())
+    # pysbd alone would give "The cat\n\nThe cat sees …" as one sentence: paragraphs come first
+    assert " ".join(s.source or "" for s in paired.segments) == "The cat The cat sees the red book today. The doctor reads."
+
+
 def test_model_work_is_reported_to_the_progress_callback(models_env: Path) -> None:
     from mtqa.checks.lm_surprisal import LMSurprisal
 
