@@ -56,14 +56,32 @@ def signal(data: Path, pair: str, forward, backward) -> dict:  # noqa: ANN001 - 
 
 
 def runner(src: str, tgt: str):  # noqa: ANN201 - an ApertiumTranslator
+    """The Apertium runner of the role, even where OPUS-MT is pulled; ModelUnavailable (with the apt command) without it."""
     from mtqa.backends.loader import load
     from mtqa.backends.registry import load_registry
     from mtqa.backends.store import resolve_offline
+    from mtqa.errors import ModelUnavailable
 
-    resolved = resolve_offline(load_registry().translate(src, tgt))  # Apertium even where OPUS-MT is pulled
+    spec = load_registry().translate(src, tgt)
+    resolved = resolve_offline(spec)
     if resolved is None or resolved.program is None:
-        raise SystemExit("Apertium eng-spa is not installed: apt-get install apertium apertium-eng-spa")
+        command = spec.offline.install_command(spec.role) if spec.offline else spec.pull_command
+        raise ModelUnavailable(f"Apertium {src}-{tgt} is not installed", command)
     return load(resolved)
+
+
+def round_trip(forward, backward, texts: list[str]) -> tuple[dict, list[str]]:  # noqa: ANN001 - the two runners
+    """The batched round trip's throughput (``texts`` en→es, then back, one process per direction), and what came back."""
+    words = sum(len(t.split()) for t in texts)
+    started = time.perf_counter()
+    spanish = forward.translate(texts)
+    forward_s = time.perf_counter() - started
+    back = backward.translate(spanish)
+    seconds = time.perf_counter() - started
+    figures = {"sentences": len(texts), "words": words, "ref": forward.ref, "en_es_s": round(forward_s, 2),
+               "round_trip_s": round(seconds, 2), "sentences_per_s": round(len(texts) / seconds, 1),
+               "words_per_s": round(words / seconds)}
+    return figures, back
 
 
 def main() -> None:
@@ -74,13 +92,14 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     texts = english(args.data, args.pairs, args.sentences)
-    forward, backward = runner("en", "es"), runner("es", "en")
-    words = sum(len(t.split()) for t in texts)
-    started = time.perf_counter()
-    spanish = forward.translate(texts)
-    forward_s = time.perf_counter() - started
-    back = backward.translate(spanish)
-    seconds = time.perf_counter() - started
+    from mtqa.errors import ModelUnavailable
+
+    try:
+        forward, backward = runner("en", "es"), runner("es", "en")
+    except ModelUnavailable as exc:
+        raise SystemExit(str(exc)) from None
+    measured, back = round_trip(forward, backward, texts)
+    words, seconds, forward_s = measured["words"], measured["round_trip_s"], measured["en_es_s"]
     unchanged = sum(a.split() == b.split() for a, b in zip(texts, back, strict=True))
     started = time.perf_counter()
     forward.translate(["Hello world."])
@@ -90,9 +109,7 @@ def main() -> None:
     [long_out] = forward.translate([long])
     long_s = time.perf_counter() - started
     results = {
-        "sentences": len(texts), "words": words, "pairs": args.pairs, "ref": forward.ref,
-        "en_es_s": round(forward_s, 2), "round_trip_s": round(seconds, 2), "sentences_per_s": round(len(texts) / seconds, 1),
-        "words_per_s": round(words / seconds), "unchanged": unchanged, "startup_s": round(startup, 2),
+        **measured, "pairs": args.pairs, "unchanged": unchanged, "startup_s": round(startup, 2),
         "long_words": len(long.split()), "long_s": round(long_s, 2), "long_out_words": len(long_out.split()),
         "load_average": os.getloadavg(),
     }

@@ -155,9 +155,23 @@ def stages(path: Path) -> None:
 
 PEAK = """
 import resource, subprocess, sys
-subprocess.run(sys.argv[1:], check=False)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+done = subprocess.run(sys.argv[1:], check=False)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)
 """
+
+
+def peak_run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int, str]:
+    """Wall seconds, peak RSS in MB, exit code and stderr of ``command``, start-up included.
+
+    It runs under a small wrapper process whose only child it is, so ``RUSAGE_CHILDREN`` there
+    is this command's peak (the largest of it and the processes it waited for) and nobody
+    else's; ``ru_maxrss`` is in KiB on Linux.
+    """
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", PEAK, *command], capture_output=True, text=True, check=False, env=env)
+    wall = time.perf_counter() - start
+    peak_kib, code = done.stdout.strip().splitlines()[-1].split()
+    return wall, int(peak_kib) / 1024, int(code), done.stderr
 
 
 def big_file(workdir: Path, megabytes: int, select: str) -> None:
@@ -175,10 +189,7 @@ def big_file(workdir: Path, megabytes: int, select: str) -> None:
     print(f"{megabytes} MB file with the default limit: exit {refused.returncode}: {refused.stderr.strip()}")
     command = [*mtqa_command(), "check", str(path), "--max-file-mb", str(megabytes * 2), "--select", select,
                "--format", "json", "-o", str(report), "-q"]
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", PEAK, *command], capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    peak_mb = int(done.stdout.strip().splitlines()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+    wall, peak_mb, _, _ = peak_run(command)
     summary = json.loads(report.read_text())["summary"]
     print(f"{megabytes} MB file, --max-file-mb {megabytes * 2} --select {select}: {summary['segments']:,} sentences "
           f"in {wall:.0f} s, peak RSS {peak_mb:,.0f} MB ({peak_mb / megabytes:.1f}x the file), "

@@ -87,6 +87,10 @@ class ModelRun:
         refs = (ref for key in _MODEL_FIELDS if key in fields for ref in fields[key].split("+"))
         return cls(tuple(dict.fromkeys(refs)), signature)
 
+    def to_dict(self) -> dict[str, Any]:
+        """As the JSON report (``models_ran``) and SARIF (``modelsRan``) write it."""
+        return {"models": list(self.models), "signature": self.signature}
+
 
 @dataclass
 class FileResult:
@@ -193,8 +197,7 @@ class Report:
             "checks": self.checks,
             "signatures": self.signatures,
             "skipped_checks": self.skipped,
-            "models_ran": {code: {"models": list(run.models), "signature": run.signature}
-                           for code, run in sorted(self.models_ran.items())},
+            "models_ran": {code: run.to_dict() for code, run in sorted(self.models_ran.items())},
             "not_available": {code: asdict(gap) for code, gap in sorted(self.not_available.items())},
             "source_note": self.source_note,
             "files": files,

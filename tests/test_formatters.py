@@ -33,7 +33,7 @@ from mtqa.findings import Finding, Severity
 from mtqa.formatters import FORMATTERS, get_formatter
 from mtqa.formatters import csv_format, github, gitlab, junit, markdown, sarif, terminal
 from mtqa.formatters import json_format
-from mtqa.report import FileResult, Report
+from mtqa.report import FileResult, ModelRun, NotAvailable, Report
 
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 LONG = " ".join(f"w{i}" for i in range(40)) + " mid mid " + " ".join(f"x{i}" for i in range(40)) + "."
@@ -530,3 +530,92 @@ def test_any_document_text_renders_safely(
     _, props, message = _parse_command(line)
     assert props["file"] == path and message.startswith(text)
     assert not set(markdown.escape(text)) & (set(string.punctuation) - set(",;?/%&#"))
+
+
+# The thorough run's record (--select AVAILABLE): what ran, what was not available, the source note
+
+
+ODD_CODE = 'MT9<&>"'
+GAP = NotAvailable('=HYPERLINK("x") <b>model</b> & "lm:xx" are not here, 100%\nsure', "mtqa models pull 'lm:xx' <&>\"%\nnext")
+LM_SIGNATURE = 'lm:lm<&>"@sha256:1|mtqa:0.1.0'
+
+
+@pytest.fixture(scope="module")
+def thorough() -> Report:
+    return Report(
+        files=[FileResult(path="a.txt")], checks=["MT101", "MT301", "MT302", "MT303", "MT311"],
+        models_ran={"MT311": ModelRun.of(LM_SIGNATURE)},
+        not_available={ODD_CODE: GAP, "MT301": NotAvailable("apertium-eng-spa is not installed", "apt-get install x")},
+        without_source=["MT302", "MT303"],
+    )
+
+
+def test_markdown_has_a_models_section_escaped(thorough: Report) -> None:
+    text = markdown.render(thorough)
+    assert "<b>" not in text and "<&>" not in text
+    html = _html(text)
+    assert "<strong>Models:</strong>" in html
+    assert ("<strong>MT311</strong> ran with <code>lm&lt;&amp;&gt;&quot;@sha256:1</code> "
+            "(signature <code>lm:lm&lt;&amp;&gt;&quot;@sha256:1|mtqa:0.1.0</code>)") in html
+    assert ("<strong>MT9&lt;&amp;&gt;&quot;</strong> not available: =HYPERLINK(&quot;x&quot;) &lt;b&gt;model&lt;/b&gt; "
+            "&amp; &quot;lm:xx&quot; are not here, 100% sure; run <code>mtqa models pull 'lm:xx' &lt;&amp;&gt;&quot;% next</code>") in html
+    assert "<strong>MT301</strong> not available: apertium-eng-spa is not installed; run <code>apt-get install x</code>" in html
+    assert f"<strong>Not seen without a source:</strong> {thorough.source_note}" in html
+    assert "Models" not in markdown.render(Report(files=[FileResult(path="a.txt")]))
+
+
+def test_sarif_notes_what_was_not_available_and_names_the_models(thorough: Report) -> None:
+    run_ = _sarif(thorough)["runs"][0]
+    invocation = run_["invocations"][0]
+    assert invocation["executionSuccessful"] is True  # notes, not failures
+    notes = invocation["toolExecutionNotifications"]
+    assert [(n["level"], n["properties"]["kind"]) for n in notes] == [
+        ("note", "not-available"), ("note", "not-available"), ("note", "without-source")]
+    odd = next(n for n in notes if n["properties"]["checks"] == [ODD_CODE])
+    assert odd["message"]["text"] == f"{ODD_CODE} not available: {GAP.reason}; run: {GAP.command}"
+    assert odd["associatedRule"] == {"id": ODD_CODE}  # not among the run's rules: no index
+    mt301 = next(n for n in notes if n["properties"]["checks"] == ["MT301"])
+    assert run_["tool"]["driver"]["rules"][mt301["associatedRule"]["index"]]["id"] == "MT301"
+    assert notes[2]["message"]["text"] == f"not seen without a source: {thorough.source_note}" and notes[2]["properties"]["checks"] == ["MT302", "MT303"]
+    assert run_["properties"]["modelsRan"] == {"MT311": {"models": ['lm<&>"@sha256:1'], "signature": LM_SIGNATURE}}
+
+
+def test_junit_suites_carry_the_run_record_as_properties(thorough: Report) -> None:
+    root = ET.fromstring(junit.render(replace(thorough, skipped={"MT401": "no model"})))
+    suites = root.findall("testsuite")
+    assert len(suites) == 2  # the file's and the checks that did not run
+    for suite in suites:
+        assert suite[0].tag == "properties"  # before the test cases, as the JUnit schema wants
+        properties = {p.get("name"): p.get("value") for p in suite.findall("properties/property")}
+        assert properties == {
+            "mtqa.models_ran.MT311": 'lm<&>"@sha256:1',
+            "mtqa.signature.MT311": LM_SIGNATURE,
+            "mtqa.not_available.MT301": "apertium-eng-spa is not installed; run: apt-get install x",
+            f"mtqa.not_available.{ODD_CODE}": str(GAP),  # the newline survives the attribute
+            "mtqa.source_note": thorough.source_note,
+        }
+
+
+def test_github_gives_a_notice_per_gap_escaped(thorough: Report) -> None:
+    lines = github.render(thorough).splitlines()
+    commands = [_parse_command(line) for line in lines]
+    assert commands == [
+        ("notice", {"title": "mtqa: MT301 not available"}, "apertium-eng-spa is not installed; run: apt-get install x"),
+        ("notice", {"title": f"mtqa: {ODD_CODE} not available"}, str(GAP)),
+        ("notice", {"title": "mtqa: not seen without a source"}, thorough.source_note),
+    ]
+    assert "%25%0Anext" in lines[1] and "%0Asure" in lines[1]  # one line per command, whatever the text
+
+
+def test_gitlab_has_no_place_for_the_run_record(thorough: Report) -> None:
+    bare = replace(thorough, models_ran={}, not_available={}, without_source=[])
+    assert gitlab.render(thorough) == gitlab.render(bare) == "[]\n"
+
+
+def test_csv_notes_the_gaps_with_the_injection_guard(thorough: Report) -> None:
+    rows = list(csv.DictReader(StringIO(csv_format.render(thorough))))
+    assert [(r["path"], r["code"], r["category"], r["check"], r["message"]) for r in rows] == [
+        ("", "NOTE", "not-available", "MT301", "apertium-eng-spa is not installed; run: apt-get install x"),
+        ("", "NOTE", "not-available", ODD_CODE, "'" + str(GAP)),  # it starts with "=": shown as text
+        ("", "NOTE", "without-source", "MT302, MT303", thorough.source_note),
+    ]

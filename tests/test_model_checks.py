@@ -308,14 +308,44 @@ def test_omission_and_addition_from_alignment(tmp_path: Path, models_env: Path) 
 
 
 def test_aligner_finds_merges_and_gaps() -> None:
-    from mtqa.backends.align import Bead, align
+    from mtqa.backends.align import PLAIN, Bead, Costs, align
 
     e = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
     source, target = ["aaaa", "bbbb", "cccc"], ["aaaa", "cccc"]
-    beads = align(source, target, e, [e[0], e[2]], skip_cost=0.5)
+    beads = align(source, target, e, [e[0], e[2]], Costs(floor=0.0, skip_cost=0.5))
     assert beads == [Bead((0,), (0,)), Bead((1,), ()), Bead((2,), (1,))]
-    merged = align(["aaaa bbbb"], ["aaaa", "bbbb"], [[0.7071, 0.7071, 0.0]], e[:2], skip_cost=0.8)
+    merged = align(["aaaa bbbb"], ["aaaa", "bbbb"], [[0.7071, 0.7071, 0.0]], e[:2], PLAIN)
     assert merged == [Bead((0,), (0, 1))]
+
+
+def test_aligner_removes_the_embedders_shared_direction() -> None:
+    import math
+
+    from mtqa.backends.align import Bead, Costs, align
+
+    # e5-like vectors: every one is √0.8 along a shared axis, so unrelated sentences score 0.8
+    def vector(*own: float) -> list[float]:
+        return [math.sqrt(0.8), *(math.sqrt(0.2) * x for x in own)]
+
+    a, b, a_translated = vector(1, 0, 0), vector(0, 1, 0), vector(0.8, 0, 0.6)
+    source, target = ["aaaa", "bbbb"], ["aaaa"]
+    plain = align(source, target, [a, b], [a_translated], Costs(floor=0.0, skip_cost=0.5))
+    assert plain == [Bead((0, 1), (0,))]  # the unrelated sentence barely lowers the merged cosine
+    floored = align(source, target, [a, b], [a_translated], Costs(floor=0.8, skip_cost=0.5))
+    assert floored == [Bead((0,), (0,)), Bead((1,), ())]
+
+
+def test_omission_addition_takes_the_embedders_calibration(
+    tmp_path: Path, models_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mtqa.backends import align
+
+    embed_id = Models().embedder().model_id
+    monkeypatch.setitem(align.CALIBRATION, embed_id, align.Costs(floor=0.5, skip_cost=5.0))
+    report = _run_bilingual(tmp_path, ["MT303"], {})
+    assert "|metric:align-cos(floor=0.5)+len|skip:5|" in report.signatures["MT303"]
+    overridden = _run_bilingual(tmp_path, ["MT303"], {"MT303": {"skip_cost": 0.25}})
+    assert "|skip:0.25|" in overridden.signatures["MT303"]
 
 
 def test_cached_recheck_in_a_fresh_process_loads_no_model(tmp_path: Path, models_env: Path) -> None:
@@ -350,6 +380,15 @@ def test_separate_source_file_is_aligned_into_units(models_env: Path) -> None:
     ctx = CheckContext(target_lang="de", source_lang="en", options={"MT303": {"skip_cost": 0.0}})
     findings = list(OmissionAddition().check_document(paired, ctx))
     assert any(f.category == "accuracy/omission" for f in findings)
+
+
+def test_separate_source_is_split_in_the_documents_format(models_env: Path) -> None:
+    from mtqa.backends.align import attach_source
+
+    target = read_document("t.txt", "Die Katze\n\nDie Katze sieht das rote Buch heute. Der Arzt liest.\n", lang="de")
+    paired = attach_source(target, "The cat\n\nThe cat sees the red book today. The doctor reads.", "en", Models().embedder())
+    # pysbd alone would give "The cat\n\nThe cat sees …" as one sentence: paragraphs come first
+    assert " ".join(s.source or "" for s in paired.segments) == "The cat The cat sees the red book today. The doctor reads."
 
 
 def test_model_work_is_reported_to_the_progress_callback(models_env: Path) -> None:

@@ -50,6 +50,11 @@ class BoundModel:
     def backend(self) -> str:
         return self.resolved.backend
 
+    @property
+    def model_id(self) -> str:
+        """The registry id: the same for the hub's copy and one converted from an offline source."""
+        return self.resolved.spec.id
+
     def settings(self) -> dict[str, Any]:
         from mtqa.backends.loader import output_settings
 

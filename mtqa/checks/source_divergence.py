@@ -47,6 +47,13 @@ class SourceDivergence(ModelCheck):
         The source is the reference for meaning: a translation that neither comes back to
         the source nor resembles an independent translation of it has probably changed
         what the source says.
+
+        What the similarity fallback can and cannot catch (``mtqa eval`` on dev, the first
+        300 MLQE-PE sentences per pair; docs/evaluation.md): MT output that lost the source's
+        meaning, as in ro-en (word MCC 0.53, HTER r 0.71), little where the errors are a few
+        words in a fluent sentence (et-en, ne-en, ru-en, si-en: word MCC 0.01–0.07), and
+        nothing in en-de (no unit flagged). On MQM zh→en TED it flags few spans (recall
+        0.07) and its unit score does not rank the segments (Kendall τ −0.04).
     Example:
         Source: Schließen Sie das Ventil, bevor Sie die Pumpe starten.
         Target: Open the valve before starting the pump.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from rich.cells import cell_len
 
@@ -161,13 +162,39 @@ def summary_sentence(report: Report) -> str:
     return text
 
 
+class RunNoteKind(StrEnum):
+    """The kind of a note about the whole run, as the formats that list notes by kind write it (SARIF, CSV)."""
+
+    NOT_AVAILABLE = "not-available"  # a check --select AVAILABLE left out: no model or library here
+    WITHOUT_SOURCE = "without-source"  # no segment had a source: the source-aware checks saw nothing
+
+
+@dataclass(frozen=True)
+class RunNote:
+    """One of the thorough run's notes (they never change the exit code): the checks it is about, a title, its text."""
+
+    kind: RunNoteKind
+    checks: tuple[str, ...]
+    title: str  # "MT301 not available", "not seen without a source"
+    message: str
+
+
+def run_notes(report: Report) -> list[RunNote]:
+    """The checks not available here (by code), then the source note: what the run did not look at."""
+    notes = [RunNote(RunNoteKind.NOT_AVAILABLE, (code,), f"{code} not available", str(gap))
+             for code, gap in sorted(report.not_available.items())]
+    if report.source_note:
+        notes.append(RunNote(RunNoteKind.WITHOUT_SOURCE, tuple(report.without_source), "not seen without a source",
+                             report.source_note))
+    return notes
+
+
 def coverage_lines(report: Report) -> list[tuple[str, str]]:
     """(label, text): the models each model check ran with, the checks not available here, the source note.
 
     What a thorough run (``--select AVAILABLE``) did and did not look at, one line each.
     """
     lines = [(f"{code} ran with", ", ".join(run.models)) for code, run in sorted(report.models_ran.items())]
-    lines += [(f"{code} not available", str(gap)) for code, gap in sorted(report.not_available.items())]
-    if report.source_note:
-        lines.append(("note", report.source_note))
+    lines += [("note" if note.kind is RunNoteKind.WITHOUT_SOURCE else note.title, note.message)
+              for note in run_notes(report)]
     return lines

@@ -1,4 +1,7 @@
-"""CSV: one row per finding, per file that could not be checked, and per check that did not run.
+"""CSV: one row per finding, per file that could not be checked, per note, and per check that did not run.
+
+The thorough run's notes (a check not available here, no source) are NOTE rows too, with no
+path: a spreadsheet that only lists findings would pass off a check that never ran as clean.
 
 Cells that begin with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a leading
 apostrophe, so a spreadsheet shows a sentence like ``=SUM(A1)`` as text instead of running it
@@ -11,12 +14,13 @@ import csv
 from io import StringIO
 
 from mtqa.findings import Finding
+from mtqa.formatters._common import run_notes
 from mtqa.report import Report
 
 FIELDS = ["path", "line", "column", "end_line", "end_column", "start", "end", "code", "severity",
           "category", "check", "message", "text", "suggestion", "fingerprint"]
 ERROR_CODE = "ERROR"  # a file that could not be checked, or a check that failed on it
-NOTE_CODE = "NOTE"  # how a file was checked (a sentence checked in chunks, ...)
+NOTE_CODE = "NOTE"  # how a file or the run was checked (a sentence checked in chunks, a check not available, ...)
 SKIPPED_CODE = "SKIPPED"  # a check that did not run (its code is in the check column)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,6 +37,12 @@ def _row(finding: Finding) -> list[object]:
     return [guard(data[name]) for name in FIELDS]
 
 
+def _other_row(**cells: object) -> list[object]:
+    """A row that is not a finding (an error, a note, a check that did not run): these cells, the rest empty."""
+    row: dict[str, object] = dict.fromkeys(FIELDS, "") | cells
+    return [guard(row[name]) for name in FIELDS]
+
+
 def render(report: Report, color: bool = False) -> str:
     out = StringIO()
     # Quoting every text cell keeps a lone CR in a document inside its cell (Python's minimal
@@ -41,12 +51,11 @@ def render(report: Report, color: bool = False) -> str:
     writer.writerow(FIELDS)
     for result in report.files:
         for code, problem in [*((ERROR_CODE, e) for e in result.errors), *((NOTE_CODE, n) for n in result.notes)]:
-            problem_row = dict.fromkeys(FIELDS, "")
-            problem_row.update(path=result.path, code=code, category=str(problem.kind), message=problem.message)
-            writer.writerow([guard(problem_row[name]) for name in FIELDS])
+            writer.writerow(_other_row(path=result.path, code=code, category=str(problem.kind), message=problem.message))
         writer.writerows(_row(finding) for finding in result.findings)
     for code, reason in report.skipped.items():
-        skipped_row = dict.fromkeys(FIELDS, "")
-        skipped_row.update(code=SKIPPED_CODE, check=code, message=reason)
-        writer.writerow([guard(skipped_row[name]) for name in FIELDS])
+        writer.writerow(_other_row(code=SKIPPED_CODE, check=code, message=reason))
+    for note in run_notes(report):
+        writer.writerow(_other_row(code=NOTE_CODE, category=str(note.kind), check=", ".join(note.checks),
+                                   message=note.message))
     return out.getvalue()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from mtqa.findings import Finding, Severity
-from mtqa.formatters._common import fix_hint
+from mtqa.formatters._common import fix_hint, run_notes
 from mtqa.report import ErrorKind, Report
 
 COMMANDS = {Severity.MINOR: "notice", Severity.MAJOR: "warning", Severity.CRITICAL: "error"}
@@ -56,4 +56,6 @@ def render(report: Report, color: bool = False) -> str:
         lines.extend(_annotation(finding) for finding in result.findings)
     for code, reason in report.skipped.items():
         lines.append(_command("warning", {"title": f"mtqa: {code} did not run"}, reason))
+    for note in run_notes(report):  # the thorough run's gaps; the models that ran would only be noise on the diff
+        lines.append(_command("notice", {"title": f"mtqa: {note.title}"}, note.message))
     return "".join(line + "\n" for line in lines)

@@ -3,7 +3,9 @@
 A finding at or above ``--fail-on`` is a ``<failure>``; one below it is a passing case whose
 ``<system-out>`` describes it (it does not fail the gate, but stays visible). A file that could
 not be checked is a case with an ``<error>``; a clean file is one passing case. A check that
-could not run is a ``<skipped>`` case in a suite of its own.
+could not run is a ``<skipped>`` case in a suite of its own. What the run covered (the models
+each model check ran with, the checks not available here, the source note) is in every suite's
+``<properties>``, the way JUnit suites carry the environment they ran in.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from rich.cells import cell_len
 
 from mtqa.document import Document
 from mtqa.findings import Finding
-from mtqa.formatters._common import excerpt, fix_hint
+from mtqa.formatters._common import RunNoteKind, excerpt, fix_hint, run_notes
 from mtqa.report import ErrorKind, FileResult, Report
 
 # Characters XML 1.0 cannot hold at all; ElementTree would write them and break the file.
@@ -54,13 +56,29 @@ def _case(suite: ET.Element, result: FileResult, name: str) -> ET.Element:
     )
 
 
-def _suite(result: FileResult, report: Report) -> ET.Element:
+def _run_properties(report: Report) -> list[tuple[str, str]]:
+    """(name, value): the run's record, the same in every suite (JSON's models_ran, not_available, source_note)."""
+    properties = []
+    for code, run in sorted(report.models_ran.items()):
+        properties += [(f"mtqa.models_ran.{code}", ", ".join(run.models)), (f"mtqa.signature.{code}", run.signature)]
+    for note in run_notes(report):
+        name = f"mtqa.not_available.{note.checks[0]}" if note.kind is RunNoteKind.NOT_AVAILABLE else "mtqa.source_note"
+        properties.append((name, note.message))
+    return properties
+
+
+def _properties(suite: ET.Element, properties: list[tuple[str, str]]) -> None:
+    if properties:
+        parent = ET.SubElement(suite, "properties")
+        for name, value in properties:
+            ET.SubElement(parent, "property", name=_clean(name), value=_clean(value))
+
+
+def _suite(result: FileResult, report: Report, run: list[tuple[str, str]]) -> ET.Element:
     suite = ET.Element("testsuite", name=_clean(result.path))
-    if result.languages is not None:  # the languages the file was checked as
-        properties = ET.SubElement(suite, "properties")
-        for key, value in result.languages.to_dict().items():
-            if value is not None:
-                ET.SubElement(properties, "property", name=f"mtqa.language.{key}", value=_clean(value))
+    languages = result.languages.to_dict().items() if result.languages is not None else []
+    # the languages the file was checked as, then what the whole run covered
+    _properties(suite, [(f"mtqa.language.{key}", value) for key, value in languages if value is not None] + run)
     failures = errors = 0
     for error in result.errors:
         errors += 1
@@ -86,10 +104,11 @@ def _suite(result: FileResult, report: Report) -> ET.Element:
     return suite
 
 
-def _skipped_suite(skipped: dict[str, str]) -> ET.Element:
+def _skipped_suite(skipped: dict[str, str], run: list[tuple[str, str]]) -> ET.Element:
     """Checks that could not run (no model on this machine): one skipped case each."""
     suite = ET.Element("testsuite", name="checks that did not run", tests=str(len(skipped)),
                        failures="0", errors="0", skipped=str(len(skipped)))
+    _properties(suite, run)
     for code, reason in skipped.items():
         case = ET.SubElement(suite, "testcase", name=code, classname="mtqa.checks")
         ET.SubElement(case, "skipped", message=_clean(reason))
@@ -98,9 +117,10 @@ def _skipped_suite(skipped: dict[str, str]) -> ET.Element:
 
 def render(report: Report, color: bool = False) -> str:
     root = ET.Element("testsuites", name="mtqa")
-    suites = [_suite(result, report) for result in report.files]
+    run = _run_properties(report)
+    suites = [_suite(result, report, run) for result in report.files]
     if report.skipped:
-        suites.append(_skipped_suite(report.skipped))
+        suites.append(_skipped_suite(report.skipped, run))
     root.extend(suites)
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(sum(int(s.get(key, "0")) for s in suites)))

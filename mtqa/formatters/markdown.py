@@ -96,6 +96,17 @@ def _skipped(report: Report) -> list[str]:
     return [*lines, ""]
 
 
+def _models(report: Report) -> list[str]:
+    """The thorough run's record: the models each model check ran with, the checks not available, the source note."""
+    lines = [f"- **{escape(code)}** ran with {', '.join(_code(m, None) for m in run.models)} "
+             f"(signature {_code(run.signature, None)})" for code, run in sorted(report.models_ran.items())]
+    lines += [f"- **{escape(code)}** not available: {escape(gap.reason, MAX_FIELD)}; run {_code(gap.command, None)}"
+              for code, gap in sorted(report.not_available.items())]
+    if report.source_note:
+        lines.append(f"- **Not seen without a source:** {escape(report.source_note)}")
+    return ["**Models:**", "", *lines, ""] if lines else []
+
+
 def _item(finding: Finding, document: Document | None) -> str:
     part = excerpt(finding, width=100, document=document)
     span = escape(part.span) or "‸"  # an empty span marks an insertion point
@@ -122,7 +133,8 @@ def render(report: Report, color: bool = False) -> str:
     checked_as = languages_line(report)
     if checked_as:
         head += [escape(checked_as), ""]
-    head += [*_problems(report, "Errors", notes=False), *_skipped(report), *_problems(report, "Notes", notes=True)]
+    head += [*_problems(report, "Errors", notes=False), *_skipped(report), *_models(report),
+             *_problems(report, "Notes", notes=True)]
     parts = ["\n".join(head) + "\n"]
     used = _size(parts[0])
     budget = LIMIT - _RESERVE

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from mtqa.checks import Check, all_checks
 from mtqa.findings import Finding, Severity
-from mtqa.formatters._common import fix_hint
+from mtqa.formatters._common import RunNote, fix_hint, run_notes
 from mtqa.report import Report
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -131,6 +131,16 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     return result
 
 
+def _run_note(note: RunNote, index: dict[str, int]) -> dict[str, Any]:
+    """A note about the whole run: no location; a check not available here points at its rule."""
+    notification: dict[str, Any] = {"level": "note", "message": {"text": f"{note.title}: {note.message}"},
+                                    "properties": {"kind": str(note.kind), "checks": list(note.checks)}}
+    if len(note.checks) == 1:
+        [code] = note.checks
+        notification["associatedRule"] = {"id": code, **({"index": index[code]} if code in index else {})}
+    return notification
+
+
 def to_sarif(report: Report) -> dict[str, Any]:
     """The SARIF log as a dict (``render`` serialises it)."""
     known = all_checks()
@@ -148,6 +158,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
         for level, problem in [*(("error", e) for e in result.errors), *(("note", n) for n in result.notes)]
     ]
     failed = any(n["level"] == "error" for n in notifications)
+    notifications += [_run_note(note, index) for note in run_notes(report)]
     skipped = [
         {"level": "warning", "message": {"text": f"{code} did not run: {reason}"}, "descriptor": {"id": code}}
         for code, reason in report.skipped.items()
@@ -174,7 +185,12 @@ def to_sarif(report: Report) -> dict[str, Any]:
         ],
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, index[f.code]) for f in report.findings],
-        "properties": {"failOn": str(report.fail_on), "signatures": report.signatures},
+        "properties": {
+            "failOn": str(report.fail_on),
+            "signatures": report.signatures,
+            # the model checks that ran: the models their scores came from (id@revision) and the signature
+            "modelsRan": {code: run.to_dict() for code, run in sorted(report.models_ran.items())},
+        },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
