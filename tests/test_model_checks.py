@@ -8,6 +8,7 @@ model is a skip with the pull command, never a crash.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,7 @@ def test_lm_surprisal_flags_words_with_signature_and_likelier_words(tmp_path: Pa
     assert any(likelier) and all(f.text.lower() not in [w.lower() for w in words] for f, words in zip(findings, likelier))
     assert all(f.suggestion is None or f.suggestion in f.details["likelier"][0].capitalize() + f.details["likelier"][0]
                for f in findings)
+    assert all(f.suggestion is None or f.details["suggestion_gain_bits"] > 0 for f in findings)
     _assert_exact(report)
     quiet = _run(tmp_path, ["MT311"], {"MT311": {"threshold": 100.0}})
     assert quiet.findings == []
@@ -193,21 +195,28 @@ def test_sentences_are_scored_in_runs_of_about_run_words() -> None:
     assert [s for r in grouped for s in r] == document.segments
 
 
-def test_a_likelier_word_is_suggested_only_where_the_sentence_reads_better() -> None:
+def test_a_likelier_word_is_suggested_only_where_the_sentence_reads_better_by_the_margin() -> None:
     document = read_document("a.txt", "He bought a car. She saw a cat.\n")
     first, second = document.segments
+    logprob = {"dog": -1.0, "bus": -1.9}  # per sentence holding the word; else -2 (nats)
 
     class Fake:
         def token_stats(self, items: list, context_tokens: int, top_k: int) -> list:
-            return [[(0, len(t), -1.0 if "dog" in t else -2.0)] for _, t in items]  # "dog" reads better
+            return [[(0, len(t), next((v for w, v in logprob.items() if w in t), -2.0))] for _, t in items]
 
     def flagged(segment: object, word: str, likelier: list[str]) -> tuple:
         start = segment.text.index(word)
         scored = ScoredWord(start, start + len(word), 10.0, 1.0, 1, False, ())
         return (segment, scored, 5.0, 2.0, likelier)
 
-    rows = [flagged(first, "car", ["dog"]), flagged(second, "cat", ["bird"]), flagged(second, "saw", [])]
-    assert LMSurprisal()._suggestions(Fake(), rows) == ["dog", None, None]
+    bits = 1 / math.log(2)
+    rows = [flagged(first, "car", ["dog", "van"]), flagged(second, "cat", ["bird"]), flagged(second, "saw", []),
+            flagged(first, "car", ["bus"])]
+    got = LMSurprisal()._suggestions(Fake(), rows, margin=0.0)
+    # the first likelier word, where the sentence with it reads better; none where it does not, or none is left
+    assert got == [("dog", pytest.approx(bits)), (None, 0.0), (None, None), ("bus", pytest.approx(0.1 * bits))]
+    strict = LMSurprisal()._suggestions(Fake(), rows, margin=0.5)  # 0.1 nats is 0.14 bits: below the margin
+    assert [s for s, _ in strict] == ["dog", None, None, None]
 
 
 def test_copied_text_is_caught_despite_a_perfect_round_trip() -> None:
