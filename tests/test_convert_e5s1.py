@@ -7,6 +7,7 @@ so neither side borrows the converter's unpacking.
 
 from __future__ import annotations
 
+import json
 import math
 import struct
 from pathlib import Path
@@ -149,6 +150,9 @@ def test_converted_model_embeds_like_the_reference_through_the_real_embedder(
     e5s1.convert(write_e5s1(tmp_path / "tiny.bin", tensors), out)
     assert {p.name for p in out.iterdir()} == {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}
     tokenizer = AutoTokenizer.from_pretrained(str(out))
+    listed = json.loads((out / "tokenizer_config.json").read_text(encoding="utf-8"))["added_tokens_decoder"]
+    assert {int(i): t["content"] for i, t in listed.items()} == {int(i): t.content for i, t in tokenizer.added_tokens_decoder.items()}
+    assert all(t["special"] and not t["normalized"] for t in listed.values())
     assert tokenizer("passage: the cats sat")["input_ids"] == EXPECTED_IDS
     assert tokenizer("passage:\u00a0the\x07 ca\uff54s   sat")["input_ids"] == EXPECTED_IDS  # the map, then spaces folded
     registry = write_registry(tmp_path / "registry.toml", {"embed": out}, threads=1)
