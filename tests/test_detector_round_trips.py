@@ -59,12 +59,19 @@ def test_an_inserted_word_is_bad() -> None:
     assert hter == pytest.approx(1 / 8)
 
 
-def test_a_shifted_phrase_is_bad_where_it_landed_and_costs_one_shift() -> None:
-    words, bad, hter = trip("In Moscow the Russian delegation met officials.")
-    assert bad_words(words, bad) == ["In", "Moscow"]  # the words the alignment cannot keep in place
-    assert hter == pytest.approx(1 / 8)  # TER moves the phrase in one edit; case is ignored ("the")
-    ter = TER().sentence_score(" ".join(words), [ORIGINAL]).score / 100
+def test_a_moved_word_is_bad_where_it_landed_and_costs_one_shift() -> None:
+    original = "The delegation met officials in Moscow on Monday ."
+    words, bad, hter = trip("The delegation met in Moscow officials on Monday.", original)
+    assert bad_words(words, bad) == ["officials"]  # the words around it stay matched in place
+    assert hter == pytest.approx(1 / 9)  # TER moves it back in one edit
+    ter = TER().sentence_score(" ".join(words), [original]).score / 100
     assert hter == pytest.approx(ter)  # the figure sacrebleu's TER metric gives
+
+
+def test_a_change_of_case_is_a_bad_word_but_costs_no_hter() -> None:
+    words, bad, hter = trip("the Russian delegation met officials in Moscow.")
+    assert bad_words(words, bad) == ["the"]  # MLQE-PE's tags compare words as written
+    assert hter == 0.0  # its HTER, like Tercom by default, ignores case
 
 
 def test_an_identical_round_trip_is_a_clean_example() -> None:

@@ -5,9 +5,10 @@ output and the original its post-edit, and both are labelled as MLQE-PE's were. 
 MLQE-PE dev (``benchmarks/measure_round_trip_labels.py``): its word tags are a TER edit
 alignment *without* shifts (a word is BAD unless the alignment matches it to an identical word:
 replaced and extra words are BAD; a dropped word has no word to mark, MLQE-PE tags that gap and
-the detector does not learn gaps), and its HTER is TER *with* shifts, clipped at 1, both
-case-insensitive as Tercom's default. Moved words thus come out BAD where the alignment
-cannot match them in place. Identical round trips are clean examples, every word OK.
+the detector does not learn gaps) over words as written, and its HTER is TER *with* shifts,
+case-insensitive (Tercom's default), clipped at 1. So a moved word is BAD where the
+alignment cannot match it in place, and a word that only changed case is BAD but costs no
+HTER. Identical round trips are clean examples, every word OK.
 
 Both sides are split by the detector's own tokeniser (``words.WORD``). The translator is given
 the sentence detokenised: on MLQE-PE's tokenised text Apertium reads "They don 't know" as
@@ -65,19 +66,19 @@ class Labels:
 def mlqe_labels(mt: Sequence[str], post_edit: Sequence[str]) -> Labels:
     """Word tags and HTER of ``mt`` against ``post_edit``, made as MLQE-PE's were (see the module).
 
-    Both come from sacrebleu's ``lib_ter`` (Tercom's beam edit distance and shift search), on
-    lower-cased words: the tags from the edit trace without shifts, ``hter`` from
-    ``translation_edit_rate`` with them, clipped at 1 as MLQE-PE's are.
+    Both come from sacrebleu's ``lib_ter`` (Tercom's beam edit distance and shift search): the
+    tags from the edit trace without shifts, case-sensitive, ``hter`` from
+    ``translation_edit_rate`` with shifts on lower-cased words, clipped at 1. On MLQE-PE dev
+    this reproduces 99.3–99.9 % of the word tags and 99.9–100 % of the HTERs per pair.
     """
     ter = require("sacrebleu.metrics.lib_ter", "models")
     if not post_edit:
         return Labels([True] * len(mt), 1.0 if mt else 0.0)
-    hypothesis, reference = [w.lower() for w in mt], [w.lower() for w in post_edit]
-    _, trace = ter.BeamEditDistance(reference)(hypothesis)
+    _, trace = ter.BeamEditDistance(list(post_edit))(list(mt))
     # The trace edits the MT into the post-edit: " " keeps an MT word, "s" replaces it, "d"
     # deletes it (an extra MT word) and "i" inserts a post-edit word (no MT word of its own).
     bad = [op != " " for op in trace if op != "i"]
-    edits, length = ter.translation_edit_rate(hypothesis, reference)
+    edits, length = ter.translation_edit_rate([w.lower() for w in mt], [w.lower() for w in post_edit])
     return Labels(bad, min(1.0, edits / length))
 
 
