@@ -81,7 +81,7 @@ def test_runs_without_torch_the_base_package_or_transformers() -> None:
 def test_words_are_split_as_in_the_training_data() -> None:
     """MLQE-PE is Moses-tokenised: a check that split words otherwise would feed the model text
     unlike anything it was trained on (a lone "." inside "U.S." looked like an error to it)."""
-    from mtqa.checks._detector_outputs import WORD
+    from mtqa.detector.words import WORD
 
     text = "The U.S. paid 1,500.5 dollars; the centre’s well-known staff don't know 'sure'."
     assert WORD.findall(text) == [

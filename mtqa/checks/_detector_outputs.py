@@ -8,11 +8,11 @@ counts a score of the same name once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from mtqa.checks.base import Check, CheckContext
+from mtqa.detector.words import WORD
 from mtqa.document import Document, Segment
 from mtqa.errors import ModelUnavailable
 from mtqa.findings import Finding
@@ -20,12 +20,6 @@ from mtqa.findings import Finding
 if TYPE_CHECKING:
     from mtqa.detector.infer import LoadedDetector, Scored
 
-# Words as MLQE-PE's (Moses) tokenisation has them, which the model was trained on: dotted
-# abbreviations and numbers whole ("U.S.", "1,500.5"), words with inner hyphens ("well-known"),
-# clitics split off ("country 's", "don 't"), and every other non-space character on its own.
-WORD = re.compile(
-    r"(?:[^\W\d_]\.){2,}|\d+(?:[.,]\d+)+|\w+(?:-\w+)*|['’](?:s|t|re|ve|ll|d|m)\b|[^\w\s]", re.IGNORECASE
-)
 
 def load_shipped() -> LoadedDetector:
     """The detector in ``models/`` (or ``MTQA_DETECTOR_DIR``); a clear error when it is missing."""

@@ -1,8 +1,9 @@
 """mtqa's own English MT-error detector: a small encoder that reads the target text alone.
 
-Modules: ``corruptions`` (synthetic MT-style errors), ``freedict`` (dictd reader for the
-German round trip), ``data`` (MLQE-PE + clean + synthetic training sets), ``tokens`` (word
-lists to sub-token batches), ``model`` (the torch encoder with a word head and a sentence
+Modules: ``words`` (how text is split into words), ``corruptions`` (synthetic MT-style
+errors), ``freedict`` (dictd reader for the German round trip), ``data`` (MLQE-PE + clean +
+synthetic training sets), ``round_trips`` (Apertium round trips labelled like MLQE-PE),
+``tokens`` (word lists to sub-token batches), ``model`` (the torch encoder with a word head and a sentence
 head), ``train`` (training command), ``export`` (fp16 weights and calibrated thresholds),
 ``runtime`` (the same network's forward pass in numpy) and ``infer`` (loading the shipped
 model and scoring sentences). Only training and export import torch: the check runs on numpy.
