@@ -16,7 +16,7 @@ and prints, for a few chrF weights:
 With ``--repairs``, it measures instead what MT301 flags above the threshold: the changes of at
 most three words a round trip makes that the ``lm:en`` model prefers by a margin (nats). On the
 first ``--dev`` sentences per pair (the untokenised MT output, as ``mtqa eval`` reads it, and the
-post-edit detokenised with sacremoses, which this script alone needs: ``pip install sacremoses``), for each kind of change (any; replacements only;
+post-edit detokenised with sacremoses, from the ``train`` extra: ``pip install 'mtqa[train]'``), for each kind of change (any; replacements only;
 replacements of as many words as they replace) and false-alarm budget, it prints the margin at
 which that share of post-edits gets a repair, the share of MT outputs that do, the precision of the
 flagged MT words against the BAD tags, and the mean word MCC over the pairs.
@@ -70,7 +70,7 @@ def repairs(data: Path, count: int, forward, backward, lm) -> dict[str, dict]:  
     try:
         from sacremoses import MosesDetokenizer
     except ImportError:
-        sys.exit("calibrate_back_translation.py --repairs detokenises the post-edits with sacremoses: pip install sacremoses")
+        sys.exit("calibrate_back_translation.py --repairs detokenises the post-edits with sacremoses: pip install 'mtqa[train]'")
 
     from mtqa.checks.back_translation import repair_gains
     from mtqa.evaluation.mlqe import load_pair
