@@ -70,6 +70,14 @@ def _shared_removed(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]], 
     return ((np.asarray(a, dtype=float) @ np.asarray(b, dtype=float).T - floor) / (1 - floor)).tolist()
 
 
+def _neighbours(vectors: Sequence[Sequence[float]], floor: float) -> list[float]:
+    """Each sentence's dot product with the next one, less the common part (what a 2-sentence bead adds)."""
+    if len(vectors) < 2:
+        return []
+    array = np.asarray(vectors, dtype=float)
+    return (((array[:-1] * array[1:]).sum(axis=1) - floor) / (1 - floor)).tolist()
+
+
 def align(
     source: Sequence[str],
     target: Sequence[str],
@@ -81,8 +89,8 @@ def align(
     """The cheapest path of beads covering every sentence of both sides, in order."""
     cross = _shared_removed(source_vectors, target_vectors, costs.floor)
     # the squared length of a bead's summed vectors: 1 per sentence, twice each neighbour product
-    source_next = [row[k + 1] for k, row in enumerate(_shared_removed(source_vectors, source_vectors, costs.floor)[:-1])]
-    target_next = [row[k + 1] for k, row in enumerate(_shared_removed(target_vectors, target_vectors, costs.floor)[:-1])]
+    source_next = _neighbours(source_vectors, costs.floor)
+    target_next = _neighbours(target_vectors, costs.floor)
 
     def norm(next_products: list[float], start: int, count: int) -> float:
         squared = count + (2 * next_products[start] if count == 2 else 0.0)
