@@ -135,6 +135,12 @@ def _offline_with_tiny_embedder(tmp_path: Path, tiny_models: dict[str, Path], mo
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
+def _article(tmp_path: Path, text: str) -> Path:
+    article = tmp_path / "article.txt"
+    article.write_text(text, encoding="utf-8")
+    return article
+
+
 def test_a_crash_is_one_line_naming_the_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_apertium(tmp_path, "cat >/dev/null; echo 'lt-proc: segmentation fault' >&2; exit 1", monkeypatch)
     with pytest.raises(ProgramFailed, match=r"^apertium -f none -z -u eng-spa exited with status 1: lt-proc: segmentation fault$"):
@@ -262,8 +268,7 @@ def test_mt301_round_trips_english_through_apertium(
     monkeypatch.setenv("MTQA_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("MTQA_MODELS_DIR", str(tmp_path / "hub"))  # no hub model
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    article = tmp_path / "article.txt"
-    article.write_text("He kicked the bucket last year.\n\nThe president said that the talks were productive.\n", encoding="utf-8")
+    article = _article(tmp_path, "He kicked the bucket last year.\n\nThe president said that the talks were productive.\n")
     report = run([str(article)], Config(select=["MT301"], options={"MT301": {"threshold": 1.01}}))
     assert not report.skipped and not report.files[0].errors
     signature = report.signatures["MT301"]
@@ -282,8 +287,7 @@ def test_a_crash_is_the_files_one_line_error_and_the_other_checks_run(
 ) -> None:
     _fake_apertium(tmp_path / "fake", "cat >/dev/null; echo 'apertium-transfer: Error: bad rule' >&2; exit 3", monkeypatch)
     _offline_with_tiny_embedder(tmp_path, tiny_models, monkeypatch)
-    article = tmp_path / "article.txt"
-    article.write_text("The the cat sees the dog.\n", encoding="utf-8")
+    article = _article(tmp_path, "The the cat sees the dog.\n")
     report = run([str(article)], Config(select=["MT301", "MT102"]))
     assert not report.skipped, report.skipped
     [error] = report.files[0].errors
@@ -338,8 +342,7 @@ def test_the_signature_names_the_backends_threshold_and_an_option_overrides_it(
 ) -> None:
     _fake_apertium(tmp_path / "fake", "cat", monkeypatch)  # every round trip comes back unchanged
     _offline_with_tiny_embedder(tmp_path, tiny_models, monkeypatch)
-    article = tmp_path / "article.txt"
-    article.write_text("The cat sees the dog.\n", encoding="utf-8")
+    article = _article(tmp_path, "The cat sees the dog.\n")
     default = run([str(article)], Config(select=["MT301"])).signatures["MT301"]
     assert f"|thr:off|repair:{REPAIR_MARGIN:g}|" in default and "|backend:apertium|" in default
     chosen = run([str(article)], Config(select=["MT301"], options={"MT301": {"threshold": 0.5}})).signatures["MT301"]
@@ -353,8 +356,7 @@ def test_a_repair_the_lm_prefers_is_a_minor_finding_with_the_round_trips_words(
     """The round trip fixes "a hour"; above the margin that is a finding on "a" suggesting "an"."""
     _fake_apertium(tmp_path / "fake", "sed 's/ a hour/ an hour/g'", monkeypatch)
     _offline_with_tiny_embedder(tmp_path, tiny_models, monkeypatch)
-    article = tmp_path / "article.txt"
-    article.write_text("The meeting will last a hour.\n", encoding="utf-8")
+    article = _article(tmp_path, "The meeting will last a hour.\n")
     everything = run([str(article)], Config(select=["MT301"], options={"MT301": {"repair_margin": -1000.0}}))
     [finding] = everything.findings
     assert (finding.text, finding.suggestion, finding.severity) == ("a", "an", Severity.MINOR)
