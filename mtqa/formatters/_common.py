@@ -191,6 +191,8 @@ def summary_sentence(report: Report, card: Scorecard | None = None) -> str:
         text = f"No findings in {plural(files, 'file')}"
     failing = len(report.failing())
     text += f"; {failing} at or above --fail-on {report.fail_on}."
+    scored = score_sentence(card or report.scorecard())
+    text += f" {scored}" if scored else ""
     suppressed = sum(r.suppressed for r in report.files)
     if suppressed:
         text += f" {suppressed} suppressed."
@@ -205,8 +207,7 @@ def summary_sentence(report: Report, card: Scorecard | None = None) -> str:
         text += f" {plural(notes, 'note')}."
     if report.skipped:
         text += f" {plural(len(report.skipped), 'check')} did not run."
-    scored = score_sentence(card or report.scorecard())
-    return text + (f" {scored}" if scored else "")
+    return text
 
 
 class RunNoteKind(StrEnum):

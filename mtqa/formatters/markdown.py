@@ -145,14 +145,14 @@ def render(report: Report, color: bool = False) -> str:
     card = report.scorecard()
     verdict = "❌" if report.exit_code() else "✅"
     headline = f"{verdict} mtqa: {plural(len(report.failing()), 'finding')} at or above {report.fail_on}"
-    if card.run.score is not None:
-        headline += f", quality score {card.run.score:.2f}"
-        if card.below:
-            headline += f" under {number(card.scoring.fail_under or 0)}"
     if errors:
         headline += f", {plural(errors, 'file')} not checked"
     if report.skipped:
         headline += f", {plural(len(report.skipped), 'check')} did not run"
+    if card.run.score is not None:
+        headline += f", quality score {card.run.score:.2f}"
+        if card.below:
+            headline += f" under {number(card.scoring.fail_under or 0)}"
     head = [MARKER, f"### {headline}", "", *_table(report, card), "", summary_sentence(report, card), "",
             *_scorecard(card)]
     checked_as = languages_line(report)
