@@ -104,7 +104,7 @@ class FileResult:
     baselined: int = 0  # the part of ``suppressed`` the baseline accounted for
     signatures: dict[str, str] = field(default_factory=dict)  # model check code → signature, this file
     not_available: dict[str, NotAvailable] = field(default_factory=dict)  # AVAILABLE's checks left out here
-    words: WordCount | None = None  # the scorecard's word count; None when the file was not checked
+    words: WordCount | None = None  # the scorecard's word count; None when the file was not read
 
     @property
     def segments(self) -> int:
@@ -157,7 +157,7 @@ class Report:
         Computed on each call (from word counts the engine made once), so findings the
         baseline hides after the run no longer cost points.
         """
-        return scorecard([(None if r.unchecked else r.words, r.findings) for r in self.files], self.scoring)
+        return scorecard([(r.words, r.findings) for r in self.files], self.scoring)
 
     def exit_code(self) -> int:
         """2 when any input or check failed, else 1 when findings reach --fail-on or the score is under --fail-under, else 0.
