@@ -13,6 +13,10 @@ sentence boundary. A sentence of more than ``max_sentence_words`` words is cut i
 of at most that many words at whitespace, and each piece has ``Segment.overlong`` set, so
 nothing is dropped and the caller can report the file.
 
+Most paragraphs of MT output are one sentence, and pysbd takes a millisecond on each. A chunk
+in English rules that has no character pysbd could split at (``_unsplittable``) is never
+given to it.
+
 Abbreviations come from pysbd's per-language lists, plus the few English ones it lacks
 (``EXTRA_ABBREVIATIONS``); ``abbreviations(lang)`` gives the same list to the checks that
 must know whether a full stop ends a sentence.
@@ -39,6 +43,16 @@ DEFAULT_MAX_SENTENCE_WORDS = 1000
 _TO_SPACE = str.maketrans("\n\r\t\x0b\x0c\x85\u2028\u2029", " " * 8)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]]*(?=\s)|[。！？]+")
 _WORD = re.compile(r"\S+")
+# Text pysbd's English rules return whole: letters, digits, spaces and punctuation that none of
+# its rules splits at, and at most one sentence-final mark. Every boundary pysbd finds needs one of
+# the characters left out: a full stop, ! or ? inside (sentence ends, abbreviations, numbered and
+# lettered lists), a bracket (list items "a)", asides before a capital), a double quote or an
+# opening single one (quotations), an ellipsis, or one of the letters pysbd writes into the text
+# as its own markers (``_MARKERS``); or a straight apostrophe before a space and a capital (the
+# end of a 'quotation' Then the next sentence), which ``_QUOTE_END`` finds.
+_MARKERS = "ǃƪȸȹᓰᓱᓳᓴᓷᓸ"
+_PLAIN = re.compile(rf"(?:[^\W{_MARKERS}]|[\s,;:/%&$€£'’–—-])*[.!?]?\s*")
+_QUOTE_END = re.compile(r"'\s[A-Z]")
 
 
 @cache
@@ -114,12 +128,22 @@ def _chunks(view: str) -> Iterator[tuple[int, int, bool]]:
     yield start, len(view), True
 
 
+def _unsplittable(chunk: str, lang: str) -> bool:
+    """True when pysbd would find no boundary inside ``chunk`` (``_PLAIN``, English rules only)."""
+    english = lang == "en" or lang not in _PYSBD_LANGS
+    return english and _PLAIN.fullmatch(chunk) is not None and _QUOTE_END.search(chunk) is None
+
+
 def _boundaries(view: str, lang: str) -> list[int]:
     """Offsets in ``view`` where a new sentence starts (excluding 0, including len(view))."""
     segmenter = _segmenter(lang)
     cuts: list[int] = []
     for start, end, hard in _chunks(view):
         chunk = view[start:end]
+        if _unsplittable(chunk, lang):
+            if hard:
+                cuts.append(end)
+            continue
         cursor, last = 0, len(chunk.rstrip())
         for sentence in segmenter.processor(chunk).process():
             sentence = sentence.strip()

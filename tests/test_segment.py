@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import time
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from mtqa import segment
 from mtqa.document import Block
 from mtqa.segment import CHUNK_CHARS, EXTRA_ABBREVIATIONS, abbreviations, sentence_spans, split_blocks
 
@@ -123,3 +127,42 @@ def test_pathological_paragraphs_stay_fast(text: str) -> None:
     elapsed = time.perf_counter() - started
     assert elapsed < 10, f"{elapsed:.1f}s"
     assert "".join(s.text for s in segments).replace(" ", "") == text.replace(" ", "")
+
+
+# Characters of plain prose, of the punctuation pysbd never splits at, and of what it splits at
+# (full stops, brackets, quotes, ellipses, list numbers), so both paths of ``_boundaries`` are drawn.
+_PROSE = st.text(
+    alphabet=st.sampled_from(list("abcxivAIZ15 ,;:-–/%&'’.!?()\"“”…ȸᓴ\u00a0")), max_size=80
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_PROSE)
+def test_plain_chunks_split_as_pysbd_splits_them(text: str) -> None:
+    """The shortcut for chunks pysbd cannot split (``_unsplittable``) gives pysbd's own sentences."""
+    with mock.patch.object(segment, "_unsplittable", return_value=False):
+        expected = sentence_spans(text)
+    assert sentence_spans(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["The talks, which began in May, ended on Tuesday.", "It's the country’s 15 % share of the vote",
+     "Officials said nothing!", "the results of the survey: 3 in 4 agree."],
+)
+def test_plain_sentences_are_not_given_to_pysbd(text: str) -> None:
+    class NoSegmenter:
+        def processor(self, chunk: str) -> None:
+            raise AssertionError(f"pysbd was asked to split {chunk!r}")
+
+    with mock.patch.object(segment, "_segmenter", return_value=NoSegmenter()):
+        assert sentences(text) == [text]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["It was 15. Then it rained.", "He said 'no' Then he left.", "Choose a) tea or b) coffee.",
+     "Wait... Then go.", "Ask (if you like) Then go.", "Привет. Пока."],
+)
+def test_chunks_pysbd_may_split_still_go_to_it(text: str) -> None:
+    assert not segment._unsplittable(text, "en")

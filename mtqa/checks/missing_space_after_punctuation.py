@@ -12,9 +12,11 @@ from mtqa.findings import Finding, Severity
 
 # "word,word", "end.Next", "Note:this", "really?Yes". A full stop needs two lower-case letters
 # before it and a capitalised word after, which leaves e.g., U.S., 3.14 and file.txt alone;
-# colons need letters on both sides, which leaves 10:30 and C:\ alone.
+# colons need letters on both sides, which leaves 10:30 and C:\ alone. The word before is
+# possessive (++): every branch after it starts with a mark, never a letter, so giving letters
+# back could not match and would only retry every branch at each letter of every word.
 _MISSING = re.compile(
-    r"(?<![^\W\d_])(?P<before>[^\W\d_]+)(?:"
+    r"(?<![^\W\d_])(?P<before>[^\W\d_]++)(?:"
     r"(?P<comma>[,;])(?=[^\W\d_])"
     r"|(?<=[a-z]{2})(?P<stop>[.!?])(?=[A-Z][a-z])"
     r"|(?<=[^\W\d_]{2})(?P<qmark>[!?])(?=[^\W\d_])"
