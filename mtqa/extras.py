@@ -21,6 +21,7 @@ EXTRAS = {
               "torch, transformers, ctranslate2, sentencepiece, huggingface_hub, sacrebleu, wordfreq, gguf, accelerate",
     "train": "training and exporting the detector (`mtqa train detector`, `mtqa train export`): torch, tqdm, sacrebleu, sacremoses",
     "eval": "measuring the checker on human-annotated data (`mtqa eval`): scipy, sacrebleu",
+    "onnx": "the shipped detector on onnxruntime (`MTQA_DETECTOR_RUNTIME=onnx` or `onnx-int8`): onnxruntime, onnx",
 }
 
 
@@ -55,11 +56,12 @@ def require_installed(modules: Iterable[str], extra: str) -> None:
     is not, and a run the output cache answers never needs it.
     """
     for module in modules:
-        if not _installed(module):
+        if not installed(module):
             raise MissingExtra(module, extra)
 
 
-def _installed(module: str) -> bool:
+def installed(module: str) -> bool:
+    """Whether ``module`` can be imported, without importing it."""
     if module in sys.modules:  # None there blocks the import (tests do this to stand for "missing")
         return sys.modules[module] is not None
     return importlib.util.find_spec(module) is not None

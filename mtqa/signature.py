@@ -38,7 +38,7 @@ FIELDS = {
     "repair": "the log-probability gain (nats) a round trip's repair needs (MT301)",
     "skip": "the alignment's cost of leaving a sentence unaligned",
     # how it ran
-    "backend": "the translation backend (hf, ctranslate2)",
+    "backend": "what ran the model: the translation backend (hf, ctranslate2), the detector's runtime (numpy, onnx, onnx-int8)",
 }
 VERSION_FIELD = "mtqa"
 

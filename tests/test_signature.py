@@ -45,4 +45,5 @@ def test_the_shipped_detector_signs_its_weights_and_thresholds() -> None:
     assert fields["model"] == f"mtqa-detector-en@sha256:{detector.weights_sha256[:12]}"
     assert fields["thr"] == f"{detector.minor:g}/{detector.major:g}"
     assert fields["patterns"] == f"{detector.pattern_minor:g}/{detector.pattern_major:g}"
-    assert list(fields) == ["model", "score", "thr", "patterns", "mtqa"]
+    assert fields["backend"] == detector.runtime
+    assert list(fields) == ["model", "score", "thr", "patterns", "backend", "mtqa"]

@@ -5,8 +5,10 @@ errors), ``freedict`` (dictd reader for the German round trip), ``data`` (MLQE-P
 synthetic training sets), ``round_trips`` (Apertium round trips labelled like MLQE-PE),
 ``tokens`` (word lists to sub-token batches), ``model`` (the torch encoder with a word head and a sentence
 head), ``train`` (training command), ``export`` (fp16 weights and calibrated thresholds),
-``runtime`` (the same network's forward pass in numpy) and ``infer`` (loading the shipped
-model and scoring sentences). Only training and export import torch: the check runs on numpy.
+``runtime`` (the same network's forward pass in numpy), ``onnx_graph`` and ``onnx_runtime``
+(the same network as an ONNX graph written from the shipped weights, on onnxruntime: an
+opt-in alternative) and ``infer`` (loading the shipped model, choosing its runtime and scoring
+sentences). Only training and export import torch: the check runs on numpy (or onnxruntime).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Scoring word lists with a detector: batched and length-sorted; no torch needed.
 
-``predict`` takes any forward pass over a ``Batch``: the numpy one of the shipped model (the
-check) or the torch one of a model in training (``mtqa.detector.model.torch_forward``).
+``predict`` takes any forward pass over a ``Batch``: the numpy or onnxruntime one of the
+shipped model (the check; ``RUNTIMES``) or the torch one of a model in training
+(``mtqa.detector.model.torch_forward``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import numpy as np
 from mtqa.detector import SHIPPED_NAME
 from mtqa.detector.runtime import CONFIG, WEIGHTS, NumpyDetector
 from mtqa.detector.tokens import Batch, encode, load_tokenizer
+from mtqa.errors import ConfigError
+from mtqa.extras import installed
 from mtqa.signature import Signature
 
 if TYPE_CHECKING:
@@ -30,6 +33,9 @@ Forward = Callable[[Batch], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 MAX_LENGTH = 256  # sub-tokens per sentence piece
 MAX_WORDS = 100  # longer sentences are scored in pieces of this many words, never truncated
+RUNTIMES = ("numpy", "onnx", "onnx-int8")
+DEFAULT_RUNTIME = "numpy"  # see models/mtqa-detector-en/MODEL_CARD.md, "Runtime"
+RUNTIME_VARIABLE = "MTQA_DETECTOR_RUNTIME"
 
 
 # The training text (MLQE-PE) has ASCII quotes only; curly ones would look like errors.
@@ -83,13 +89,20 @@ class LoadedDetector:
         self.pattern_minor = float(thresholds.get("pattern_minor", 1.01))  # no pattern head: never flag
         self.pattern_major = float(thresholds.get("pattern_major", 1.01))
         self.weights_sha256 = hashlib.sha256((directory / WEIGHTS).read_bytes()).hexdigest()
-        self._loaded: tuple[NumpyDetector, Any] | None = None
+        self.runtime = available_runtime(requested_runtime(directory, self.config))
+        self._loaded: tuple[Forward, Any] | None = None
 
-    def _network(self) -> tuple[NumpyDetector, Any]:
+    def _network(self) -> tuple[Forward, Any]:
         """The network and tokenizer, loaded on first use (a re-check answered by the cache
         never loads them)."""
         if self._loaded is None:
-            self._loaded = (NumpyDetector.load(self.directory)[0], load_tokenizer(self.directory))
+            if self.runtime == "numpy":
+                forward: Forward = NumpyDetector.load(self.directory)[0]
+            else:
+                from mtqa.detector.onnx_runtime import OnnxDetector
+
+                forward = OnnxDetector.load(self.directory, self.weights_sha256, int8=self.runtime == "onnx-int8")
+            self._loaded = (forward, load_tokenizer(self.directory))
         return self._loaded
 
     def score_cached(self, sentences: Sequence[Sequence[str]], cache: OutputCache | None) -> list[Scored]:
@@ -98,18 +111,19 @@ class LoadedDetector:
             return self.score(sentences)
         texts = [json.dumps(list(words), ensure_ascii=False) for words in sentences]
         values = cache.cached_map(
-            SHIPPED_NAME, self.weights_sha256, {"runtime": "numpy", "max_words": MAX_WORDS, "max_length": MAX_LENGTH},
+            SHIPPED_NAME, self.weights_sha256, {"runtime": self.runtime, "max_words": MAX_WORDS, "max_length": MAX_LENGTH},
             texts, lambda missing: [asdict(r) for r in self.score([json.loads(t) for t in missing])],
         )
         return [Scored(**value) for value in values]
 
     def signature(self) -> Signature:
-        """The weights' sha256, the sentence score and both heads' thresholds (minor/major)."""
+        """The weights' sha256, the sentence score, both heads' thresholds (minor/major) and the runtime."""
         return Signature.of(
             model=f"{SHIPPED_NAME}@sha256:{self.weights_sha256[:12]}",
             score=self.config["score"]["name"],
             thr=(self.minor, self.major),
             patterns=(self.pattern_minor, self.pattern_major),
+            backend=self.runtime,
         )
 
     def score(
@@ -140,7 +154,8 @@ class LoadedDetector:
         return merged
 
     def _predict_parallel(self, pieces: Sequence[Sequence[str]], batch_size: int, workers: int) -> list[Scored]:
-        """Batches shared out among threads, each with a single-threaded BLAS.
+        """Batches shared out among threads, each with a single-threaded BLAS (or onnxruntime
+        session run: its intra-op pool is one thread).
 
         numpy's element-wise steps (GELU, softmax, layer norm) use one core; BLAS threads help
         only the matrix products. A thread per core with one BLAS thread each keeps both busy:
@@ -176,6 +191,25 @@ def sentence_penalty(result: Scored, settings: dict) -> float:
     z_da = (result.da - settings["da_mean"]) / settings["da_std"]
     badness = settings["hter_weight"] * z_hter - (1 - settings["hter_weight"]) * z_da
     return 10.0 / (1.0 + math.exp(-badness))
+
+
+def requested_runtime(directory: Path, config: dict[str, Any]) -> str:
+    """``MTQA_DETECTOR_RUNTIME``, else config.json's ``runtime``, else ``DEFAULT_RUNTIME``."""
+    value = os.environ.get(RUNTIME_VARIABLE)
+    where = RUNTIME_VARIABLE
+    if not value:
+        value, where = config.get("runtime", DEFAULT_RUNTIME), f"{directory / CONFIG}: runtime"
+    if value not in RUNTIMES:
+        raise ConfigError(f"{where} = {value!r} is not a detector runtime (choose one of {', '.join(RUNTIMES)})")
+    return str(value)
+
+
+def available_runtime(runtime: str) -> str:
+    """``runtime``, or numpy where onnxruntime or onnx is not installed (both are core
+    dependencies; an install without them still checks, at numpy's speed)."""
+    if runtime != "numpy" and not (installed("onnxruntime") and installed("onnx")):
+        return "numpy"
+    return runtime
 
 
 def _cores() -> int:

@@ -71,6 +71,27 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
     return centred / np.sqrt(variance + eps) * weight + bias
 
 
+def load_weights(directory: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """A shipped folder's weights as the forward pass uses them, and its config.json.
+
+    float32; matrices as ``(in, out)`` for ``x @ W``; each layer's query, key and value as one
+    matrix (one product instead of three). Safetensors only: nothing is unpickled.
+    """
+    from safetensors.numpy import load_file
+
+    config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
+    weights = {k: v.astype(np.float32) for k, v in load_file(str(directory / WEIGHTS)).items()}
+    for key in [k for k in weights if k.endswith(".weight") and weights[k].ndim == 2]:
+        if "embeddings" not in key:
+            weights[key] = np.ascontiguousarray(weights[key].T)
+    for i in range(int(config["encoder"]["num_hidden_layers"])):
+        name = f"bert.encoder.layer.{i}.attention.self"
+        for kind in ("weight", "bias"):
+            parts = [weights.pop(f"{name}.{part}.{kind}") for part in ("query", "key", "value")]
+            weights[f"{name}.qkv.{kind}"] = np.concatenate(parts, axis=-1)
+    return weights, config
+
+
 class NumpyDetector:
     """A shipped detector's weights (float32) and the forward pass over a ``Batch``."""
 
@@ -83,18 +104,7 @@ class NumpyDetector:
     @classmethod
     def load(cls, directory: Path) -> tuple[NumpyDetector, dict[str, Any]]:
         """The model and its config.json (safetensors only: nothing is unpickled)."""
-        from safetensors.numpy import load_file
-
-        config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
-        weights = {k: v.astype(np.float32) for k, v in load_file(str(directory / WEIGHTS)).items()}
-        for key in [k for k in weights if k.endswith(".weight") and weights[k].ndim == 2]:
-            if "embeddings" not in key:
-                weights[key] = np.ascontiguousarray(weights[key].T)  # (in, out) for x @ W
-        for i in range(int(config["encoder"]["num_hidden_layers"])):  # query, key, value: one product
-            name = f"bert.encoder.layer.{i}.attention.self"
-            for kind in ("weight", "bias"):
-                parts = [weights.pop(f"{name}.{part}.{kind}") for part in ("query", "key", "value")]
-                weights[f"{name}.qkv.{kind}"] = np.concatenate(parts, axis=-1)
+        weights, config = load_weights(directory)
         return cls(weights, config["encoder"]), config
 
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
