@@ -1,0 +1,42 @@
+"""What the cross-segment checks (MT5xx) share: normalised texts, units grouped by language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from mtqa.checks.base import RunContext, place
+from mtqa.document import Document, Segment
+
+TRAILING = ".!?:;…。！？ \u00a0"
+MAX_OTHERS = 10  # places listed in a finding's details beyond its own; the count says how many in all
+
+
+def normalised(text: str) -> str:
+    """A segment as the consistency checks compare it: whitespace, case and trailing punctuation ignored."""
+    return " ".join(text.split()).casefold().rstrip(TRAILING)
+
+
+@dataclass(frozen=True)
+class Unit:
+    document: Document
+    segment: Segment
+
+    def place(self) -> dict[str, object]:
+        return place(self.document, self.segment.start, self.segment.end)
+
+    def where(self) -> str:
+        line, _ = self.document.line_col(self.segment.start)
+        return f"{self.document.path}:{line}"
+
+
+def units(documents: Iterable[Document], ctx: RunContext) -> Iterator[tuple[str, Unit]]:
+    """Every segment of ``documents`` with its document's target language (files in other languages never compare)."""
+    for document in documents:
+        lang = ctx.languages(document)[0]
+        for segment in document.segments:
+            yield lang, Unit(document, segment)
+
+
+def others(places: list[dict[str, object]]) -> list[dict[str, object]]:
+    return places[:MAX_OTHERS]

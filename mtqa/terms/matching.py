@@ -1,0 +1,93 @@
+"""Finding terms in text: words with offsets, stems, and an index of terms by their first stem.
+
+A term matches where its words' stems follow one another in the text, so "Speichers" and
+"Speicher" match the term "Speicher" (Snowball stemmers, through PyStemmer). Languages
+Snowball has no stemmer for are matched by lower-cased words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Generic, TypeVar
+
+WORD = re.compile(r"[^\W_]+")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Word:
+    start: int  # offset in the text the words were split from
+    end: int
+    text: str
+
+
+def words(text: str) -> list[Word]:
+    """The words of ``text`` (runs of letters and digits) with their offsets."""
+    return [Word(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
+
+
+@cache
+def stemmer(lang: str | None) -> Callable[[str], str]:
+    """A cached stem function for ``lang`` (a base tag: ``de``) of lower-cased words."""
+    stem: Callable[[str], str] = str
+    if lang:
+        import Stemmer
+
+        try:
+            stem = Stemmer.Stemmer(lang).stemWord
+        except KeyError:
+            pass
+    cached: dict[str, str] = {}
+
+    def stem_word(word: str) -> str:
+        found = cached.get(word)
+        if found is None:
+            found = cached[word] = stem(word.lower())
+        return found
+
+    return stem_word
+
+
+def stems(text: str, lang: str | None) -> tuple[str, ...]:
+    stem = stemmer(lang)
+    return tuple(stem(m.group()) for m in WORD.finditer(text))
+
+
+@dataclass(frozen=True)
+class Match(Generic[T]):
+    start: int
+    end: int
+    item: T
+
+
+@dataclass
+class TermIndex(Generic[T]):
+    """Terms by the stem of their first word; ``find`` gives every term that a text holds."""
+
+    lang: str | None
+    _by_first: dict[str, list[tuple[tuple[str, ...], T]]] = field(default_factory=dict)
+
+    def add(self, term: str, item: T) -> None:
+        key = stems(term, self.lang)
+        if key:
+            self._by_first.setdefault(key[0], []).append((key, item))
+
+    def __bool__(self) -> bool:
+        return bool(self._by_first)
+
+    def find(self, found_words: list[Word]) -> Iterable[Match[T]]:
+        """Each term whose stems follow one another in ``found_words``, with its span."""
+        stem = stemmer(self.lang)
+        keys = [stem(w.text) for w in found_words]
+        for i, key in enumerate(keys):
+            for term, item in self._by_first.get(key, ()):
+                if tuple(keys[i : i + len(term)]) == term:
+                    yield Match(found_words[i].start, found_words[i + len(term) - 1].end, item)
+
+
+def squashed(text: str) -> str:
+    """A term's spelling key: lower case, without hyphens, spaces and apostrophes ("E-Mail" → "email")."""
+    return "".join(WORD.findall(text)).casefold()
