@@ -58,11 +58,11 @@ class InconsistentSpelling(RunCheck):
         written two ways looks careless; MT systems transliterate names afresh in every
         sentence, so the variants are common in machine-translated text.
     Example:
-        Grushko met the press on Monday, and on Tuesday Gruschko spoke again.
-        Send an e-mail or an email to the desk.
+        On Monday Grushko met the press, and on Tuesday Gruschko spoke again.
+        Send an e-mail to the desk; the desk reads every email and answers each email.
     Use instead:
-        Grushko met the press on Monday, and on Tuesday Grushko spoke again.
-        Send an email or an email to the desk.
+        On Monday Grushko met the press, and on Tuesday Grushko spoke again.
+        Send an email to the desk; the desk reads every email and answers each email.
     Options:
         Names shorter than five letters, forms that share a stem (Snowball stemmer of the
         target language: "Merkel"/"Merkels"), names whose first letters differ, and (in

@@ -38,7 +38,7 @@ _FAMILIES: dict[str, tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]],
     ),
     "date": (("20 January", _DAY_MONTH, _month_first), ("January 20", _MONTH_DAY, _day_first)),
 }
-_CATEGORY = {"number": "locale-convention/number-format", "date": "locale-convention/date-format"}
+_CATEGORY = {"number": "locale/number-format", "date": "locale/date-format"}
 
 
 class MixedNumberFormat(RunCheck):
@@ -65,7 +65,7 @@ class MixedNumberFormat(RunCheck):
     name = "mixed-number-format"
     summary = "Numbers or dates are written in two conventions in one document."
     severity = Severity.MINOR
-    category = "locale-convention/number-format"
+    category = "locale/number-format"
 
     def check_run(self, ctx: RunContext) -> Iterator[Finding]:
         for document in self.documents(ctx):

@@ -115,8 +115,12 @@ def read_utf8(path: Path, shown: str) -> str:
 
 def load_glossary(path: str) -> Glossary:
     """A glossary by its extension: ``.tbx`` (TBX), ``.tsv``/``.tab`` (tab-separated), else CSV."""
+    return parse_glossary(read_utf8(Path(path), path), path)
+
+
+def parse_glossary(text: str, path: str) -> Glossary:
+    """A glossary from its text; ``path`` (its name) picks the format and names it in errors."""
     file = Path(path)
-    text = read_utf8(file, path)
     if not text.strip():
         raise TermListError(f"{path}: row 1: empty glossary (expected a header row such as 'source,target')")
     if file.suffix.lower() == ".tbx":
@@ -131,7 +135,11 @@ def load_glossary(path: str) -> Glossary:
 
 def load_dnt(path: str) -> DntList:
     """A do-not-translate list: one term per line; blank lines and ``#`` comments are skipped."""
-    text = read_utf8(Path(path), path)
+    return parse_dnt(read_utf8(Path(path), path), path)
+
+
+def parse_dnt(text: str, path: str) -> DntList:
+    """A do-not-translate list from its text; ``path`` names it in errors."""
     terms: list[DntTerm] = []
     seen: dict[str, int] = {}
     for number, raw in enumerate(text.splitlines(), 1):

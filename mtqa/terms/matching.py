@@ -8,7 +8,7 @@ Snowball has no stemmer for are matched by lower-cased words.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Generic, TypeVar
@@ -91,3 +91,48 @@ class TermIndex(Generic[T]):
 def squashed(text: str) -> str:
     """A term's spelling key: lower case, without hyphens, spaces and apostrophes ("E-Mail" → "email")."""
     return "".join(WORD.findall(text)).casefold()
+
+
+_JOINER = re.compile(r"[\s\-‐'’]*")
+
+
+@dataclass
+class VariantIndex(Generic[T]):
+    """Terms by their spelling key (``squashed``): ``find`` gives the places a term is written another way.
+
+    "e-mail", "E-Mail" and "email" share a key; so do "Git Hub" and "GitHub". A place counts
+    when its words are joined only by spaces, hyphens or apostrophes, and it is not written as
+    the term itself.
+    """
+
+    _by_key: dict[str, tuple[str, T]] = field(default_factory=dict)
+    _prefixes: set[str] = field(default_factory=set)
+    _longest: int = 1
+
+    def add(self, term: str, item: T) -> None:
+        parts = WORD.findall(term)
+        key = "".join(parts).casefold()
+        if not key or key in self._by_key:
+            return
+        self._by_key[key] = (term, item)
+        self._longest = max(self._longest, len(parts) + 2)
+        for i in range(1, len(key)):
+            self._prefixes.add(key[:i])
+
+    def find(self, text: str, found_words: list[Word]) -> Iterator[Match[T]]:
+        """Each run of words in ``text`` spelled like a term but not written as it (``found_words`` are its words)."""
+        keys = [w.text.casefold() for w in found_words]
+        for i, first in enumerate(keys):
+            key = first
+            for j in range(i, min(len(keys), i + self._longest)):
+                if j > i:
+                    if not _JOINER.fullmatch(text, found_words[j - 1].end, found_words[j].start):
+                        break
+                    key += keys[j]
+                if key in self._by_key:
+                    term, item = self._by_key[key]
+                    start, end = found_words[i].start, found_words[j].end
+                    if text[start:end] != term:
+                        yield Match(start, end, item)
+                if key not in self._prefixes:
+                    break
