@@ -11,14 +11,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 WORD = re.compile(r"[^\W_]+")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     start: int  # offset in the text the words were split from
     end: int
     text: str
@@ -26,7 +25,7 @@ class Word:
 
 def words(text: str) -> list[Word]:
     """The words of ``text`` (runs of letters and digits) with their offsets."""
-    return [Word(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
+    return [Word(*m.span(), m.group()) for m in WORD.finditer(text)]
 
 
 @cache
@@ -65,27 +64,30 @@ class Match(Generic[T]):
 
 @dataclass
 class TermIndex(Generic[T]):
-    """Terms by the stem of their first word; ``find`` gives every term that a text holds."""
+    """Terms by their stems, with the word counts they come in; ``find`` gives every term a text holds."""
 
     lang: str | None
-    _by_first: dict[str, list[tuple[tuple[str, ...], T]]] = field(default_factory=dict)
+    _terms: dict[tuple[str, ...], list[T]] = field(default_factory=dict)
+    _lengths: dict[str, set[int]] = field(default_factory=dict)  # first stem → the terms' lengths in words
 
     def add(self, term: str, item: T) -> None:
         key = stems(term, self.lang)
         if key:
-            self._by_first.setdefault(key[0], []).append((key, item))
+            self._terms.setdefault(key, []).append(item)
+            self._lengths.setdefault(key[0], set()).add(len(key))
 
     def __bool__(self) -> bool:
-        return bool(self._by_first)
+        return bool(self._terms)
 
     def find(self, found_words: list[Word]) -> Iterable[Match[T]]:
         """Each term whose stems follow one another in ``found_words``, with its span."""
         stem = stemmer(self.lang)
         keys = [stem(w.text) for w in found_words]
+        lengths, terms = self._lengths, self._terms
         for i, key in enumerate(keys):
-            for term, item in self._by_first.get(key, ()):
-                if tuple(keys[i : i + len(term)]) == term:
-                    yield Match(found_words[i].start, found_words[i + len(term) - 1].end, item)
+            for n in lengths.get(key, ()):
+                for item in terms.get(tuple(keys[i : i + n]), ()):
+                    yield Match(found_words[i].start, found_words[i + n - 1].end, item)
 
 
 def squashed(text: str) -> str:
