@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import re
 
-from mtqa.terms import Term, TermListError
+from mtqa.terms.model import Term, TermListError
 
 REQUIRED = ("source", "target")
 ALIASES = {

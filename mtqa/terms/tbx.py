@@ -11,7 +11,7 @@ from __future__ import annotations
 import xml.parsers.expat as expat
 
 from mtqa.locales import base
-from mtqa.terms import Concept, TermListError
+from mtqa.terms.model import Concept, TermListError
 
 ENTRY = {"termEntry", "conceptEntry"}
 LANGUAGE = {"langSet", "langSec"}
