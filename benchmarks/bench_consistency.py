@@ -2,9 +2,10 @@
 
     python benchmarks/bench_consistency.py                 # the MT5xx family, end to end through the CLI
     python benchmarks/bench_consistency.py --select DEFAULT --units 20000
+    python benchmarks/bench_consistency.py --format po   # PO files (polib reads them: slower)
 
-Generates, in a temporary directory, a PO project (German source, English target) of
-``--files`` files holding ``--units`` units in all, built from a 5,000-term glossary of
+Generates, in a temporary directory, a project (German source, English target) of
+``--files`` TSV or PO files holding ``--units`` units in all, built from a 5,000-term glossary of
 compound terms (CSV: source, target, forbidden) and a do-not-translate list of product
 names, with the slips the checks look for: a term translated against the glossary, a
 forbidden term, a product name respelled, a source translated two ways, a name spelled two
@@ -100,12 +101,17 @@ def po_file(entries: list[tuple[str, str]]) -> str:
     return head + "\n".join(body)
 
 
+def tsv_file(entries: list[tuple[str, str]]) -> str:
+    return "source\ttarget\n" + "".join(f"{source}\t{target}\n" for source, target in entries)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--units", type=int, default=100_000)
     parser.add_argument("--terms", type=int, default=5_000)
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--select", default="MT5")
+    parser.add_argument("--format", choices=("tsv", "po"), default="tsv")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -117,13 +123,15 @@ def main() -> None:
         per_file = -(-len(generated) // args.files)
         for n in range(args.files):
             chunk = generated[n * per_file : (n + 1) * per_file]
-            (root / "po" / f"part{n:02d}.po").write_text(po_file(chunk), encoding="utf-8")
+            text = po_file(chunk) if args.format == "po" else tsv_file(chunk)
+            (root / "po" / f"part{n:02d}.{args.format}").write_text(text, encoding="utf-8")
         with open(root / "terms.csv", "w", encoding="utf-8") as out:
             out.write("source,target,forbidden\n" + "".join(f"{s},{t},{f}\n" for s, t, f in terms))
         (root / "dnt.txt").write_text("\n".join(PRODUCTS) + "\n", encoding="utf-8")
         command = [sys.executable, "-m", "mtqa", "check", str(root / "po"), "--src-lang", "de", "--select", args.select,
                    "--glossary", str(root / "terms.csv"), "--dnt", str(root / "dnt.txt"),
                    "--format", "json", "-o", str(root / "report.json"), "-q"]
+        load_before = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
         elapsed = time.perf_counter() - started
@@ -131,9 +139,11 @@ def main() -> None:
             sys.exit(f"mtqa check failed: {done.stderr.strip()}")
         report = json.loads((root / "report.json").read_text(encoding="utf-8"))
     codes = Counter(report["summary"]["by_code"])
-    print(f"units: {len(generated):,} in {args.files} PO files; glossary: {len(terms):,} terms; "
+    print(f"units: {len(generated):,} in {args.files} {args.format.upper()} files; glossary: {len(terms):,} terms; "
           f"dnt: {len(PRODUCTS)} terms; --select {args.select}")
-    print(f"mtqa check wall time: {elapsed:.2f} s ({len(generated) / elapsed:,.0f} units/s); CPU cores: {os.cpu_count()}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"mtqa check wall time: {elapsed:.2f} s ({len(generated) / elapsed:,.0f} units/s); "
+          f"CPU cores: {os.cpu_count()}; load average before/after: {load_before} / {load}")
     print("findings by code: " + ", ".join(f"{code} {n:,}" for code, n in sorted(codes.items())))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from mtqa.checks.base import RunContext, place
 from mtqa.document import Document, Segment
+from mtqa.terms.matching import Words
 
 TRAILING = ".!?:;…。！？ \u00a0"
 MAX_OTHERS = 10  # places listed in a finding's details beyond its own; the count says how many in all
@@ -40,3 +41,12 @@ def units(documents: Iterable[Document], ctx: RunContext) -> Iterator[tuple[str,
 
 def others(places: list[dict[str, object]]) -> list[dict[str, object]]:
     return places[:MAX_OTHERS]
+
+
+def segment_words(ctx: RunContext, segment: Segment, side: str = "target") -> Words:
+    """The words of a segment's target (or ``side="source"``), split once for all the run's checks."""
+    key = (side, id(segment))
+    found = ctx.memo.get(key)
+    if found is None:
+        found = ctx.memo[key] = Words(segment.text if side == "target" else segment.source or "")
+    return found

@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtqa.checks.base import RunCheck, RunContext
-from mtqa.document import Segment
 from mtqa.findings import Finding, Severity
 from mtqa.terms import DntList, DntTerm
-from mtqa.terms.matching import VariantIndex, Word, words
+from mtqa.checks._cross import segment_words
+from mtqa.terms.matching import WORD, VariantIndex, Words
 
 
-def _verbatim(text: str, found: list[Word], by_first: dict[str, list[DntTerm]]) -> Iterator[tuple[int, DntTerm]]:
-    """Each listed term written exactly as listed in ``text``, at a word boundary."""
-    for word in found:
-        for term in by_first.get(word.text, ()):
-            end = word.start + len(term.term)
-            if text.startswith(term.term, word.start) and not (end < len(text) and text[end].isalnum()):
-                yield word.start, term
+def _verbatim(found: Words, by_first: dict[str, list[DntTerm]]) -> Iterator[DntTerm]:
+    """Each listed term written exactly as listed in the text, at a word boundary."""
+    text = found.text
+    for i, token in enumerate(found.tokens):
+        for term in by_first.get(token, ()):
+            start = found.spans[i][0]
+            end = start + len(term.term)
+            if text.startswith(term.term, start) and not (end < len(text) and text[end].isalnum()):
+                yield term
 
 
 def _by_first(dnt: DntList, memo: dict[object, object]) -> dict[str, list[DntTerm]]:
@@ -25,9 +27,9 @@ def _by_first(dnt: DntList, memo: dict[object, object]) -> dict[str, list[DntTer
     if "dnt-first" not in memo:
         index: dict[str, list[DntTerm]] = {}
         for term in dnt.terms:
-            first = words(term.term)
-            if first and first[0].start == 0:
-                index.setdefault(first[0].text, []).append(term)
+            first = WORD.match(term.term)
+            if first:
+                index.setdefault(first.group(), []).append(term)
         memo["dnt-first"] = index
     found = memo["dnt-first"]
     assert isinstance(found, dict)
@@ -42,14 +44,6 @@ def _variants(dnt: DntList, memo: dict[object, object]) -> VariantIndex[DntTerm]
         memo["dnt-variants"] = index
     found = memo["dnt-variants"]
     assert isinstance(found, VariantIndex)
-    return found
-
-
-def _target_words(ctx: RunContext, segment: Segment) -> list[Word]:
-    key = ("target", id(segment))
-    found = ctx.memo.get(key)
-    if found is None:
-        found = ctx.memo[key] = words(segment.text)
     return found
 
 
@@ -91,13 +85,12 @@ class DoNotTranslate(RunCheck):
             for segment in document.segments:
                 if not segment.source or not segment.text.strip():
                     continue
-                source_words = words(segment.source)
-                wanted = {term.term: term for _, term in _verbatim(segment.source, source_words, by_first)}
+                wanted = {term.term: term for term in _verbatim(segment_words(ctx, segment, "source"), by_first)}
                 if not wanted:
                     continue
-                found = _target_words(ctx, segment)
-                kept = {term.term for _, term in _verbatim(segment.text, found, by_first)}
-                altered = {match.item.term for match in variants.find(segment.text, found)}
+                found = segment_words(ctx, segment)
+                kept = {term.term for term in _verbatim(found, by_first)}
+                altered = {match.item.term for match in variants.find(found)}
                 for text, term in wanted.items():
                     if text in kept or text in altered:
                         continue  # kept, or written another way (MT508 says so)
@@ -140,7 +133,7 @@ class DoNotTranslateSpelling(RunCheck):
         variants = _variants(ctx.dnt, ctx.memo)
         for document in self.documents(ctx):
             for segment in document.segments:
-                for match in variants.find(segment.text, _target_words(ctx, segment)):
+                for match in variants.find(segment_words(ctx, segment)):
                     written = segment.text[match.start : match.end]
                     yield self.finding(
                         document, segment, segment.start + match.start, segment.start + match.end,

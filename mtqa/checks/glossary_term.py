@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from mtqa.checks.base import RunCheck, RunContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
 from mtqa.terms import Glossary, Term
-from mtqa.terms.matching import TermIndex, VariantIndex, Word, stems, words
+from mtqa.checks._cross import segment_words
+from mtqa.terms.matching import WORD, TermIndex, VariantIndex, stemmer, stems
 
 LOCATE_MIN_SCORE = 80  # how like the approved term a stretch of the target must be to be called its misspelling
 
@@ -46,29 +48,25 @@ def _where(glossary: Glossary, term: Term) -> str:
     return f"{glossary.path} row {term.row}" + (f"; {term.notes}" if term.notes else "")
 
 
-def _case_fits(found: list[Word], term: str, strict: bool) -> bool:
+@cache
+def _term_tokens(term: str) -> list[str]:
+    return WORD.findall(term)
+
+
+def _case_fits(found: list[str], term: str, strict: bool) -> bool:
     """Whether the words' capitals fit the term's: a capitalised term word matches only a
     capitalised word (German "Speicher" is not the verb "speichern"); a case-sensitive
     entry's words must start with the very letters the term's do."""
-    for word, written in zip(found, words(term), strict=False):
-        first, wanted = word.text[:1], written.text[:1]
+    for word, written in zip(found, _term_tokens(term), strict=False):
+        first, wanted = word[:1], written[:1]
         if (strict and first != wanted) or (wanted.isupper() and first.islower()):
             return False
     return True
 
 
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+def _contains(haystack: list[str], needle: tuple[str, ...]) -> bool:
     n = len(needle)
-    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
-
-
-def _words(ctx: RunContext, segment: Segment, side: str) -> list[Word]:
-    """The words of a segment's target or source, split once for every check of the run."""
-    key = (side, id(segment))
-    found = ctx.memo.get(key)
-    if found is None:
-        found = ctx.memo[key] = words(segment.text if side == "target" else segment.source or "")
-    return found
+    return any(tuple(haystack[i : i + n]) == needle for i in range(len(haystack) - n + 1))
 
 
 class GlossaryTerm(RunCheck):
@@ -119,24 +117,24 @@ class GlossaryTerm(RunCheck):
             for segment in document.segments:
                 if not segment.source or not segment.text.strip():
                     continue
-                target_stems: tuple[str, ...] | None = None
+                target_stems: list[str] | None = None
                 reported: set[int] = set()
-                source_words = _words(ctx, segment, "source")
+                source_words = segment_words(ctx, segment, "source")
                 for match in terms.sources.find(source_words):
                     term = match.item
                     if id(term) in reported:
                         continue
-                    inside = [w for w in source_words if match.start <= w.start < match.end]
+                    inside = source_words.tokens[match.index : match.index + match.length]
                     if not _case_fits(inside, term.source, term.case_sensitive):
                         continue
-                    if target_stems is None:
-                        target_stems = stems(segment.text, target_lang)  # once per segment, when a term is found
+                    if target_stems is None:  # once per segment, when a term is found
+                        target_stems = stemmer(target_lang).many(segment_words(ctx, segment).tokens)
                     if _contains(target_stems, terms.target_stems[id(term)]) and (
                         not term.case_sensitive or term.target in segment.text
                     ):
                         continue
                     reported.add(id(term))
-                    if any(m.item[0] is term for m in terms.forbidden.find(_words(ctx, segment, "target"))):
+                    if any(m.item[0] is term for m in terms.forbidden.find(segment_words(ctx, segment))):
                         continue  # a forbidden term of the entry: MT506 flags it, with the approved one
                     yield self._finding(document, segment, term, ctx)
 
@@ -215,12 +213,12 @@ class ForbiddenTerm(RunCheck):
             target_lang, source_lang = ctx.languages(document)
             terms = _terms(ctx.glossary, target_lang, source_lang, ctx.memo)
             for segment in document.segments:
-                found = _words(ctx, segment, "target")
+                found = segment_words(ctx, segment)
                 flagged: list[tuple[int, int]] = []
                 for match in terms.forbidden.find(found):
                     term, forbidden = match.item
                     written = segment.text[match.start : match.end]
-                    inside = [w for w in found if match.start <= w.start < match.end]
+                    inside = found.tokens[match.index : match.index + match.length]
                     if not _case_fits(inside, forbidden, term.case_sensitive):
                         continue
                     flagged.append((match.start, match.end))
@@ -230,7 +228,7 @@ class ForbiddenTerm(RunCheck):
                         + (f"; use {term.target!r}" if term.target else ""),
                         suggestion=term.target or None, forbidden=forbidden, approved=term.target,
                     )
-                for match in terms.variants.find(segment.text, found):
+                for match in terms.variants.find(found):
                     term = match.item
                     written = segment.text[match.start : match.end]
                     if any(match.start < e and s < match.end for s, e in flagged):

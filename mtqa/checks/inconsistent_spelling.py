@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -12,11 +13,15 @@ from mtqa.checks.base import RunCheck, RunContext, place
 from mtqa.findings import Finding, Severity
 from mtqa.terms.matching import squashed, stemmer
 
-# A word, hyphens inside it included ("Jean-Luc"); names are runs of capitalised ones.
-_TOKEN = re.compile(r"(?<![\w-])[^\W_]+(?:-[^\W_]+)*(?![\w-])")
+# Capitalised words (hyphens inside included: "Jean-Luc") joined by single spaces: a name.
+_UPPER = "".join(c for c in map(chr, range(0x530)) if c.isupper())  # Latin, Greek, Cyrillic: re has no \p{Lu}
+_CAPITAL = rf"[{re.escape(_UPPER)}][^\W_]*(?:-[^\W_]+)*"
+_NAME = re.compile(rf"(?<![\w-]){_CAPITAL}(?: {_CAPITAL})*(?![\w-])")
 # A compound written with hyphens ("e-mail", "Wi-Fi"), and a word with a capital inside ("GitHub").
 _COMPOUND = re.compile(r"(?<![\w-])[^\W_]+(?:-[^\W_]+)+(?![\w-])")
 _CAMEL = re.compile(r"(?<![\w-])[^\W_]*[^\W\d_A-Z][A-Z][^\W_]*(?![\w-])")
+_PART = re.compile(r"[^ ]+")
+_HAS_CAMEL = re.compile(r"[^\W\d_A-Z][A-Z]")
 _WORD = re.compile(r"(?<![\w-])[^\W\d_]+(?![\w-])")
 _SENTENCE_END = re.compile(r"[.!?:…]\s*[\"'“”‘’«»(]*\s*$")
 _CMU_WORD = re.compile(rb"^([^\s(]+)", re.M)
@@ -78,17 +83,17 @@ class InconsistentSpelling(RunCheck):
 
     def check_run(self, ctx: RunContext) -> Iterator[Finding]:
         by_lang: dict[str, dict[str, _Form]] = {}
-        words: dict[str, dict[str, int]] = {}
+        words: dict[str, Counter[str]] = {}
         initial: dict[str, dict[str, list[tuple[Unit, int, int]]]] = {}
         for lang, unit in units(self.documents(ctx), ctx):
-            _collect(unit, by_lang.setdefault(lang, {}), words.setdefault(lang, {}), initial.setdefault(lang, {}))
+            _collect(unit, by_lang.setdefault(lang, {}), words.setdefault(lang, Counter()), initial.setdefault(lang, {}))
         for lang, forms in by_lang.items():
             for text, places in initial[lang].items():  # "Grushko said" counts where Grushko is a name
                 if text in forms and forms[text].name:
                     forms[text].places = sorted([*forms[text].places, *places], key=_order)
             yield from self._variants(lang, forms, words[lang], ctx)
 
-    def _variants(self, lang: str, forms: dict[str, _Form], words: dict[str, int], ctx: RunContext) -> Iterator[Finding]:
+    def _variants(self, lang: str, forms: dict[str, _Form], words: Counter[str], ctx: RunContext) -> Iterator[Finding]:
         groups: dict[str, list[_Form]] = {}
         for form in forms.values():
             groups.setdefault(squashed(form.text), []).append(form)
@@ -156,7 +161,7 @@ def _order(found: tuple[Unit, int, int]) -> tuple[str, int]:
 
 
 def _collect(
-    unit: Unit, forms: dict[str, _Form], words: dict[str, int], initial: dict[str, list[tuple[Unit, int, int]]]
+    unit: Unit, forms: dict[str, _Form], words: Counter[str], initial: dict[str, list[tuple[Unit, int, int]]]
 ) -> None:
     """Add the segment's names, compounds and inner-capital words to ``forms``; count its words.
 
@@ -174,9 +179,10 @@ def _collect(
         if not (form.places and form.places[-1][0] is unit and form.places[-1][1] == offset + start):
             form.places.append((unit, offset + start, offset + end))  # "Al-Jazeera" is a name and a compound
 
-    for match in _WORD.finditer(text):
-        words[match.group()] = words.get(match.group(), 0) + 1
-    for parts in _names(text):
+    words.update(_WORD.findall(text))
+    for match in _NAME.finditer(text):
+        base = match.start()
+        parts = [(base + m.start(), base + m.end()) for m in _PART.finditer(match.group())]
         if len(parts) > 1:
             add(parts[0][0], parts[-1][1], True)  # the whole name: "Al Jazeera"
         if _starts_sentence(text, parts[0][0]):  # a capital there says nothing of the first word
@@ -184,23 +190,11 @@ def _collect(
             initial.setdefault(text[first[0] : first[1]], []).append((unit, offset + first[0], offset + first[1]))
         for start, end in parts:
             add(start, end, True)
+    if "-" not in text and not _HAS_CAMEL.search(text):
+        return
     for pattern in (_COMPOUND, _CAMEL):
         for match in pattern.finditer(text):
             add(match.start(), match.end(), False)
-
-
-def _names(text: str) -> Iterator[list[tuple[int, int]]]:
-    """Runs of capitalised words that single spaces join, as the words' spans."""
-    run: list[tuple[int, int]] = []
-    for match in _TOKEN.finditer(text):
-        capital = match.group()[0].isupper()
-        if run and (not capital or text[run[-1][1] : match.start()] != " "):
-            yield run
-            run = []
-        if capital:
-            run.append(match.span())
-    if run:
-        yield run
 
 
 def _starts_sentence(text: str, start: int) -> bool:

@@ -10,6 +10,7 @@ from mtqa.checks.base import RunCheck, RunContext, place
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
 
+_DIGIT = re.compile(r"\d")
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _GROUPED_COMMA = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]|\.\d)")
@@ -78,6 +79,8 @@ class MixedNumberFormat(RunCheck):
     ) -> Iterator[Finding]:
         found: dict[str, list[tuple[Segment, re.Match[str]]]] = {style: [] for style, _, _ in styles}
         for segment in document.segments:
+            if not _DIGIT.search(segment.text):  # both families hold digits
+                continue
             for style, pattern, _ in styles:
                 found[style].extend((segment, m) for m in pattern.finditer(segment.text))
         used = [style for style, _, _ in styles if found[style]]

@@ -8,51 +8,72 @@ Snowball has no stemmer for are matched by lower-cased words.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Generic, NamedTuple, TypeVar
+from typing import Generic, TypeVar
 
 WORD = re.compile(r"[^\W_]+")
 T = TypeVar("T")
 
 
-class Word(NamedTuple):
-    start: int  # offset in the text the words were split from
-    end: int
-    text: str
+class Words:
+    """The words of one text (runs of letters and digits): their strings at once, their offsets when asked.
+
+    Most texts hold no term, so the offsets (a second, slower pass) are found only for those that do.
+    """
+
+    __slots__ = ("text", "tokens", "_spans")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens: list[str] = WORD.findall(text)
+        self._spans: list[tuple[int, int]] | None = None
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        if self._spans is None:
+            self._spans = [m.span() for m in WORD.finditer(self.text)]
+        return self._spans
 
 
-def words(text: str) -> list[Word]:
-    """The words of ``text`` (runs of letters and digits) with their offsets."""
-    return [Word(*m.span(), m.group()) for m in WORD.finditer(text)]
+class Stems:
+    """A language's Snowball stemmer (PyStemmer) of lower-cased words, cached by word."""
+
+    def __init__(self, lang: str | None) -> None:
+        self._stem: Callable[[str], str] = str
+        if lang:
+            import Stemmer
+
+            try:
+                self._stem = Stemmer.Stemmer(lang).stemWord
+            except KeyError:
+                pass  # no Snowball stemmer for the language: words match as written, lower-cased
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, token: str) -> str:
+        found = self._cache.get(token)
+        if found is None:
+            found = self._cache[token] = self._stem(token.lower())
+        return found
+
+    def many(self, tokens: list[str]) -> list[str]:
+        get = self._cache.get
+        found = [get(token) for token in tokens]
+        if None in found:
+            for i, token in enumerate(tokens):
+                if found[i] is None:
+                    found[i] = self._cache[token] = self._stem(token.lower())
+        return found  # type: ignore[return-value]
 
 
 @cache
-def stemmer(lang: str | None) -> Callable[[str], str]:
-    """A cached stem function for ``lang`` (a base tag: ``de``) of lower-cased words."""
-    stem: Callable[[str], str] = str
-    if lang:
-        import Stemmer
-
-        try:
-            stem = Stemmer.Stemmer(lang).stemWord
-        except KeyError:
-            pass
-    cached: dict[str, str] = {}
-
-    def stem_word(word: str) -> str:
-        found = cached.get(word)
-        if found is None:
-            found = cached[word] = stem(word.lower())
-        return found
-
-    return stem_word
+def stemmer(lang: str | None) -> Stems:
+    return Stems(lang)
 
 
 def stems(text: str, lang: str | None) -> tuple[str, ...]:
-    stem = stemmer(lang)
-    return tuple(stem(m.group()) for m in WORD.finditer(text))
+    return tuple(stemmer(lang).many(WORD.findall(text)))
 
 
 @dataclass(frozen=True)
@@ -60,6 +81,8 @@ class Match(Generic[T]):
     start: int
     end: int
     item: T
+    index: int = 0  # the first of the matched words, and how many there are
+    length: int = 1
 
 
 @dataclass
@@ -79,15 +102,17 @@ class TermIndex(Generic[T]):
     def __bool__(self) -> bool:
         return bool(self._terms)
 
-    def find(self, found_words: list[Word]) -> Iterable[Match[T]]:
-        """Each term whose stems follow one another in ``found_words``, with its span."""
-        stem = stemmer(self.lang)
-        keys = [stem(w.text) for w in found_words]
+    def find(self, found: Words) -> Iterator[Match[T]]:
+        """Each term whose stems follow one another in the words, with its span."""
+        keys = stemmer(self.lang).many(found.tokens)
         lengths, terms = self._lengths, self._terms
         for i, key in enumerate(keys):
-            for n in lengths.get(key, ()):
+            if key not in lengths:
+                continue
+            for n in lengths[key]:
                 for item in terms.get(tuple(keys[i : i + n]), ()):
-                    yield Match(found_words[i].start, found_words[i + n - 1].end, item)
+                    spans = found.spans
+                    yield Match(spans[i][0], spans[i + n - 1][1], item, i, n)
 
 
 def squashed(text: str) -> str:
@@ -121,20 +146,22 @@ class VariantIndex(Generic[T]):
         for i in range(1, len(key)):
             self._prefixes.add(key[:i])
 
-    def find(self, text: str, found_words: list[Word]) -> Iterator[Match[T]]:
-        """Each run of words in ``text`` spelled like a term but not written as it (``found_words`` are its words)."""
-        keys = [w.text.casefold() for w in found_words]
-        for i, first in enumerate(keys):
-            key = first
-            for j in range(i, min(len(keys), i + self._longest)):
-                if j > i:
-                    if not _JOINER.fullmatch(text, found_words[j - 1].end, found_words[j].start):
-                        break
-                    key += keys[j]
-                if key in self._by_key:
-                    term, item = self._by_key[key]
-                    start, end = found_words[i].start, found_words[j].end
-                    if text[start:end] != term:
-                        yield Match(start, end, item)
-                if key not in self._prefixes:
+    def find(self, found: Words) -> Iterator[Match[T]]:
+        """Each run of the words spelled like a term but not written as it."""
+        text, by_key, prefixes, tokens = found.text, self._by_key, self._prefixes, found.tokens
+        last = len(tokens) - 1
+        for i, token in enumerate(tokens):
+            key = token.casefold()
+            j = i
+            while key in by_key or key in prefixes:
+                if key in by_key:  # the offsets, and whether only spaces and hyphens join the words
+                    spans = found.spans
+                    joined = all(_JOINER.fullmatch(text, spans[k][1], spans[k + 1][0]) for k in range(i, j))
+                    term, item = by_key[key]
+                    start, end = spans[i][0], spans[j][1]
+                    if joined and text[start:end] != term:
+                        yield Match(start, end, item, i, j - i + 1)
+                if j == last or j - i + 1 >= self._longest:
                     break
+                j += 1
+                key += tokens[j].casefold()
