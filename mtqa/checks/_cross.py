@@ -39,10 +39,6 @@ def units(documents: Iterable[Document], ctx: RunContext) -> Iterator[tuple[str,
             yield lang, Unit(document, segment)
 
 
-def others(places: list[dict[str, object]]) -> list[dict[str, object]]:
-    return places[:MAX_OTHERS]
-
-
 def segment_words(ctx: RunContext, segment: Segment, side: str = "target") -> Words:
     """The words of a segment's target (or ``side="source"``), split once for all the run's checks."""
     key = (side, id(segment))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
-from mtqa.checks._cross import Unit, others, units
+from mtqa.checks._cross import MAX_OTHERS, Unit, units
 from mtqa.checks.base import RunCheck, RunContext, place
 from mtqa.findings import Finding, Severity
 from mtqa.terms.matching import squashed, stemmer
@@ -116,7 +116,7 @@ class InconsistentSpelling(RunCheck):
     def _flag(self, group: list[_Form], flagged: dict[str, list[tuple[int, int]]]) -> Iterator[Finding]:
         """A finding at each place of every form but the most used (the first of a tie)."""
         best = max(group, key=lambda f: (len(f.places), -f.first))
-        best_places = [place(unit.document, start, end) for unit, start, end in best.places]
+        best_places = [place(unit.document, start, end) for unit, start, end in best.places[:MAX_OTHERS]]
         for form in group:
             if form is best:
                 continue
@@ -130,7 +130,7 @@ class InconsistentSpelling(RunCheck):
                     f"{form.text!r} is written {best.text!r} elsewhere in this run"
                     f" ({len(best.places)}×, e.g. at {_where(best.places[0])})",
                     suggestion=best.text,
-                    others=others(best_places),
+                    others=best_places,
                     spelled=best.text,
                     times=len(best.places),
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 
-from mtqa.checks._cross import Unit, normalised, others, units
+from mtqa.checks._cross import MAX_OTHERS, Unit, normalised, units
 from mtqa.checks.base import RunCheck, RunContext
 from mtqa.findings import Finding, Severity
 
@@ -88,7 +88,7 @@ class InconsistentTranslation(RunCheck):
                 f"{_source(unit)!r} is translated {len(counts)} ways in this run; most often {majority!r}"
                 f" (e.g. at {elsewhere.where()})",
                 suggestion=majority,
-                others=others([other.place() for other in rest]),
+                others=[other.place() for other in rest[:MAX_OTHERS]],
                 places=len(rest) + 1,
                 translations=len(counts),
             )
@@ -130,7 +130,7 @@ class InconsistentSource(RunCheck):
             yield self.finding(
                 unit.document, segment, segment.start, segment.end,
                 f"{segment.text!r} also translates {majority!r} (at {elsewhere.where()}), not only {_source(unit)!r}",
-                others=others([other.place() for other in rest]),
+                others=[other.place() for other in rest[:MAX_OTHERS]],
                 places=len(rest) + 1,
                 sources=len(counts),
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from mtqa.checks._cross import others
+from mtqa.checks._cross import MAX_OTHERS
 from mtqa.checks.base import RunCheck, RunContext, place
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
@@ -87,7 +87,7 @@ class MixedNumberFormat(RunCheck):
         if len(used) < 2:
             return
         main = max(used, key=lambda style: len(found[style]))  # a tie: the first style listed
-        main_places = [place(document, s.start + m.start(), s.start + m.end()) for s, m in found[main]]
+        main_places = [place(document, s.start + m.start(), s.start + m.end()) for s, m in found[main][:MAX_OTHERS]]
         for style, _, rewrite in styles:
             if style == main:
                 continue
@@ -99,6 +99,6 @@ class MixedNumberFormat(RunCheck):
                     f" ({len(found[main])}×)",
                     suggestion=rewrite(match),
                     category=_CATEGORY[family],
-                    others=others(main_places),
+                    others=main_places,
                     convention=main,
                 )
