@@ -23,7 +23,8 @@ _CAMEL = re.compile(r"(?<![\w-])[^\W_]*[^\W\d_A-Z][A-Z][^\W_]*(?![\w-])")
 _PART = re.compile(r"[^ ]+")
 _HAS_CAMEL = re.compile(r"[^\W\d_A-Z][A-Z]")
 _WORD = re.compile(r"(?<![\w-])[^\W\d_]+(?![\w-])")
-_SENTENCE_END = re.compile(r"[.!?:…]\s*[\"'“”‘’«»(]*\s*$")
+_SENTENCE_ENDS = ".!?:…"
+_OPENERS = " \t\n\u00a0\"'“”‘’«»(["
 _CMU_WORD = re.compile(rb"^([^\s(]+)", re.M)
 MIN_NAME = 5  # shorter names differ by one letter too often to be one name (Jan, Jon)
 LONG_NAME = 8  # from this length two edits may still be the same name (Al Jazeera, Al Jazira)
@@ -198,7 +199,9 @@ def _collect(
 
 
 def _starts_sentence(text: str, start: int) -> bool:
-    return not text[:start].strip() or bool(_SENTENCE_END.search(text[:start]))
+    """Whether only the start of the text, or a sentence end and opening quotes, come before ``start``."""
+    before = text[:start].rstrip(_OPENERS)
+    return not before or before[-1] in _SENTENCE_ENDS
 
 
 def _find_word(word: str, lang: str, ctx: RunContext) -> list[tuple[Unit, int, int]]:

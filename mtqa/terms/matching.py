@@ -76,13 +76,21 @@ def stems(text: str, lang: str | None) -> tuple[str, ...]:
     return tuple(stemmer(lang).many(WORD.findall(text)))
 
 
-@dataclass(frozen=True)
 class Match(Generic[T]):
-    start: int
-    end: int
-    item: T
-    index: int = 0  # the first of the matched words, and how many there are
-    length: int = 1
+    """A term found in some words: which words, and (worked out only when asked) their span in the text."""
+
+    __slots__ = ("words", "index", "length", "item")
+
+    def __init__(self, words: Words, index: int, length: int, item: T) -> None:
+        self.words, self.index, self.length, self.item = words, index, length, item
+
+    @property
+    def start(self) -> int:
+        return self.words.spans[self.index][0]
+
+    @property
+    def end(self) -> int:
+        return self.words.spans[self.index + self.length - 1][1]
 
 
 @dataclass
@@ -111,8 +119,7 @@ class TermIndex(Generic[T]):
                 continue
             for n in lengths[key]:
                 for item in terms.get(tuple(keys[i : i + n]), ()):
-                    spans = found.spans
-                    yield Match(spans[i][0], spans[i + n - 1][1], item, i, n)
+                    yield Match(found, i, n, item)
 
 
 def squashed(text: str) -> str:
@@ -158,9 +165,8 @@ class VariantIndex(Generic[T]):
                     spans = found.spans
                     joined = all(_JOINER.fullmatch(text, spans[k][1], spans[k + 1][0]) for k in range(i, j))
                     term, item = by_key[key]
-                    start, end = spans[i][0], spans[j][1]
-                    if joined and text[start:end] != term:
-                        yield Match(start, end, item, i, j - i + 1)
+                    if joined and text[spans[i][0] : spans[j][1]] != term:
+                        yield Match(found, i, j - i + 1, item)
                 if j == last or j - i + 1 >= self._longest:
                     break
                 j += 1
