@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from mtqa.report import Report
 
 EXIT_CODES = (
-    "[b]Exit codes:[/b] 0 nothing at or above --fail-on; 1 findings at or above --fail-on; "
+    "[b]Exit codes:[/b] 0 nothing at or above --fail-on (and the score at or above --fail-under); "
+    "1 findings at or above --fail-on, or the quality score under --fail-under; "
     "2 usage error, bad configuration, an input that could not be read, or a check that could not run."
 )
 
@@ -91,7 +92,8 @@ SELECTION, INPUT, OUTPUT, GATE = "Selecting checks", "Input", "Output", "CI gate
 OPTION_NAMES = {
     "fail_on": "--fail-on", "select": "--select", "ignore": "--ignore", "target_lang": "--target-lang",
     "source_lang": "--src-lang", "include": "--include", "exclude": "--exclude",
-    "max_file_mb": "--max-file-mb", "severity": "--severity", "glossary": "--glossary", "dnt": "--dnt",
+    "max_file_mb": "--max-file-mb", "severity": "--severity", "fail_under": "--fail-under",
+    "glossary": "--glossary", "dnt": "--dnt",
 }
 MACHINE_FORMATS = frozenset(FORMATTERS) - {"terminal"}
 
@@ -297,7 +299,10 @@ def check(
     fail_on: Annotated[
         Optional[SeverityName], typer.Option(case_sensitive=False, help="Exit 1 when a finding is at least this severe \\[default: major].", rich_help_panel=GATE, show_default=False)
     ] = None,
-    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when findings reach --fail-on (errors still exit 2).", rich_help_panel=GATE)] = False,
+    fail_under: Annotated[
+        Optional[float], typer.Option("--fail-under", metavar="SCORE", help="Exit 1 when the run's MQM quality score (100 - penalty points per 1,000 words; see docs/report-formats.md) is below SCORE, 0-100 \\[default: not gated].", rich_help_panel=GATE, show_default=False)
+    ] = None,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when findings reach --fail-on or the score is under --fail-under (errors still exit 2).", rich_help_panel=GATE)] = False,
     baseline: Annotated[
         Optional[Path], typer.Option(help="Hide the findings recorded in this baseline file; only new ones count.", rich_help_panel=GATE)
     ] = None,
@@ -312,6 +317,8 @@ def check(
       [cyan]mtqa check article.txt[/cyan]
 
       [cyan]mtqa check docs/ --include '*.md' --fail-on critical[/cyan]
+
+      [cyan]mtqa check po/ --fail-on critical --fail-under 98[/cyan]  gate on the quality score
 
       [cyan]mtqa check strings.po --src-lang de --format json -o report.json[/cyan]
 
@@ -337,7 +344,7 @@ def check(
     overrides: dict[str, Any] = {
         key: value
         for key, value in {
-            "fail_on": fail_on, "select": select, "ignore": ignore, "target_lang": target_lang,
+            "fail_on": fail_on, "fail_under": fail_under, "select": select, "ignore": ignore, "target_lang": target_lang,
             "source_lang": src_lang, "include": include, "exclude": exclude, "max_file_mb": max_file_mb,
             "severity": _severity_overrides(severity) if severity else None,
             "glossary": str(glossary) if glossary is not None else None, "dnt": str(dnt) if dnt is not None else None,

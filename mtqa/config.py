@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mtqa.errors import ConfigError
 from mtqa.findings import Severity
 from mtqa.locales import base
+from mtqa.scorecard import DEFAULT_WEIGHTS, MAX_SCORE
 from mtqa.segment import DEFAULT_MAX_SENTENCE_WORDS
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ class Config:
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)  # per-code overrides
     fail_on: Severity = Severity.MAJOR
+    fail_under: float | None = None  # the run's quality score below which it exits 1 (mtqa.scorecard)
+    severity_weights: dict[Severity, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     include: list[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
     exclude: list[str] = field(default_factory=list)
     target_lang: str = "en"
@@ -95,7 +98,7 @@ class Config:
         A plain string ``origin`` names settings that come from no file (``"command line"``),
         and ``labels`` names them as the user wrote them (``fail_on`` → ``--fail-on``).
 
-        ``severity`` and ``options`` tables add to the ones already set (a command-line
+        ``severity``, ``severity_weights`` and ``options`` tables add to the ones already set (a command-line
         ``--severity MT101=minor`` keeps the project's other overrides); the rest replace.
         """
         if isinstance(origin, str):
@@ -103,6 +106,8 @@ class Config:
         values, origins = _coerce(overrides, origin)
         if "severity" in values:
             values["severity"] = _layered(self.severity, values["severity"], str.upper)
+        if "severity_weights" in values:
+            values["severity_weights"] = {**self.severity_weights, **values["severity_weights"]}
         if "options" in values:
             options = {check: dict(table) for check, table in self.options.items()}
             for check, table in values["options"].items():
@@ -196,9 +201,18 @@ def _severity(value: Any) -> Severity:
     return Severity.parse(value)
 
 
+def _score(value: Any) -> float:
+    """A quality score to pass: 0 to 100, the scorecard's maximum."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_SCORE:
+        raise ValueError(f"expected a quality score from 0 to {MAX_SCORE:g}, got {value!r}")
+    return float(value)
+
+
 def _coerce_one(name: str, value: Any, where: Where) -> Any:
     if name == "fail_on":
         return _severity(value)
+    if name == "fail_under":
+        return _score(value)
     if name in _LISTS:
         items = _string_list(value, where.in_file)
         if name == "languages":
@@ -235,6 +249,8 @@ def _coerce(raw: dict[str, Any], origin: Origin) -> tuple[dict[str, Any], dict[s
                 values[name] = _coerce_severity(value, origin, origins)
             elif name == "options":
                 values[name] = _coerce_options(value, origin, origins)
+            elif name == "severity_weights":
+                values[name] = _coerce_weights(value, origin.where(name, ("severity-weights",)))
             elif name in _PATHS:
                 values[name] = _path(value, origin.folder)
             else:
@@ -260,6 +276,28 @@ def _coerce_severity(value: Any, origin: Origin, origins: dict[str, Where]) -> d
             raise table.invalid(code, str(exc) if table.in_file else f"{code}={level}: {exc}") from None
         origins[f"severity.{code}"] = table
     return levels
+
+
+def _coerce_weights(value: Any, table: Where) -> dict[Severity, float]:
+    """``[severity-weights]``: severity = the penalty points of one finding of it (a number, 0 or more).
+
+    ValueError when it is not a table; ConfigError naming the table for a bad key or weight.
+    """
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a table of severity = weight, got {value!r}")
+    weights = {}
+    for key, weight in value.items():
+        try:
+            severity = Severity.parse(key)
+        except ValueError:
+            names = [str(s) for s in Severity]
+            close = difflib.get_close_matches(key.strip().lower(), names, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "choose from " + ", ".join(names)
+            raise table.error(f"unknown severity {key!r} ({hint})") from None
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+            raise table.invalid(key, f"expected a number of penalty points, 0 or more, got {weight!r}")
+        weights[severity] = float(weight)
+    return weights
 
 
 def _coerce_options(value: Any, origin: Origin, origins: dict[str, Where]) -> dict[str, dict[str, Any]]:

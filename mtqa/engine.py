@@ -19,6 +19,7 @@ from mtqa.findings import Finding
 from mtqa.locales import base
 from mtqa.readers import declared_charset, decode, format_for, read_document
 from mtqa.report import ErrorKind, FileError, FileResult, ModelRun, NotAvailable, Note, NoteKind, Report
+from mtqa.scorecard import Scoring, word_count
 from mtqa.suppression import suppress
 from mtqa.walk import expand_paths
 
@@ -301,6 +302,7 @@ def check_input(
     return FileResult(
         path=document.path, document=document, findings=kept, suppressed=suppressed,
         errors=errors + crashes, notes=notes, signatures=dict(ctx.signatures), not_available=not_available,
+        words=word_count(document),
     )
 
 
@@ -394,6 +396,7 @@ def check_inputs(
         signatures=signatures, run_errors=run_errors,
         models_ran={code: ModelRun.of(sig) for code, sig in signatures.items() if code in model_checks},
         not_available=not_available, without_source=without_source(checks, files),
+        scoring=Scoring(config.severity_weights, config.fail_under),
     )
 
 

@@ -11,6 +11,7 @@ from mtqa import __version__
 from mtqa.document import Document, Languages
 from mtqa.errors import ModelUnavailable
 from mtqa.findings import Finding, Severity
+from mtqa.scorecard import MAX_SCORE, MODEL_NAME, REFERENCE_WORDS, Score, Scorecard, Scoring, WordCount, scorecard
 from mtqa.signature import Signature
 
 JSON_FORMAT_VERSION = "1"
@@ -103,6 +104,7 @@ class FileResult:
     baselined: int = 0  # the part of ``suppressed`` the baseline accounted for
     signatures: dict[str, str] = field(default_factory=dict)  # model check code → signature, this file
     not_available: dict[str, NotAvailable] = field(default_factory=dict)  # AVAILABLE's checks left out here
+    words: WordCount | None = None  # the scorecard's word count; None when the file was not read
 
     @property
     def segments(self) -> int:
@@ -134,6 +136,7 @@ class Report:
     models_ran: dict[str, ModelRun] = field(default_factory=dict)  # the selected model checks that ran
     not_available: dict[str, NotAvailable] = field(default_factory=dict)  # AVAILABLE's checks with no model here
     without_source: list[str] = field(default_factory=list)  # selected model checks that need a source no file had
+    scoring: Scoring = field(default_factory=Scoring)  # severity weights and --fail-under
     # problems of the run as a whole, one line each: a glossary that cannot be read, a run check that crashed
     run_errors: list[str] = field(default_factory=list)
     version: str = __version__
@@ -150,18 +153,28 @@ class Report:
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.severity >= self.fail_on]
 
+    def scorecard(self) -> Scorecard:
+        """The quality scores of the files and the run, from the findings as they stand now.
+
+        Computed on each call (from word counts the engine made once), so findings the
+        baseline hides after the run no longer cost points.
+        """
+        return scorecard([(r.words, r.findings) for r in self.files], self.scoring)
+
     def exit_code(self) -> int:
-        """2 when any input or check failed, else 1 when findings reach --fail-on, else 0.
+        """2 when any input or check failed, else 1 when findings reach --fail-on or the score is under --fail-under, else 0.
 
         A selected check that could not run (its model is not downloaded: ``skipped``) also
         gives 2: the gate was not evaluated, so it must not pass as clean.
         """
         if self.skipped or self.run_errors or any(result.errors for result in self.files):
             return EXIT_ERROR
-        return EXIT_FINDINGS if self.failing() else EXIT_CLEAN
+        return EXIT_FINDINGS if self.failing() or self.scorecard().below else EXIT_CLEAN
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self, card: Scorecard | None = None) -> dict[str, Any]:
+        """The run in numbers; ``card`` is ``scorecard()`` when the caller has it already."""
         findings = self.findings
+        card = card or self.scorecard()
         return {
             "files": len(self.files),
             "files_with_errors": sum(1 for r in self.files if r.errors),
@@ -175,13 +188,16 @@ class Report:
             "by_category": dict(sorted(Counter(f.category for f in findings).items())),
             "by_code": dict(sorted(Counter(f.code for f in findings).items())),
             "fail_on": str(self.fail_on),
+            "score": card.run.score,
+            "fail_under": self.scoring.fail_under,
             "exit_code": self.exit_code(),
         }
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON report (see README, "JSON format")."""
+        card = self.scorecard()
         files = []
-        for result in self.files:
+        for result, file_score in zip(self.files, card.files, strict=True):
             entry: dict[str, Any] = {"path": result.path}
             if result.errors:
                 entry["error"] = result.error  # one line, as in version 1 of the format
@@ -191,6 +207,8 @@ class Report:
             if result.languages is not None:
                 entry["languages"] = result.languages.to_dict()
             entry["segments"] = result.segments
+            if file_score is not None:
+                entry["score"] = score_dict(file_score)
             entry["findings"] = [f.to_dict() for f in result.findings]
             files.append(entry)
         return {
@@ -203,6 +221,36 @@ class Report:
             "models_ran": {code: run.to_dict() for code, run in sorted(self.models_ran.items())},
             "not_available": {code: asdict(gap) for code, gap in sorted(self.not_available.items())},
             "source_note": self.source_note,
+            "scorecard": scorecard_dict(card),
             "files": files,
-            "summary": self.summary(),
+            "summary": self.summary(card),
         }
+
+
+def score_dict(score: Score) -> dict[str, Any]:
+    """A score as the JSON report writes it (each file's ``score``, the scorecard's ``run``)."""
+    return {
+        "score": score.score,
+        "words": score.words,
+        "word_basis": str(score.basis),
+        "points": score.points,
+        "per_1000_words": score.per_1000_words,
+        "findings": score.findings,
+        "by_severity": {str(sev): asdict(tally) for sev, tally in score.by_severity.items()},
+        "by_category": {
+            category: {str(sev): asdict(tally) for sev, tally in row.items()} for category, row in score.by_category.items()
+        },
+    }
+
+
+def scorecard_dict(card: Scorecard) -> dict[str, Any]:
+    """The JSON report's ``scorecard``: how the scores were made, the pass mark, the run's score."""
+    return {
+        "model": MODEL_NAME,
+        "weights": {str(sev): weight for sev, weight in sorted(card.scoring.weights.items(), reverse=True)},
+        "reference_words": REFERENCE_WORDS,
+        "max_score": MAX_SCORE,
+        "fail_under": card.scoring.fail_under,
+        "passed": card.passed,
+        "run": score_dict(card.run),
+    }

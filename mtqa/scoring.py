@@ -1,8 +1,11 @@
 """The sentence score: one number per segment, higher = worse ("mqm-penalty-v1").
 
-A segment's score is an MQM-style penalty: the sum of its findings' weights (minor 1,
-major 5, critical 10), not normalised by length, like the WMT MQM segment scores it is
-compared with. 0 means the checker found nothing.
+A segment's score is an MQM-style penalty: the sum of its findings' weights, not normalised
+by length, like the WMT MQM segment scores it is compared with. 0 means the checker found
+nothing. The weights are the scorecard's defaults (``mtqa.scorecard.DEFAULT_WEIGHTS``: minor
+1, major 5, critical 10) whatever the config's ``severity-weights`` say, so that a score
+named "mqm-penalty-v1" always means the same thing; the scorecard (mtqa.scorecard) is the
+run's per-word score, this is the per-sentence one.
 
 Two hooks let model checks supply finer scores than severity weights:
 
@@ -24,14 +27,10 @@ from typing import Protocol, runtime_checkable
 
 from mtqa.checks.base import CheckContext
 from mtqa.document import Document, Segment
-from mtqa.findings import Finding, Severity
+from mtqa.findings import Finding
+from mtqa.scorecard import DEFAULT_WEIGHTS
 
 SCORE_NAME = "mqm-penalty-v1"
-SEVERITY_WEIGHTS: dict[Severity, float] = {
-    Severity.MINOR: 1.0,
-    Severity.MAJOR: 5.0,
-    Severity.CRITICAL: 10.0,
-}
 
 
 @runtime_checkable
@@ -50,7 +49,7 @@ def finding_penalty(finding: Finding) -> float:
     value = finding.details.get("penalty")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    return SEVERITY_WEIGHTS[finding.severity]
+    return DEFAULT_WEIGHTS[finding.severity]
 
 
 def segment_index(segments: Sequence[Segment], starts: Sequence[int], finding: Finding) -> int | None:

@@ -297,3 +297,27 @@ def test_synthetic_recall_counts_flags_on_the_broken_words(tiny: Path, tmp_path:
     assert all(r.recall == 1.0 and r.pattern_recall == 1.0 and 0 <= r.right_type <= 1 for r in rows)
     detector.minor = detector.pattern_minor = 1.01
     assert all(r.recall == 0.0 == r.pattern_recall for r in synthetic_recall(detector, sentences, config, None))
+
+
+def test_example_recall_counts_flags_on_the_marked_words(tiny: Path, tmp_path: Path) -> None:
+    from mtqa.detector.corruptions import PATTERNS
+    from mtqa.detector.data import Example
+    from mtqa.detector.infer import LoadedDetector
+    from mtqa.detector.model import save
+    from mtqa.detector.recall import example_recall
+
+    save(tiny_model(tiny / "encoder"), tmp_path / "m", tiny / "encoder",
+         {"thresholds": {"minor": 0.5, "major": 0.9}, "score": {}})
+    detector = LoadedDetector(tmp_path / "m")
+    garbled = 1 + PATTERNS.index("garbled_phrase")
+    words = SENTENCES[0].split()
+    examples = [Example(words, [i == 2 for i in range(len(words))], hter=0.1, kinds=[garbled if i == 2 else 0 for i in range(len(words))]),
+                Example(words, [False] * len(words), hter=0.0, kinds=[0] * len(words))]  # no error: not counted
+    detector.minor = detector.pattern_minor = 0.0
+    row = example_recall(detector, "round_trip:xx", examples)
+    assert (row.corruption, row.sentences, row.recall, row.pattern_recall) == ("round_trip:xx", 1, 1.0, 1.0)
+    assert 0 <= row.right_type <= 1
+    detector.minor = detector.pattern_minor = 1.01
+    row = example_recall(detector, "round_trip:xx", examples)
+    assert row.recall == 0.0 == row.pattern_recall
+    assert example_recall(detector, "none", examples[1:]).sentences == 0

@@ -14,7 +14,8 @@ from mtqa.document import Document, Segment
 from mtqa.errors import ModelUnavailable
 from mtqa.evaluation.system import CheckerSystem, CheckFailed, sentences_document
 from mtqa.findings import Finding, Severity
-from mtqa.scoring import SCORE_NAME, SEVERITY_WEIGHTS, SegmentScorer, finding_penalty, segment_penalties
+from mtqa.scorecard import DEFAULT_WEIGHTS
+from mtqa.scoring import SCORE_NAME, SegmentScorer, finding_penalty, segment_penalties
 
 
 class _Probe(Check):
@@ -57,7 +58,7 @@ def _finding(document: Document, index: int, severity: Severity, code: str = "T1
 
 
 def test_weights_are_mqm_style() -> None:
-    assert SEVERITY_WEIGHTS == {Severity.MINOR: 1.0, Severity.MAJOR: 5.0, Severity.CRITICAL: 10.0}
+    assert DEFAULT_WEIGHTS == {Severity.MINOR: 1.0, Severity.MAJOR: 5.0, Severity.CRITICAL: 10.0}
     assert SCORE_NAME == "mqm-penalty-v1"
 
 
@@ -105,7 +106,7 @@ def test_checker_system_maps_findings_back_to_sentences() -> None:
     predictions = system.predict(["Fine here.", "It was the the end.", "No no no."], "en")
     assert predictions[0].spans == [] and predictions[0].score == 0.0
     assert predictions[1].spans == [(7, 14)]  # "the the", offsets into the sentence
-    assert predictions[1].score == SEVERITY_WEIGHTS[DoubledWord.severity]
+    assert predictions[1].score == DEFAULT_WEIGHTS[DoubledWord.severity]
     assert predictions[2].score == 0.0  # "no no" is allowed English
 
 

@@ -371,8 +371,11 @@ def test_markdown_escapes_document_text(report: Report) -> None:
     assert "<a " not in html and "<em>" not in html and "<strong>not bold" not in html
     assert "[bold]x[/bold]" in html and "**not bold**" in html and "|pipe|" in html
     assert "\x1b" not in text
-    for row in re.findall(r"<tr>(.*?)</tr>", html, re.S):
-        assert len(re.findall(r"<t[hd][ >]", row)) == 5, row
+    tables = re.findall(r"<table>(.*?)</table>", html, re.S)
+    assert len(tables) == 2  # the files, the scorecard
+    for table, columns in zip(tables, (6, 5)):  # a "|" in a path or category adds no cell
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+            assert len(re.findall(r"<t[hd][ >]", row)) == columns, row
     assert "<b>the the</b> officials." in html
 
 
@@ -464,9 +467,12 @@ def test_terminal_errors_and_summary(report: Report) -> None:
     output = terminal.render(report)
     assert f"missing.txt: error: {report.files[2].error}" in output.splitlines()
     counts = {s: sum(1 for f in report.findings if f.severity == s) for s in Severity}
+    run = report.scorecard().run
     assert output.splitlines()[-1] == (
         f"Found {len(report.findings)} findings ({counts[Severity.CRITICAL]} critical, {counts[Severity.MAJOR]} major, "
-        f"{counts[Severity.MINOR]} minor) in 3 files; 3 at or above --fail-on major. 1 file could not be checked."
+        f"{counts[Severity.MINOR]} minor) in 3 files; 3 at or above --fail-on major. "
+        f"Quality score {run.score:.2f}: {run.points:g} points in {run.words} target words, "
+        f"{run.per_1000_words:.2f} per 1,000. 1 file could not be checked."
     )
     assert terminal.render(Report(files=[FileResult(path="a.txt")])).strip() == (
         "No findings in 1 file; 0 at or above --fail-on major."

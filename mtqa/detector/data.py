@@ -157,17 +157,24 @@ def synthetic_examples(
     return examples
 
 
+def _share(examples: Sequence[Example], share: float, rng: random.Random) -> list[Example]:
+    n = round(share * len(examples))
+    return list(examples) if n >= len(examples) else rng.sample(list(examples), n)
+
+
 def epoch_examples(
-    real: Sequence[Example], post_edits: Sequence[list[str]], corruptor: Corruptor, epoch: int
+    real: Sequence[Example], post_edits: Sequence[list[str]], corruptor: Corruptor, epoch: int,
+    prepared: Sequence[Example] = (),
 ) -> list[Example]:
-    """One epoch's training set: fresh synthetic errors each epoch, from (seed, epoch)."""
+    """One epoch's training set: fresh synthetic errors each epoch, from (seed, epoch), and a
+    share of the ``prepared`` examples (round trips, fluent wrong senses: ``mtqa.detector.prepare``)."""
     mix = corruptor.config.mix
     rng = random.Random(f"{corruptor.config.seed}:{epoch}")
-    n_real = round(mix.get("real", 1.0) * len(real))
-    chosen = list(real) if n_real >= len(real) else rng.sample(list(real), n_real)
+    chosen = _share(real, mix.get("real", 1.0), rng)
     n_clean = round(mix.get("clean", 0.0) * len(post_edits))
     n_synthetic = round(mix.get("synthetic", 0.0) * len(post_edits))
-    return chosen + synthetic_examples(post_edits, corruptor, rng, n_clean, n_synthetic)
+    made = synthetic_examples(post_edits, corruptor, rng, n_clean, n_synthetic)
+    return chosen + made + _share(prepared, mix.get("prepared", 1.0), rng)
 
 
 def bad_rate(examples: Sequence[Example]) -> float:

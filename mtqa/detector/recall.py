@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from mtqa.detector.corruptions import Lexicon
-from mtqa.detector.data import Corruptor, SyntheticConfig
+from mtqa.detector.data import Corruptor, Example, SyntheticConfig
 from mtqa.detector.infer import LoadedDetector
 
 
@@ -55,3 +55,20 @@ def synthetic_recall(
         results.append(Recall(name, len(corrupted), hits / len(corrupted), sum(flat) / len(flat),
                               pattern_hits / len(corrupted), sum(typed) / len(typed) if typed else float("nan")))
     return results
+
+
+def example_recall(detector: LoadedDetector, name: str, examples: Sequence[Example]) -> Recall:
+    """``Recall`` on ready examples with errors marked (judged round trips of held-out sentences):
+    the examples with a BAD word count, and the right type is the pattern of their BAD words."""
+    flawed = [e for e in examples if any(e.bad)]
+    if not flawed:
+        return Recall(name, 0, *[float("nan")] * 4)
+    scored = detector.score([e.words for e in flawed])
+    broken = [[(p, err, k, kind) for p, err, k, b, kind in zip(r.bad, r.error, r.kind, e.bad, e.kinds or [], strict=True) if b]
+              for r, e in zip(scored, flawed, strict=True)]
+    hits = sum(any(p >= detector.minor for p, _, _, _ in words) for words in broken)
+    pattern_hits = sum(any(err >= detector.pattern_minor for _, err, _, _ in words) for words in broken)
+    flat = [p for words in broken for p, _, _, _ in words]
+    typed = [k + 1 == kind for words in broken for _, err, k, kind in words if err >= detector.pattern_minor]
+    return Recall(name, len(flawed), hits / len(flawed), sum(flat) / len(flat), pattern_hits / len(flawed),
+                  sum(typed) / len(typed) if typed else float("nan"))

@@ -64,6 +64,28 @@ def mlqe_labels(mt: Sequence[str], post_edit: Sequence[str]) -> Labels:
     return Labels(bad, min(1.0, edits / length))
 
 
+def edit_spans(mt: Sequence[str], post_edit: Sequence[str]) -> list[tuple[int, int, int, int]]:
+    """The stretches where ``mt`` differs from ``post_edit``, as (mt start, mt end, post-edit start,
+    post-edit end), from the same edit trace as ``mlqe_labels``' word tags (no shifts)."""
+    ter = require("sacrebleu.metrics.lib_ter", "train")
+    if not post_edit:
+        return [(0, len(mt), 0, 0)] if mt else []
+    _, trace = ter.BeamEditDistance(list(post_edit))(list(mt))
+    spans, m, p, start = [], 0, 0, None
+    for op in [*trace, " "]:
+        if op == " ":
+            if start is not None:
+                spans.append((start[0], m, start[1], p))
+                start = None
+            m, p = m + 1, p + 1
+            continue
+        if start is None:
+            start = (m, p)
+        m += op != "i"
+        p += op != "d"
+    return spans
+
+
 def round_trip_examples(
     sentences: Sequence[Sequence[str]], there: Translator, back: Translator, pivot: str
 ) -> list[Example]:

@@ -30,6 +30,7 @@ from mtqa.detector.data import (
 )
 from mtqa.detector.freedict import round_trip_if_installed
 from mtqa.detector.infer import predict
+from mtqa.detector.prepare import read_examples
 from mtqa.detector.model import Detector, cpu_has_bf16, from_pretrained_encoder, to_torch, torch_forward
 from mtqa.detector.tokens import encode, load_tokenizer
 
@@ -73,6 +74,7 @@ class TrainOptions:
     freeze: int = 0  # freeze the embeddings and the first N layers (-1: train the embeddings too)
     max_length: int = 128
     max_words: int = 60  # longer training sentences are skipped (they cost the most)
+    prepared: Path | None = None  # a ``mtqa train prepare`` folder: news sentences, round trips, wrong senses
     init: Path | None = None  # start from these weights (a run's epoch-N.pt) instead of the base encoder
     model: Detector | None = field(default=None, repr=False)  # a ready model (tests: a tiny one)
 
@@ -177,13 +179,20 @@ def train(opts: TrainOptions) -> Path:
     synthetic = SyntheticConfig.load(opts.synthetic_config)
     post_edits = read_post_edits(opts.data, opts.pairs, "train", opts.limit)
     post_edits += read_english(opts.data, synthetic.english, opts.limit)
+    prepared: list[Example] = []
+    if opts.prepared:
+        post_edits += read_english(opts.prepared, ["clean.txt"], opts.limit)
+        for name in ("round-trips.jsonl", "wrong-sense.jsonl"):
+            if (opts.prepared / name).is_file():
+                prepared += read_examples(opts.prepared / name)[: opts.limit]
+        _log(opts.out, f"{opts.prepared}: {len(prepared)} prepared examples")
     lexicon = round_trip_if_installed(opts.dict_dir, post_edits)
     if lexicon is None:
         _log(opts.out, f"no FreeDict dictionaries in {opts.dict_dir}: wrong_sense/untranslated_word are off")
     corruptor = Corruptor(synthetic, lexicon)
     dev = [load_pair(opts.data, pair, "dev", opts.dev_limit) for pair in opts.pairs]
 
-    first_epoch = [e for e in epoch_examples(real, post_edits, corruptor, 0) if len(e.words) <= opts.max_words]
+    first_epoch = [e for e in epoch_examples(real, post_edits, corruptor, 0, prepared) if len(e.words) <= opts.max_words]
     steps_per_epoch = math.ceil(len(first_epoch) / opts.batch_size)
     total = steps_per_epoch * opts.epochs
     if opts.max_steps:
@@ -218,7 +227,7 @@ def train(opts: TrainOptions) -> Path:
     last = opts.out / f"epoch-{state['epoch']}.pt"
     while state["epoch"] < opts.epochs and state["global_step"] < total:
         epoch = state["epoch"]
-        examples = [e for e in epoch_examples(real, post_edits, corruptor, epoch) if len(e.words) <= opts.max_words]
+        examples = [e for e in epoch_examples(real, post_edits, corruptor, epoch, prepared) if len(e.words) <= opts.max_words]
         batches = make_batches(examples, opts.batch_size, random.Random(f"{opts.seed}:batches:{epoch}"))
         _log(opts.out, f"epoch {epoch + 1}: {len(examples)} sentences, BAD rate {bad_rate(examples):.3f}")
         model.train()

@@ -11,6 +11,7 @@ from rich.cells import cell_len
 from mtqa.document import Document, LanguageFrom, Languages
 from mtqa.findings import Finding, Severity
 from mtqa.report import Report
+from mtqa.scorecard import REFERENCE_WORDS, Score, Scorecard
 
 ELLIPSIS = "…"
 # Whitespace, C0/C1 control characters, and bidirectional overrides and isolates (shown raw
@@ -134,8 +135,53 @@ def languages_line(report: Report) -> str | None:
     return "Checked as " + ", ".join(f"{label} ({plural(n, 'file')})" for label, n in sorted(counts.items())) + "."
 
 
-def summary_sentence(report: Report) -> str:
-    """One line for the end of a human report: counts, files, the gate, errors."""
+def number(value: float) -> str:
+    """A weight, a threshold or a count of points as people write it: 5, 2.5."""
+    return f"{value:g}"
+
+
+def score_text(score: Score | None) -> str:
+    """``83.33``, or ``—`` for a file that was not checked or has no words to score."""
+    return "—" if score is None or score.score is None else f"{score.score:.2f}"
+
+
+def points_phrase(score: Score) -> str:
+    """``12 points in 480 source words, 25.00 per 1,000``: what the score was made of."""
+    text = f"{number(score.points)} point{'' if score.points == 1 else 's'} in {score.words:,} {score.basis} word"
+    text += "" if score.words == 1 else "s"
+    return text + (f", {score.per_1000_words:.2f} per {REFERENCE_WORDS:,}" if score.per_1000_words is not None else "")
+
+
+def weights_phrase(card: Scorecard) -> str:
+    """``minor 1, major 5, critical 10``: the penalty points of one finding of each severity."""
+    return ", ".join(f"{sev} {number(weight)}" for sev, weight in sorted(card.scoring.weights.items()))
+
+
+def gate_phrase(card: Scorecard) -> str | None:
+    """``under --fail-under 95`` or ``at or above --fail-under 95``; None when the score is not gated."""
+    threshold = card.scoring.fail_under
+    if threshold is None or card.run.score is None:
+        return None
+    return f"{'under' if card.below else 'at or above'} --fail-under {number(threshold)}"
+
+
+def score_sentence(card: Scorecard) -> str | None:
+    """``Quality score 83.33: 2 points in 12 target words, 166.67 per 1,000; under --fail-under 90.``
+
+    None when there was nothing to score and no pass mark to say so about.
+    """
+    threshold = card.scoring.fail_under
+    if card.run.score is None:
+        return None if threshold is None else f"No words to score: --fail-under {number(threshold)} was not applied."
+    gate = gate_phrase(card)
+    return f"Quality score {card.run.score:.2f}: {points_phrase(card.run)}" + (f"; {gate}." if gate else ".")
+
+
+def summary_sentence(report: Report, card: Scorecard | None = None) -> str:
+    """One line for the end of a human report: counts, files, the gates, errors.
+
+    ``card`` is ``report.scorecard()`` when the caller has it already.
+    """
     findings = report.findings
     files = len(report.files)
     if findings:
@@ -145,6 +191,8 @@ def summary_sentence(report: Report) -> str:
         text = f"No findings in {plural(files, 'file')}"
     failing = len(report.failing())
     text += f"; {failing} at or above --fail-on {report.fail_on}."
+    scored = score_sentence(card or report.scorecard())
+    text += f" {scored}" if scored else ""
     suppressed = sum(r.suppressed for r in report.files)
     if suppressed:
         text += f" {suppressed} suppressed."

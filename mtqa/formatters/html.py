@@ -25,8 +25,9 @@ import markupsafe
 
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
-from mtqa.formatters._common import language_label
+from mtqa.formatters._common import gate_phrase, language_label, number, points_phrase, score_text, weights_phrase
 from mtqa.report import FileResult, Report
+from mtqa.scorecard import Score, Scorecard
 
 # Longer documents are shown up to here (cut at a line end); their findings stay in the list.
 MAX_TEXT_CHARS = 2_000_000
@@ -71,6 +72,8 @@ class FileView:
     # finding id → (label, href) of each other place a cross-segment finding (MT5xx) names
     links: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
     language: str = ""  # what the file was checked as: "en → de"
+    score: str = "—"  # its quality score, "83.33"
+    score_detail: str = ""  # what the score was made of: "2 points in 12 target words, 166.67 per 1,000"
 
 
 def render(report: Report, color: bool = False) -> str:
@@ -78,9 +81,10 @@ def render(report: Report, color: bool = False) -> str:
     findings = report.findings
     ids = {id(f): n for n, f in enumerate(findings)}
     file_of = {id(f): i for i, result in enumerate(report.files) for f in result.findings}
-    views = [_file_view(i, result, ids) for i, result in enumerate(report.files)]
+    card = report.scorecard()
+    views = [_file_view(i, result, ids, score) for i, (result, score) in enumerate(zip(report.files, card.files))]
     _link_places(views)
-    summary = report.summary()
+    summary = report.summary(card)
     codes = _code_rows(findings)
     env = _environment()
     script = env.loader.get_source(env, "report.js")[0]
@@ -100,6 +104,7 @@ def render(report: Report, color: bool = False) -> str:
         category_chart=_category_chart(findings),
         data={"findings": [_finding_data(n, f, file_of[id(f)]) for n, f in enumerate(findings)]},
         failing=len(report.failing()),
+        scorecard=_scorecard_view(card),
     ) + "\n"
 
 
@@ -116,10 +121,27 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _file_view(index: int, result: FileResult, ids: dict[int, int]) -> FileView:
+def _scorecard_view(card: Scorecard) -> dict[str, Any]:
+    """The run's score and its MQM error count table (a row per category, a column per severity) as text."""
+    run = card.run
+    rows = [{"label": category, "counts": {str(sev): tally.findings for sev, tally in row.items()},
+             "points": number(sum(t.points for t in row.values()))} for category, row in run.by_category.items()]
+    return {
+        "score": score_text(run),
+        "detail": points_phrase(run) if run.score is not None else "no words to score",
+        "weights": weights_phrase(card),
+        "gate": gate_phrase(card),
+        "below": card.below,
+        "rows": rows,
+        "total": {"counts": {str(sev): t.findings for sev, t in run.by_severity.items()}, "points": number(run.points)},
+    }
+
+
+def _file_view(index: int, result: FileResult, ids: dict[int, int], score: Score | None = None) -> FileView:
     counts = Counter(str(f.severity) for f in result.findings)
     numbered = [(ids[id(f)], f) for f in result.findings]
-    view = FileView(index=index, result=result, counts={s: counts[s] for s in SEVERITIES}, rows=numbered)
+    view = FileView(index=index, result=result, counts={s: counts[s] for s in SEVERITIES}, rows=numbered,
+                    score=score_text(score), score_detail=points_phrase(score) if score and score.words else "")
     document = result.document
     if document is None:
         return view

@@ -15,9 +15,11 @@ import string
 from mtqa.document import Document
 from mtqa.findings import Finding, Severity
 from mtqa.formatters._common import (
-    ELLIPSIS, excerpt, fix, flatten, languages_line, plural, severity_counts, summary_sentence,
+    ELLIPSIS, excerpt, fix, flatten, languages_line, number, plural, score_text,
+    severity_counts, summary_sentence, weights_phrase,
 )
 from mtqa.report import FileResult, Report
+from mtqa.scorecard import Scorecard
 
 LIMIT = 65_536  # GitHub's maximum comment body
 _RESERVE = 1_000  # room kept for the truncation note and closing tags
@@ -59,21 +61,38 @@ def _status(result: FileResult, fail_on: Severity) -> str:
     return "fails" if any(f.severity >= fail_on for f in result.findings) else "passes"
 
 
-def _table(report: Report) -> list[str]:
-    rows = ["| File | " + " | ".join(str(s).capitalize() for s in _SEVERITIES) + " | Status |",
-            "| :--- | " + " | ".join("---:" for _ in _SEVERITIES) + " | :--- |"]
-    flagged = [r for r in report.files if r.findings or r.error]
-    for result in flagged[:MAX_TABLE_ROWS]:
+def _table(report: Report, card: Scorecard) -> list[str]:
+    rows = ["| File | " + " | ".join(str(s).capitalize() for s in _SEVERITIES) + " | Score | Status |",
+            "| :--- | " + " | ".join("---:" for _ in _SEVERITIES) + " | ---: | :--- |"]
+    flagged = [(r, score) for r, score in zip(report.files, card.files) if r.findings or r.error]
+    for result, score in flagged[:MAX_TABLE_ROWS]:
         counts = severity_counts(result.findings)
         cells = " | ".join(str(counts[s]) for s in _SEVERITIES)
-        rows.append(f"| {_code(result.path, 100)} | {cells} | {_status(result, report.fail_on)} |")
+        rows.append(f"| {_code(result.path, 100)} | {cells} | {score_text(score)} | {_status(result, report.fail_on)} |")
     if len(flagged) > MAX_TABLE_ROWS:
         rows.append(f"| {ELLIPSIS} {plural(len(flagged) - MAX_TABLE_ROWS, 'more file')} | "
-                    + " | ".join("" for _ in _SEVERITIES) + " | |")
+                    + " | ".join("" for _ in _SEVERITIES) + " | | |")
     totals = severity_counts(report.findings)
     rows.append(f"| **All {plural(len(report.files), 'file')}** | "
-                + " | ".join(f"**{totals[s]}**" for s in _SEVERITIES) + " | |")
+                + " | ".join(f"**{totals[s]}**" for s in _SEVERITIES) + f" | **{score_text(card.run)}** | |")
     return rows
+
+
+def _scorecard(card: Scorecard) -> list[str]:
+    """The run's MQM error count table: a row per category, a column per severity, the points."""
+    run = card.run
+    if not run.findings or run.score is None:
+        return []
+    lines = [f"**Scorecard** (MQM: score = 100 - penalty points per 1,000 words; points per finding: "
+             f"{weights_phrase(card)}):", "",
+             "| Category | " + " | ".join(str(s).capitalize() for s in _SEVERITIES) + " | Points |",
+             "| :--- | " + " | ".join("---:" for _ in _SEVERITIES) + " | ---: |"]
+    for category, row in run.by_category.items():
+        lines.append(f"| {escape(category)} | " + " | ".join(str(row[s].findings) for s in _SEVERITIES)
+                     + f" | {number(sum(t.points for t in row.values()))} |")
+    lines.append("| **All** | " + " | ".join(f"**{run.by_severity[s].findings}**" for s in _SEVERITIES)
+                 + f" | **{number(run.points)}** |")
+    return [*lines, ""]
 
 
 def _problems(report: Report, title: str, notes: bool) -> list[str]:
@@ -123,13 +142,19 @@ def _item(finding: Finding, document: Document | None) -> str:
 def render(report: Report, color: bool = False) -> str:
     total = len(report.findings)
     errors = sum(1 for r in report.files if r.unchecked)
+    card = report.scorecard()
     verdict = "❌" if report.exit_code() else "✅"
     headline = f"{verdict} mtqa: {plural(len(report.failing()), 'finding')} at or above {report.fail_on}"
     if errors:
         headline += f", {plural(errors, 'file')} not checked"
     if report.skipped:
         headline += f", {plural(len(report.skipped), 'check')} did not run"
-    head = [MARKER, f"### {headline}", "", *_table(report), "", summary_sentence(report), ""]
+    if card.run.score is not None:
+        headline += f", quality score {card.run.score:.2f}"
+        if card.below:
+            headline += f" under {number(card.scoring.fail_under or 0)}"
+    head = [MARKER, f"### {headline}", "", *_table(report, card), "", summary_sentence(report, card), "",
+            *_scorecard(card)]
     checked_as = languages_line(report)
     if checked_as:
         head += [escape(checked_as), ""]

@@ -14,8 +14,12 @@ from rich.text import Text
 
 from mtqa.document import Document
 from mtqa.findings import Finding, Severity
-from mtqa.formatters._common import coverage_lines, excerpt, fix_hint, flatten, languages_line, summary_sentence
+from mtqa.formatters._common import (
+    coverage_lines, excerpt, fix_hint, flatten, languages_line, points_phrase, score_text, summary_sentence,
+    weights_phrase,
+)
 from mtqa.report import Report
+from mtqa.scorecard import Scorecard
 
 WIDTH = 100
 GUTTER = "  | "
@@ -49,6 +53,25 @@ def _finding(out: Text, finding: Finding, document: Document | None) -> None:
         out.append(hint + "\n")
 
 
+def _scores(out: Text, report: Report, card: Scorecard) -> None:
+    """Each file's score, when the run has more than one: those that lost points, then how many did not.
+
+    The run's score is in the summary sentence.
+    """
+    scored = [(result, score) for result, score in zip(report.files, card.files) if score and score.score is not None]
+    if len(scored) < 2:
+        return
+    out.append(f"Quality scores (100 - penalty points per 1,000 words; {weights_phrase(card)}):\n", style="bold")
+    for result, score in scored:
+        if score.points:
+            out.append(f"  {score_text(score):>7}  ", style="bold")
+            out.append(f"{flatten(result.path)}  ({points_phrase(score)})\n")
+    perfect = sum(1 for _, score in scored if not score.points)
+    if perfect:
+        out.append(f"  {'100.00':>7}  ", style="bold")
+        out.append(f"{'the other' if perfect < len(scored) else 'all'} {perfect} file{'' if perfect == 1 else 's'}\n")
+
+
 def render(report: Report, color: bool = False) -> str:
     """The whole report is one ``Text``, printed once: Rich's per-print overhead dominates otherwise."""
     text = Text()
@@ -73,10 +96,12 @@ def render(report: Report, color: bool = False) -> str:
     for label, line in coverage_lines(report):
         text.append(f"{label}: ", style=COVERAGE_STYLE.get(label.rsplit(" ", 1)[-1], "bold"))
         text.append(flatten(line) + "\n")
+    card = report.scorecard()
+    _scores(text, report, card)
     checked_as = languages_line(report)
     if checked_as:
         text.append(checked_as + "\n", style="dim")
-    text.append(summary_sentence(report), style="bold red" if report.exit_code() else "bold green")
+    text.append(summary_sentence(report, card), style="bold red" if report.exit_code() else "bold green")
     if not color:  # what Console would write without colour, at a third of the cost
         return text.plain + "\n"
     out = StringIO()
