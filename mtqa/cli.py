@@ -93,6 +93,7 @@ OPTION_NAMES = {
     "fail_on": "--fail-on", "select": "--select", "ignore": "--ignore", "target_lang": "--target-lang",
     "source_lang": "--src-lang", "include": "--include", "exclude": "--exclude",
     "max_file_mb": "--max-file-mb", "severity": "--severity", "fail_under": "--fail-under",
+    "glossary": "--glossary", "dnt": "--dnt",
 }
 MACHINE_FORMATS = frozenset(FORMATTERS) - {"terminal"}
 
@@ -217,6 +218,8 @@ def _print_problems(report: Report, notes: bool = True) -> None:
             typer.echo(f"mtqa: note: {result.path}: {note.message}", err=True)
     for code, reason in report.skipped.items():
         typer.echo(f"mtqa: error: check {code} could not run: {reason}", err=True)
+    for message in report.run_errors:
+        typer.echo(f"mtqa: error: {message}", err=True)
     for code, gap in sorted(report.not_available.items()) if notes else []:
         typer.echo(f"mtqa: note: check {code} not available: {gap}", err=True)
     if notes and report.source_note:
@@ -270,6 +273,12 @@ def check(
     source: Annotated[
         Optional[Path], typer.Option("--source", help="Source text of a single monolingual translation: aligns it sentence by sentence so the source-aware checks (MT2xx, MT302, MT303) run. Needs --src-lang and the embed model.", rich_help_panel=INPUT, show_default=False)
     ] = None,
+    glossary: Annotated[
+        Optional[Path], typer.Option(metavar="FILE", help="A glossary (CSV or TSV with a header: source, target, optional forbidden, notes, case_sensitive; or TBX): approved and forbidden terms (MT505, MT506).", rich_help_panel=INPUT, show_default=False)
+    ] = None,
+    dnt: Annotated[
+        Optional[Path], typer.Option("--dnt", metavar="FILE", help="A do-not-translate list, one term per line: names and identifiers that stay as written (MT507, MT508).", rich_help_panel=INPUT, show_default=False)
+    ] = None,
     include: Annotated[Optional[str], typer.Option(help="Comma-separated patterns of files to check inside directories and globs.", rich_help_panel=INPUT)] = None,
     exclude: Annotated[Optional[str], typer.Option(help="Comma-separated patterns of files to skip (gitignore syntax).", rich_help_panel=INPUT)] = None,
     input_format: Annotated[
@@ -321,6 +330,8 @@ def check(
 
       [cyan]mtqa check - --stdin-filename docs/guide.md < docs/guide.md[/cyan]  an editor's buffer
 
+      [cyan]mtqa check po/ --glossary terms.csv --dnt dnt.txt[/cyan]  terminology across every file
+
     Silence a passage in Markdown or HTML with [cyan]<!-- mtqa-disable MT102 -->[/cyan] …
     [cyan]<!-- mtqa-enable -->[/cyan], or one line with [cyan]<!-- mtqa-disable-next-line -->[/cyan].
     """
@@ -336,6 +347,7 @@ def check(
             "fail_on": fail_on, "fail_under": fail_under, "select": select, "ignore": ignore, "target_lang": target_lang,
             "source_lang": src_lang, "include": include, "exclude": exclude, "max_file_mb": max_file_mb,
             "severity": _severity_overrides(severity) if severity else None,
+            "glossary": str(glossary) if glossary is not None else None, "dnt": str(dnt) if dnt is not None else None,
         }.items()
         if value is not None
     }

@@ -58,6 +58,7 @@ class Origin:
     source: str
     table: tuple[str, ...] | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    folder: Path | None = None  # the file's folder: paths written in it are relative to it
 
     def where(self, setting: str, table: tuple[str, ...] = ()) -> Where:
         """Where ``setting`` was written; ``table`` names its sub-table (``("options", "MT207")``)."""
@@ -84,6 +85,8 @@ class Config:
     max_file_mb: float = 20.0
     max_sentence_words: int = DEFAULT_MAX_SENTENCE_WORDS
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-check settings, by code
+    glossary: str | None = None  # a CSV, TSV or TBX glossary (MT505, MT506)
+    dnt: str | None = None  # a do-not-translate list, one term per line (MT507, MT508)
     # Where each setting was written, by key ("select", "severity.<key>", "options.<check>",
     # "options.<check>.<option>"): the errors found once the checks are known name the file,
     # and a file's own language declaration gives way only to a language the user set.
@@ -124,6 +127,15 @@ class Config:
 _FIELDS = {f.name for f in fields(Config)} - {"origins"}
 _DEFAULT = Config()
 _LISTS = {"select", "ignore", "include", "exclude", "languages"}
+_PATHS = {"glossary", "dnt"}
+
+
+def _path(value: Any, folder: Path | None) -> str:
+    """A file path; one written in a config file is relative to that file's folder."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected a file path, got {value!r}")
+    path = Path(value.strip()).expanduser()
+    return str(folder / path if folder is not None and not path.is_absolute() else path)
 
 
 def _layered(old: dict[str, Any], new: dict[str, Any], same: Callable[[str], str]) -> dict[str, Any]:
@@ -239,6 +251,8 @@ def _coerce(raw: dict[str, Any], origin: Origin) -> tuple[dict[str, Any], dict[s
                 values[name] = _coerce_options(value, origin, origins)
             elif name == "severity_weights":
                 values[name] = _coerce_weights(value, origin.where(name, ("severity-weights",)))
+            elif name in _PATHS:
+                values[name] = _path(value, origin.folder)
             else:
                 values[name] = _coerce_one(name, value, where)
         except ValueError as exc:
@@ -375,12 +389,12 @@ def _settings(path: Path, shown: str) -> tuple[dict[str, Any], Origin] | None:
     data = _read_toml(path)
     tool = data.get("tool")
     if path.name != "pyproject.toml" and not (isinstance(tool, dict) and "mtqa" in tool):
-        return data, Origin(shown, ())
+        return data, Origin(shown, (), folder=Path(shown).parent)
     if not isinstance(tool, dict) or "mtqa" not in tool:
         return None
     if not isinstance(tool["mtqa"], dict):
         raise ConfigError(f"{shown}: [tool.mtqa] must be a table, got {tool['mtqa']!r}")
-    return tool["mtqa"], Origin(shown, ("tool", "mtqa"))
+    return tool["mtqa"], Origin(shown, ("tool", "mtqa"), folder=Path(shown).parent)
 
 
 def _shown(path: Path) -> str:

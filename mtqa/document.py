@@ -46,6 +46,16 @@ class Segment:
         """True when [start, end) overlaps markup the checks must leave alone."""
         return any(start < p_end and p_start < end for p_start, p_end in self.protected)
 
+    def about_markup(self, start: int, end: int) -> bool:
+        """Whether a finding at [start, end) is about markup (code, tags, escapes), not the prose.
+
+        Findings about the whole segment (a missing number, a copied source, a wrong
+        language) are kept even when the segment holds markup somewhere.
+        """
+        if (start, end) == (self.start, self.end):
+            return False
+        return self.is_protected(start, max(end, start + 1))
+
 
 class LanguageFrom(StrEnum):
     """Where a file's language came from (the order of precedence: see ``mtqa.locales``)."""

@@ -186,7 +186,7 @@ def check_document(
 ) -> tuple[list[Finding], list[FileError]]:
     """Run every applicable check: the findings, and one error per check that crashed.
 
-    Findings on protected markup are dropped (see ``_in_markup``), and so are model findings that
+    Findings on protected markup are dropped (``Segment.about_markup``), and so are model findings that
     repeat a rule's (``Check.defers_to_rules``); severity overrides are applied. A check
     whose model is not on this machine (``ModelUnavailable``) is recorded in ``skipped``
     (code → reason) and not tried again in this run, unless only ``AVAILABLE`` chose it: then
@@ -231,7 +231,7 @@ def check_document(
             continue
         for finding in produced:
             segment = segments_by_start.get(finding.context_start)
-            if segment and _in_markup(finding, segment):
+            if segment and segment.about_markup(finding.start, finding.end):
                 continue
             override = config.severity.get(finding.code)
             findings.append(finding.with_severity(override) if override is not None else finding)
@@ -255,17 +255,6 @@ def _without_repeats(findings: list[Finding], deferring: set[str]) -> list[Findi
         if f.code not in deferring
         or not any(start < f.end and f.start < end for start, end in flagged.get(f.context_start, ()))
     ]
-
-
-def _in_markup(finding: Finding, segment: Segment) -> bool:
-    """A finding that touches markup (code, tags, escapes) is about the markup, not the prose.
-
-    Findings about the whole segment (a missing number, a copied source, a wrong language)
-    are kept even when the segment holds markup somewhere.
-    """
-    if (finding.start, finding.end) == (segment.start, segment.end):
-        return False
-    return segment.is_protected(finding.start, max(finding.end, finding.start + 1))
 
 
 def check_input(
@@ -374,8 +363,13 @@ def check_inputs(
     processes (``mtqa.parallel``); stdin is read here, so an input list holding it is
     checked in this process.
     """
+    from mtqa.checks.base import RunCheck
+    from mtqa.run_stage import check_run
+
     progress = progress or _no_progress
     skipped: dict[str, str] = {}
+    run_checks = [c for c in checks if isinstance(c, RunCheck)]
+    all_selected, checks = checks, [c for c in checks if not isinstance(c, RunCheck)]
     if jobs != 1 and len(inputs) > 1 and all(item.path != STDIN for item in inputs):
         files = _check_in_processes(inputs, checks, config, input_format, progress, skipped, source_text, jobs)
     else:
@@ -386,6 +380,11 @@ def check_inputs(
             files.append(check_input(item, checks, config, input_format, progress, skipped, source_text))
     if len(inputs) > 1:
         progress("Checking files", len(inputs), len(inputs))
+    run_errors: list[str] = []
+    if run_checks:
+        progress("Checking across files", 0, None)
+        files, run_errors = check_run(files, run_checks, config)
+        progress("Checking across files", 1, 1)
     signatures = {code: sig for result in files for code, sig in result.signatures.items()}
     not_available: dict[str, NotAvailable] = {}
     for result in files:  # one file's gap is enough to list: it names the role (``lm:de``), so a check may be in both
@@ -393,7 +392,8 @@ def check_inputs(
             not_available.setdefault(code, gap)
     model_checks = {c.code for c in checks if not c.default_enabled}  # the shipped detector signs too: not one
     return Report(
-        files=files, fail_on=config.fail_on, checks=[c.code for c in checks], skipped=skipped, signatures=signatures,
+        files=files, fail_on=config.fail_on, checks=[c.code for c in all_selected], skipped=skipped,
+        signatures=signatures, run_errors=run_errors,
         models_ran={code: ModelRun.of(sig) for code, sig in signatures.items() if code in model_checks},
         not_available=not_available, without_source=without_source(checks, files),
         scoring=Scoring(config.severity_weights, config.fail_under),

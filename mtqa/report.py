@@ -137,6 +137,8 @@ class Report:
     not_available: dict[str, NotAvailable] = field(default_factory=dict)  # AVAILABLE's checks with no model here
     without_source: list[str] = field(default_factory=list)  # selected model checks that need a source no file had
     scoring: Scoring = field(default_factory=Scoring)  # severity weights and --fail-under
+    # problems of the run as a whole, one line each: a glossary that cannot be read, a run check that crashed
+    run_errors: list[str] = field(default_factory=list)
     version: str = __version__
 
     @property
@@ -165,7 +167,7 @@ class Report:
         A selected check that could not run (its model is not downloaded: ``skipped``) also
         gives 2: the gate was not evaluated, so it must not pass as clean.
         """
-        if self.skipped or any(result.errors for result in self.files):
+        if self.skipped or self.run_errors or any(result.errors for result in self.files):
             return EXIT_ERROR
         return EXIT_FINDINGS if self.failing() or self.scorecard().below else EXIT_CLEAN
 
@@ -215,6 +217,7 @@ class Report:
             "checks": self.checks,
             "signatures": self.signatures,
             "skipped_checks": self.skipped,
+            "run_errors": self.run_errors,
             "models_ran": {code: run.to_dict() for code, run in sorted(self.models_ran.items())},
             "not_available": {code: asdict(gap) for code, gap in sorted(self.not_available.items())},
             "source_note": self.source_note,

@@ -4,7 +4,10 @@ A case file has ``[[fail]]`` tables (``text``, the flagged ``span`` or ``spans``
 optionally the first finding's ``suggestion``) and ``[[pass]]`` tables (``text`` that must
 give no finding of that check). Any case may set ``lang`` (target language, default "en"),
 ``file`` (its name picks the reader, default "case.txt"), ``source`` (makes it a bilingual
-unit), ``source_lang``, ``languages`` and ``options``.
+unit), ``source_lang``, ``languages`` and ``options``. The cross-segment checks (MT5xx) see
+the case's document as the whole run; their cases may set ``glossary`` (CSV text, or TBX
+with ``glossary_file = "g.tbx"``) and ``dnt`` (one term per line), and a bilingual case of
+several units is a TSV file (``file = "case.tsv"``, ``text`` the whole file).
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mtqa.checks import Check, CheckContext, all_checks
+from mtqa.checks.base import RunCheck, RunContext
 from mtqa.document import Document, Segment
 from mtqa.findings import Finding, Severity
 from mtqa.readers import read_document
+from mtqa.terms import parse_dnt, parse_glossary
 
 CASES = Path(__file__).parent / "cases"
 
@@ -42,6 +47,13 @@ def make_document(text: str, lang: str = "en", source: str | None = None, file: 
 def run_check(code: str, case: dict[str, Any]) -> tuple[Document, list[Finding]]:
     check: Check = all_checks()[code]()
     document = make_document(case["text"], case.get("lang", "en"), case.get("source"), case.get("file", "case.txt"))
+    if isinstance(check, RunCheck):  # a cross-segment check: the document is the whole run
+        ctx = RunContext(
+            [document], {code: case.get("options", {})}, case.get("source_lang"),
+            parse_glossary(case["glossary"], case.get("glossary_file", "glossary.csv")) if "glossary" in case else None,
+            parse_dnt(case["dnt"], "dnt.txt") if "dnt" in case else None,
+        )
+        return document, list(check.check_run(ctx))
     ctx = CheckContext(
         target_lang=case.get("lang", "en"),
         source_lang=case.get("source_lang"),
@@ -81,7 +93,7 @@ def test_case(code: str, kind: str, case: dict[str, Any]) -> None:
 
 def test_every_deterministic_check_has_passing_and_failing_cases() -> None:
     for code in all_checks():
-        if re.fullmatch(r"MT[12]\d\d", code):
+        if re.fullmatch(r"MT[125]\d\d", code):
             data = tomllib.loads((CASES / f"{code}.toml").read_text(encoding="utf-8"))
             assert data.get("fail") and data.get("pass"), code
 

@@ -61,7 +61,7 @@ def test_explicit_config_file_replaces_the_search(tmp_path: Path) -> None:
     ("toml", "expected"),
     [
         ('fail_on = "huge"', "'fail_on': unknown severity 'huge'"),
-        ('colour = "always"', "unknown setting 'colour' (known settings: exclude, fail-on,"),
+        ('colour = "always"', "unknown setting 'colour' (known settings: dnt, exclude, fail-on,"),
         ('fail_onn = "minor"', "unknown setting 'fail_onn' (did you mean 'fail-on'?)"),
         ("max_file_mb = -1", "'max_file_mb': expected a positive number"),
         ("max_file_mb = true", "'max_file_mb': expected a positive number"),
@@ -125,7 +125,7 @@ def test_cli_bad_settings_exit_2(cli, write, args: list[str], expected: str) -> 
 # (settings as in mtqa.toml, the table that holds the bad key, the message after the table)
 FILE_ERRORS = [
     ('fail_on = "huge"', "", "invalid value for 'fail_on': unknown severity 'huge'"),
-    ('colour = "always"', "", "unknown setting 'colour' (known settings: exclude, fail-on,"),
+    ('colour = "always"', "", "unknown setting 'colour' (known settings: dnt, exclude, fail-on,"),
     ('fail_onn = "minor"', "", "unknown setting 'fail_onn' (did you mean 'fail-on'?)"),
     ("[fail_on]\nlevel = 1", "", "invalid value for 'fail_on': expected minor, major or critical, got {'level': 1}"),
     ("[foo]\nx = 1", "", "unknown setting 'foo'"),  # an unknown table is an unknown setting

@@ -37,6 +37,7 @@ MODELS_MISSING = re.compile(r"mtqa models pull|pip install 'mtqa\[models\]'")
 class Example:
     target: str
     source: str | None = None  # set for the checks that need the source
+    more: tuple[tuple[str, str], ...] = ()  # the further (source, target) units of a cross-segment check's example
 
 
 def needs_hub_models(cls: type[Check]) -> bool:
@@ -54,29 +55,55 @@ def documented(cls: type[Check]) -> tuple[list[Example], list[Example]]:
         )
         return [Example(line) for line in lines], [Example(line) for line in fixed]
     assert len(lines) % 2 == 0, f"{cls.code}: Example must be pairs of 'Source: …' and 'Target: …' lines"
-    examples = []
+    units = []
     for source, target in zip(lines[::2], lines[1::2], strict=True):
         assert source.startswith("Source: ") and target.startswith("Target: "), (
             f"{cls.code}: expected a 'Source: …' line then a 'Target: …' line, got {source!r}, {target!r}"
         )
         target = target.removeprefix("Target: ")
-        examples.append(Example("" if target == EMPTY_TARGET else target, source.removeprefix("Source: ")))
+        units.append((source.removeprefix("Source: "), "" if target == EMPTY_TARGET else target))
     assert not any(line.startswith(("Source:", "Target:")) for line in fixed), (
         f"{cls.code}: Use instead holds the corrected targets only (the sources are the Example's)"
     )
-    return examples, [Example(line, example.source) for line, example in zip(fixed, examples, strict=False)]
+    n = cls.example_units
+    assert len(units) % n == 0 and len(fixed) % n == 0, f"{cls.code}: examples of {n} units each"
+    examples, instead = [], []
+    for i in range(0, len(units), n):
+        group = units[i : i + n]
+        examples.append(Example(group[0][1], group[0][0], tuple(group[1:])))
+        corrected = fixed[i : i + n]
+        if len(corrected) == n:
+            rest = tuple((source, target) for (source, _), target in zip(group[1:], corrected[1:], strict=True))
+            instead.append(Example(corrected[0], group[0][0], rest))
+    return examples, instead
+
+
+def example_text(example: Example) -> tuple[str, int]:
+    """The file text of an example, and where its first target starts in it."""
+    if example.source is None:
+        return example.target + "\n", 0
+    head = f"source\ttarget\n{example.source}\t"
+    rest = "".join(f"{source}\t{target}\n" for source, target in example.more)
+    return head + example.target + "\n" + rest, len(head)
 
 
 def check_example(code: str, example: Example, folder: Path) -> tuple[Report, int]:
-    """The report of ``code`` on the example, and where the example's target starts in its file."""
+    """The report of ``code`` on the example, and where the example's first target starts in its file.
+
+    A check that ``needs`` a term list gets its ``example_terms`` as that list.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    if example.source is None:
-        path, head = folder / "example.txt", ""
-    else:
-        path, head = folder / "example.tsv", f"source\ttarget\n{example.source}\t"
-    path.write_text(head + example.target + "\n", encoding="utf-8")
-    config = Config(select=[code], source_lang=None if example.source is None else SOURCE_LANG)
-    return run([str(path)], config), len(head)
+    path = folder / ("example.txt" if example.source is None else "example.tsv")
+    text, offset = example_text(example)
+    path.write_text(text, encoding="utf-8")
+    cls = all_checks()[code]
+    lists = {}
+    if getattr(cls, "needs", None):
+        terms = folder / ("glossary.csv" if cls.needs == "glossary" else "dnt.txt")
+        terms.write_text(cls.example_terms, encoding="utf-8")
+        lists[cls.needs] = str(terms)
+    config = Config(select=[code], source_lang=None if example.source is None else SOURCE_LANG, **lists)
+    return run([str(path)], config), offset
 
 
 def corrected_spans(example: str, fixed: str) -> list[tuple[int, int]]:
@@ -100,12 +127,12 @@ def assert_examples_hold(code: str, folder: Path) -> None:
     instead gives none; and every run worked (no skipped check, no file error)."""
     examples, fixed = documented(all_checks()[code])
     for number, (example, instead) in enumerate(zip(examples, fixed, strict=True), 1):
-        report, offset = check_example(code, example, folder / f"example-{number}")
+        report, _ = check_example(code, example, folder / f"example-{number}")
         assert report.exit_code() != EXIT_ERROR, (code, report.skipped, [r.error for r in report.files])
         found = [f for f in report.findings if f.code == code]
         assert found, f"{code}'s Example {example} gives no {code} finding"
-        changes = corrected_spans(example.target, instead.target)
-        assert any(touches(f.start - offset, f.end - offset, c) for f in found for c in changes), (
+        changes = corrected_spans(example_text(example)[0], example_text(instead)[0])
+        assert any(touches(f.start, f.end, c) for f in found for c in changes), (
             f"{code}'s Example is flagged at {[f.text for f in found]}, none of which its Use instead corrects"
         )
         report, _ = check_example(code, instead, folder / f"use-instead-{number}")

@@ -11,6 +11,8 @@ from mtqa.check_options import Option
 from mtqa.document import Document, Segment
 from mtqa.errors import ModelUnavailable
 from mtqa.findings import Finding, Severity
+from mtqa.locales import base
+from mtqa.terms import DntList, Glossary
 
 
 def language(code: str) -> str:
@@ -76,6 +78,9 @@ class Check:
     # What the check reads from [tool.mtqa.options.<CODE>]: the config validates the user's
     # values against it, ``option`` reads them, ``mtqa rules CODE`` documents them.
     options: ClassVar[tuple[Option, ...]] = ()
+    # How many units one example of a cross-segment check holds: with 2, each example is two
+    # Source/Target pairs (one file of two units) and its Use instead two target lines.
+    example_units: ClassVar[int] = 1
 
     def applies_to(self, document: Document, ctx: CheckContext) -> bool:
         if self.needs_source and not document.bilingual:
@@ -113,7 +118,7 @@ class Check:
             declared.insert(0, f"Set in [tool.mtqa.options.{cls.code}] (or [options.{cls.code}] in mtqa.toml):")
         return "\n\n".join([*declared, cls.doc_section("Options")]).strip()
 
-    def option(self, ctx: CheckContext, name: str) -> Any:
+    def option(self, ctx: CheckContext | RunContext, name: str) -> Any:
         """The user's ``[options.<CODE>] <name>`` (validated by the config), else the declared default.
 
         Reading an option the check does not declare is a bug: KeyError.
@@ -164,3 +169,59 @@ class Check:
             context=segment.text,
             details=dict(details),
         )
+
+
+@dataclass
+class RunContext:
+    """What a run-level check sees: every document the run read, and the run's term lists.
+
+    ``glossary`` and ``dnt`` are None when the run was given none (or could not read them:
+    the run reports why); ``memo`` holds work the run's checks share (the words of a segment).
+    """
+
+    documents: list[Document]
+    options: dict[str, object] = field(default_factory=dict)
+    source_lang: str | None = None  # the configured source language, for files that declare none
+    glossary: Glossary | None = None
+    dnt: DntList | None = None
+    memo: dict[Any, Any] = field(default_factory=dict)
+
+    def languages(self, document: Document) -> tuple[str, str | None]:
+        """The document's base target and source languages (``pt`` for ``pt-BR``)."""
+        source = document.languages.source or self.source_lang
+        return base(document.languages.target), base(source) if source else None
+
+
+class RunCheck(Check):
+    """A check that looks across segments and files: called once per run, after every file was read.
+
+    The engine builds its findings into the files they point at, with the per-file checks'
+    findings; a finding that concerns several places names the others in ``details["others"]``
+    (see ``place``). ``needs`` names the term list a check cannot run without.
+    """
+
+    needs: ClassVar[str | None] = None  # "glossary" or "dnt"
+    # The term list the examples are checked with (CSV glossary or do-not-translate lines),
+    # when the check ``needs`` one; ``mtqa rules`` shows it beside the examples.
+    example_terms: ClassVar[str] = ""
+
+    def check_run(self, ctx: RunContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    def documents(self, ctx: RunContext) -> Iterator[Document]:
+        """The run's documents this check applies to (bilingual ones where it needs the source)."""
+        for document in ctx.documents:
+            if self.needs_source and not document.bilingual:
+                continue
+            if self.languages is None or ctx.languages(document)[0] in self.languages:
+                yield document
+
+
+def place(document: Document, start: int, end: int) -> dict[str, object]:
+    """Another place a cross-segment finding concerns, as its ``details["others"]`` lists it."""
+    line, column = document.line_col(start)
+    end_line, end_column = document.line_col(end)
+    return {
+        "path": document.path, "start": start, "end": end, "line": line, "column": column,
+        "end_line": end_line, "end_column": end_column, "text": document.text[start:end],
+    }

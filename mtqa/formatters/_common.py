@@ -207,6 +207,8 @@ def summary_sentence(report: Report, card: Scorecard | None = None) -> str:
         text += f" {plural(notes, 'note')}."
     if report.skipped:
         text += f" {plural(len(report.skipped), 'check')} did not run."
+    if report.run_errors:
+        text += f" {plural(len(report.run_errors), 'run error')}."
     return text
 
 

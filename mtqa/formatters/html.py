@@ -69,6 +69,8 @@ class FileView:
     total_chars: int = 0
     hidden_findings: int = 0  # findings past the shown text (listed, not highlighted)
     anchors: dict[int, int] = field(default_factory=dict)  # finding id → anchor id
+    # finding id → (label, href) of each other place a cross-segment finding (MT5xx) names
+    links: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
     language: str = ""  # what the file was checked as: "en → de"
     score: str = "—"  # its quality score, "83.33"
     score_detail: str = ""  # what the score was made of: "2 points in 12 target words, 166.67 per 1,000"
@@ -81,6 +83,7 @@ def render(report: Report, color: bool = False) -> str:
     file_of = {id(f): i for i, result in enumerate(report.files) for f in result.findings}
     card = report.scorecard()
     views = [_file_view(i, result, ids, score) for i, (result, score) in enumerate(zip(report.files, card.files))]
+    _link_places(views)
     summary = report.summary(card)
     codes = _code_rows(findings)
     env = _environment()
@@ -155,6 +158,27 @@ def _file_view(index: int, result: FileResult, ids: dict[int, int], score: Score
                 for n in piece.ids:
                     view.anchors.setdefault(n, piece.anchor)
     return view
+
+
+def _link_places(views: list[FileView]) -> None:
+    """Link each place a cross-segment finding names: to the highlight of a finding that starts
+    there (the other spelling, the other translation), else to the place's file."""
+    anchor_at: dict[tuple[str, int], int] = {}
+    file_of: dict[str, int] = {}
+    for view in views:
+        file_of.setdefault(view.result.path, view.index)
+        for n, finding in view.rows:
+            if n in view.anchors:
+                anchor_at.setdefault((finding.path, finding.start), view.anchors[n])
+    for view in views:
+        for n, finding in view.rows:
+            links = []
+            for other in finding.details.get("others") or ():
+                anchor = anchor_at.get((other["path"], other["start"]))
+                href = f"#finding-{anchor}" if anchor is not None else f"#file-{file_of.get(other['path'], view.index)}"
+                links.append((f"{other['path']}:{other['line']}", href))
+            if links:
+                view.links[n] = links
 
 
 def _shown_limit(text: str) -> int:

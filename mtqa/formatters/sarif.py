@@ -93,6 +93,21 @@ def _region(finding: Finding) -> dict[str, Any]:
     }
 
 
+def _related(index: int, other: dict[str, Any]) -> dict[str, Any]:
+    """One of ``details["others"]`` (``mtqa.checks.base.place``) as a SARIF related location."""
+    region = {
+        "startLine": other["line"], "startColumn": other["column"],
+        "endLine": other["end_line"], "endColumn": other["end_column"],
+        "charOffset": other["start"], "charLength": other["end"] - other["start"],
+        "snippet": {"text": other["text"]},
+    }
+    return {
+        "id": index,
+        "message": {"text": other["text"]},
+        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(other["path"])}, "region": region},
+    }
+
+
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     location = {"artifactLocation": {"uri": artifact_uri(finding.path)}, "region": _region(finding)}
     if 0 < len(finding.context) <= MAX_CONTEXT:
@@ -112,6 +127,9 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     }
     if finding.details:
         result["properties"]["details"] = finding.details
+    others = finding.details.get("others")
+    if others:  # a cross-segment finding (MT5xx): the other places it concerns
+        result["relatedLocations"] = [_related(i, other) for i, other in enumerate(others, 1)]
     if finding.suggestion is not None:
         result["fixes"] = [{
             "description": {"text": fix_hint(finding)},
@@ -157,6 +175,8 @@ def to_sarif(report: Report) -> dict[str, Any]:
         for result in report.files
         for level, problem in [*(("error", e) for e in result.errors), *(("note", n) for n in result.notes)]
     ]
+    notifications += [{"level": "error", "message": {"text": message}, "properties": {"kind": "run"}}
+                      for message in report.run_errors]
     failed = any(n["level"] == "error" for n in notifications)
     notifications += [_run_note(note, index) for note in run_notes(report)]
     skipped = [

@@ -90,6 +90,9 @@ def render(report: Report, color: bool = False) -> str:
     for code, reason in report.skipped.items():
         text.append(f"{code} skipped: ", style="bold yellow")
         text.append(flatten(reason) + "\n")
+    for message in report.run_errors:
+        text.append("error: ", style="bold red")
+        text.append(flatten(message) + "\n")
     for label, line in coverage_lines(report):
         text.append(f"{label}: ", style=COVERAGE_STYLE.get(label.rsplit(" ", 1)[-1], "bold"))
         text.append(flatten(line) + "\n")
