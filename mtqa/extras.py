@@ -19,7 +19,7 @@ from mtqa.errors import ModelUnavailable
 EXTRAS = {
     "models": "the model checks (MT3xx) and `mtqa models pull`: "
               "torch, transformers, ctranslate2, sentencepiece, huggingface_hub, sacrebleu, wordfreq, gguf, accelerate",
-    "train": "training and exporting the detector (`mtqa train detector`, `mtqa train export`): torch, tqdm, sacrebleu, sacremoses",
+    "train": "training and exporting the detector (`mtqa train detector`, `mtqa train export`): torch, tqdm, sacrebleu, sacremoses, lxml",
     "eval": "measuring the checker on human-annotated data (`mtqa eval`): scipy, sacrebleu",
     "onnx": "the shipped detector on onnxruntime (`MTQA_DETECTOR_RUNTIME=onnx` or `onnx-int8`): onnxruntime, onnx",
 }

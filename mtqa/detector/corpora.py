@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mtqa.detector.words import WORD
+from mtqa.extras import require
 from mtqa.segment import sentence_spans
 
 HELD_OUT = 0.2  # share of each corpus's articles kept for measuring false alarms
@@ -142,13 +143,13 @@ def brown_sentences(tarball: Path, categories: str = FICTION_CATEGORIES) -> list
 
 def html_sentences(folder: Path) -> list[str]:
     """The sentences of the ``<p>`` paragraphs of the HTML files under ``folder`` (a docs build)."""
-    from lxml import html
+    html = require("lxml.html", "train")
 
     sentences = []
     for path in sorted(folder.rglob("*.html")):
         try:
             tree = html.fromstring(path.read_bytes())
-        except (ValueError, html.etree.ParserError):
+        except (ValueError, html.etree.ParserError):  # an empty or broken page has no prose
             continue
         for paragraph in tree.iter("p"):
             sentences.extend(_sentences(paragraph.text_content()))
