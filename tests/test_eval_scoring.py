@@ -146,3 +146,15 @@ def test_a_check_that_fails_stops_the_evaluation() -> None:
     system.checks[-1] = _NoModel("T3")
     with pytest.raises(CheckFailed, match="T3 could not run: .*mtqa models pull x"):
         system.predict(["A sentence."], "en")
+
+
+def test_the_default_selection_scores_items_without_the_cross_segment_checks() -> None:
+    """MT5xx compare a run's segments; `mtqa eval` scores unrelated items one at a time."""
+    from mtqa.checks.base import RunCheck
+    from mtqa.engine import prepare
+
+    system = CheckerSystem(Config())
+    assert any(isinstance(c, RunCheck) for c in prepare(Config())[1])
+    assert not any(isinstance(c, RunCheck) for c in system.checks) and "MT102" in system.codes
+    predictions = system.predict(["They met met the press.", "They met the press."], "en")  # no crash
+    assert (5, 12) in predictions[0].spans and len(predictions) == 2

@@ -84,9 +84,14 @@ class CheckerSystem:
 
     def __init__(self, config: Config, use_source: bool = True) -> None:
         """Raises ``ConfigError`` when the selection names an unknown check."""
+        from mtqa.checks.base import RunCheck
         from mtqa.engine import prepare
 
-        self.config, self.checks = prepare(config)
+        self.config, checks = prepare(config)
+        # The cross-segment checks (MT5xx) compare a run's segments with each other; a benchmark's
+        # items are scored one at a time, and its sentences are unrelated (or the same sentence by
+        # several systems), so those checks would measure nothing here.
+        self.checks = [check for check in checks if not isinstance(check, RunCheck)]
         self.use_source = use_source
         self.items = 0
         self.seconds = 0.0
