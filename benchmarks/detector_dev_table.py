@@ -58,8 +58,8 @@ def measures(mlqe: dict, demetr: dict, mqm: dict) -> dict[str, float]:
     row["DEMETR English-visible"] = sum(v["accuracy"] * v["n"] for v in visible) / n if n else float("nan")
     spans = mqm["results"]
     row |= {f"MQM span {k}": spans["span"][k] for k in ("precision", "recall", "f1")}
-    row["MQM Kendall tau"] = spans["kendall_tau"] if spans["kendall_tau"] is not None else float("nan")
-    return row
+    row["MQM Kendall tau"] = spans["kendall_tau"]
+    return {k: float("nan") if v is None else v for k, v in row.items()}  # None: nothing flagged
 
 
 def main() -> None:
