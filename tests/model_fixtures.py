@@ -240,3 +240,19 @@ def build_m2m100(folder: Path, seed: int) -> Path:
     model.generation_config.max_length = 32
     model.save_pretrained(str(folder), safe_serialization=True)
     return folder
+
+
+def save_wordpiece(directory: Path, words: set[str]) -> int:
+    """A lower-casing BERT WordPiece tokenizer over ``words`` saved as ``tokenizer.json`` in
+    ``directory`` (the detector's tokenizer files); returns its vocabulary size."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted(words)])}
+    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+    )
+    tokenizer.save(str(directory / "tokenizer.json"))
+    return len(vocab)

@@ -19,6 +19,7 @@ from mtqa.detector.infer import LoadedDetector
 from mtqa.detector.runtime import NumpyDetector
 from mtqa.detector.tokens import encode, load_tokenizer
 from mtqa.errors import ConfigError
+from tests.model_fixtures import save_wordpiece
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
@@ -35,23 +36,14 @@ PATTERNS = ["wrong_article", "verb_final", "adjacent_swap"]
 def write_detector(directory: Path, layers: int = 2, seed: int = 0) -> Path:
     """A shipped-style folder: WordPiece tokenizer, fp16 safetensors of random weights, config.json."""
     from safetensors.numpy import save_file
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 
     directory.mkdir(parents=True)
-    words = sorted({w.lower() for s in SENTENCES for w in s.split()})
-    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words])}
-    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
-    )
-    tokenizer.save(str(directory / "tokenizer.json"))
+    size = save_wordpiece(directory, {w.lower() for s in SENTENCES for w in s.split()})
     h, inner = 32, 64
-    encoder = {"vocab_size": len(vocab), "hidden_size": h, "num_hidden_layers": layers, "num_attention_heads": 4,
+    encoder = {"vocab_size": size, "hidden_size": h, "num_hidden_layers": layers, "num_attention_heads": 4,
                "intermediate_size": inner, "max_position_embeddings": 64, "type_vocab_size": 2, "layer_norm_eps": 1e-12}
     rng = np.random.default_rng(seed)
-    shapes = {"bert.embeddings.word_embeddings.weight": (len(vocab), h), "bert.embeddings.position_embeddings.weight": (64, h),
+    shapes = {"bert.embeddings.word_embeddings.weight": (size, h), "bert.embeddings.position_embeddings.weight": (64, h),
               "bert.embeddings.token_type_embeddings.weight": (2, h), "word_head": (1, h),
               "pattern_head": (1 + len(PATTERNS), h), "sentence_head.0": (h, h), "sentence_head.2": (2, h)}
     for i in range(layers):

@@ -11,6 +11,7 @@ import torch
 
 from mtqa.detector.model import Detector, EncoderConfig
 from mtqa.detector.tokens import encode, load_tokenizer
+from tests.model_fixtures import save_wordpiece
 
 pytestmark = pytest.mark.slow  # trains and exports torch models
 
@@ -28,18 +29,8 @@ SENTENCES = [
 
 def build_tokenizer(directory: Path) -> None:
     """A WordPiece tokenizer over the test sentences, saved as the base model's would be."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-
-    words = sorted({w.lower() for s in SENTENCES for w in s.split()} | {"a", "an", "was", "mocsow"})
-    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words])}
-    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
-    )
-    tokenizer.save(str(directory / "tokenizer.json"))
-    config = {"vocab_size": len(vocab), "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
+    size = save_wordpiece(directory, {w.lower() for s in SENTENCES for w in s.split()} | {"a", "an", "was", "mocsow"})
+    config = {"vocab_size": size, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
               "intermediate_size": 64, "max_position_embeddings": 128}
     (directory / "config.json").write_text(json.dumps(config), encoding="utf-8")
 

