@@ -68,6 +68,53 @@ def detector(
     typer.echo(f"weights: {last}")
 
 
+def _embed_role_dir() -> Path:
+    """The converted multilingual-e5-small (the ``embed`` role), or exit 2 with the pull command."""
+    from mtqa.backends.registry import load_registry
+    from mtqa.backends.store import resolve
+
+    spec = load_registry().get("embed")
+    resolved = resolve(spec)
+    if resolved is None:
+        typer.echo(f"mtqa: error: the embed role is not on this machine; run: {spec.pull_command}", err=True)
+        raise typer.Exit(2)
+    return resolved.path
+
+
+@train_app.command(cls=Command)
+def qe(
+    data: Annotated[Path, typer.Option(help="MLQE-PE folder ({pair}/train.* with .src and .source_tags).")],
+    out: Annotated[Path, typer.Option(help="Run folder for logs and checkpoints; an existing run resumes.")],
+    recipe: Annotated[Optional[Path], typer.Option(help="Pairs and synthetic mix (default: the shipped mtqa/qe/configs/recipe.toml).")] = None,
+    epochs: Annotated[int, typer.Option()] = 1,
+    batch_size: Annotated[int, typer.Option()] = 16,
+    lr: Annotated[float, typer.Option(help="Encoder learning rate.")] = 4e-5,
+    head_lr: Annotated[float, typer.Option(help="Learning rate of the heads.")] = 5e-4,
+    layers: Annotated[Optional[int], typer.Option(help="Keep only the encoder's first N layers.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Train on the first N sentences of each pair.")] = None,
+    dev_limit: Annotated[Optional[int], typer.Option(help="Measure on the first N dev sentences of each pair.")] = None,
+    max_steps: Annotated[Optional[int], typer.Option(help="Stop after this many optimiser steps.")] = None,
+    checkpoint_every: Annotated[int, typer.Option()] = 200,
+    snapshot_every: Annotated[int, typer.Option(help="Keep the weights every N steps as step-N.pt (0: never).")] = 0,
+    encoder: Annotated[Optional[Path], typer.Option(help="Converted multilingual-e5-small folder (default: the pulled embed role).")] = None,
+    threads: Annotated[Optional[int], typer.Option(help="torch CPU threads.")] = None,
+    bf16: Annotated[Optional[bool], typer.Option("--bf16/--no-bf16", help="bf16 autocast (default: on CUDA and where the CPU has bf16 instructions).")] = None,
+    device: Annotated[Optional[str], typer.Option(help="torch device (default: cuda when available, else cpu).")] = None,
+) -> None:
+    """Fine-tune the source-aware QE cross-encoder (multilingual-e5-small) on MLQE-PE train with sources."""
+    _require_training_libraries()
+    from mtqa.qe.data import DEFAULT_RECIPE
+    from mtqa.qe.train import QETrainOptions, train
+
+    last = train(QETrainOptions(
+        data=data, out=out, encoder=encoder or _embed_role_dir(), recipe=recipe or DEFAULT_RECIPE, epochs=epochs,
+        batch_size=batch_size, lr=lr, head_lr=head_lr, layers=layers, limit=limit, dev_limit=dev_limit,
+        max_steps=max_steps, checkpoint_every=checkpoint_every, snapshot_every=snapshot_every, threads=threads,
+        bf16=bf16, device=device,
+    ))
+    typer.echo(f"weights: {last}")
+
+
 @train_app.command(cls=Command)
 def prepare(
     data: Annotated[Path, typer.Option(help="MLQE-PE folder: its train post-edits are round-tripped too.")],

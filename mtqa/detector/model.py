@@ -64,9 +64,10 @@ class _Embeddings(nn.Module):
         self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
         self.dropout = nn.Dropout(c.hidden_dropout_prob)
 
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, types: torch.Tensor | None = None) -> torch.Tensor:
         positions = self.position_embeddings.weight[: ids.shape[1]]
-        x = self.word_embeddings(ids) + positions[None] + self.token_type_embeddings.weight[0]
+        kinds = self.token_type_embeddings.weight[0] if types is None else self.token_type_embeddings(types)
+        x = self.word_embeddings(ids) + positions[None] + kinds
         return self.dropout(self.LayerNorm(x))
 
 
@@ -142,8 +143,9 @@ class Encoder(nn.Module):
         self.embeddings = _Embeddings(c)
         self.encoder = nn.ModuleDict({"layer": nn.ModuleList(_Layer(c) for _ in range(c.num_hidden_layers))})
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        x = self.embeddings(ids)
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor, types: torch.Tensor | None = None) -> torch.Tensor:
+        """Hidden states; ``types`` are the token-type ids (None: all 0, a single text)."""
+        x = self.embeddings(ids, types)
         for layer in self.encoder["layer"]:
             x = layer(x, mask)
         return x

@@ -72,40 +72,40 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
 
 
 def load_weights(directory: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """A shipped folder's weights as the forward pass uses them, and its config.json.
+    """A shipped folder's weights as the forward pass uses them (``prepare_weights``), and its config.json.
 
-    float32; matrices as ``(in, out)`` for ``x @ W``; each layer's query, key and value as one
-    matrix (one product instead of three). Safetensors only: nothing is unpickled.
+    Safetensors only: nothing is unpickled.
     """
     from safetensors.numpy import load_file
 
     config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
-    weights = {k: v.astype(np.float32) for k, v in load_file(str(directory / WEIGHTS)).items()}
+    weights = prepare_weights(load_file(str(directory / WEIGHTS)), int(config["encoder"]["num_hidden_layers"]))
+    return weights, config
+
+
+def prepare_weights(stored: dict[str, np.ndarray], layers: int) -> dict[str, np.ndarray]:
+    """float32; matrices as ``(in, out)`` for ``x @ W``; each layer's query, key and value as one
+    matrix (one product instead of three). Embedding tables are left as they are."""
+    weights = {k: v.astype(np.float32) for k, v in stored.items()}
     for key in [k for k in weights if k.endswith(".weight") and weights[k].ndim == 2]:
         if "embeddings" not in key:
             weights[key] = np.ascontiguousarray(weights[key].T)
-    for i in range(int(config["encoder"]["num_hidden_layers"])):
+    for i in range(layers):
         name = f"bert.encoder.layer.{i}.attention.self"
         for kind in ("weight", "bias"):
             parts = [weights.pop(f"{name}.{part}.{kind}") for part in ("query", "key", "value")]
             weights[f"{name}.qkv.{kind}"] = np.concatenate(parts, axis=-1)
-    return weights, config
+    return weights
 
 
-class NumpyDetector:
-    """A shipped detector's weights (float32) and the forward pass over a ``Batch``."""
+class NumpyEncoder:
+    """A BERT encoder's forward pass in numpy (float32), over weights named as ``Encoder``'s under ``bert.``."""
 
     def __init__(self, weights: dict[str, np.ndarray], encoder: dict[str, Any]) -> None:
         self.w = weights
         self.heads = int(encoder["num_attention_heads"])
         self.layers = int(encoder["num_hidden_layers"])
         self.eps = float(encoder.get("layer_norm_eps", 1e-12))
-
-    @classmethod
-    def load(cls, directory: Path) -> tuple[NumpyDetector, dict[str, Any]]:
-        """The model and its config.json (safetensors only: nothing is unpickled)."""
-        weights, config = load_weights(directory)
-        return cls(weights, config["encoder"]), config
 
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
         weight = self.w[f"{name}.weight"]
@@ -131,16 +131,16 @@ class NumpyDetector:
         scores /= scores.sum(-1, keepdims=True)
         return (scores @ v).transpose(0, 2, 1, 3).reshape(b, t, h)
 
-    def __call__(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Word BAD logits (batch, words), sentence outputs (batch, 2: DA z, HTER) and pattern
-        logits (batch, words, classes)."""
+    def hidden(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None = None) -> np.ndarray:
+        """The last layer's hidden states (batch, sub-tokens, hidden); ``types`` None: all 0."""
         w = self.w
-        t = batch.ids.shape[1]
-        x = (w["bert.embeddings.word_embeddings.weight"][batch.ids]
+        t = ids.shape[1]
+        kinds = w["bert.embeddings.token_type_embeddings.weight"]
+        x = (w["bert.embeddings.word_embeddings.weight"][ids].astype(np.float32)
              + w["bert.embeddings.position_embeddings.weight"][:t][None]
-             + w["bert.embeddings.token_type_embeddings.weight"][0])
+             + (kinds[0] if types is None else kinds[types]))
         x = self._norm(x, "bert.embeddings.LayerNorm")
-        bias = np.where(batch.mask, np.float32(0), np.float32(-1e9))[:, None, None, :].astype(np.float32)
+        bias = np.where(mask, np.float32(0), np.float32(-1e9))[:, None, None, :].astype(np.float32)
         for i in range(self.layers):
             name = f"bert.encoder.layer.{i}"
             attended = self._attention(x, bias, f"{name}.attention.self")
@@ -148,9 +148,29 @@ class NumpyDetector:
                            f"{name}.attention.output.LayerNorm")
             inner = _gelu(self._linear(x, f"{name}.intermediate.dense"))
             x = self._norm(self._linear(inner, f"{name}.output.dense") + x, f"{name}.output.LayerNorm")
+        return x
+
+    def pooled(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The mean of the sub-tokens' hidden states, as the sentence heads read them."""
+        weights = mask[..., None].astype(np.float32)
+        return (x * weights).sum(1) / np.maximum(weights.sum(1), 1)
+
+
+class NumpyDetector(NumpyEncoder):
+    """A shipped detector's weights (float32) and the forward pass over a ``Batch``."""
+
+    @classmethod
+    def load(cls, directory: Path) -> tuple[NumpyDetector, dict[str, Any]]:
+        """The model and its config.json (safetensors only: nothing is unpickled)."""
+        weights, config = load_weights(directory)
+        return cls(weights, config["encoder"]), config
+
+    def __call__(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Word BAD logits (batch, words), sentence outputs (batch, 2: DA z, HTER) and pattern
+        logits (batch, words, classes)."""
+        x = self.hidden(batch.ids, batch.mask)
         words = np.take_along_axis(x, batch.first[..., None], axis=1)
         word_logits = self._linear(words, "word_head")[..., 0]
-        weights = batch.mask[..., None].astype(np.float32)
-        pooled = (x * weights).sum(1) / np.maximum(weights.sum(1), 1)
+        pooled = self.pooled(x, batch.mask)
         sentence = self._linear(np.tanh(self._linear(pooled, "sentence_head.0")), "sentence_head.2")
         return word_logits, sentence, self._linear(words, "pattern_head")

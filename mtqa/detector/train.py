@@ -136,14 +136,14 @@ def dev_metrics(
     return figures
 
 
-def _log(out: Path, message: str) -> None:
+def log_line(out: Path, message: str) -> None:
     line = f"{time.strftime('%H:%M:%S')} {message}"
     print(line, file=sys.stderr, flush=True)
     with (out / "train.log").open("a", encoding="utf-8") as handle:
         handle.write(line + "\n")
 
 
-def _schedule(total: int, warmup: float):  # noqa: ANN202
+def warmup_schedule(total: int, warmup: float):  # noqa: ANN202
     warm = max(1, int(total * warmup))
     return lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
 
@@ -169,7 +169,7 @@ def train(opts: TrainOptions) -> Path:
         if unexpected or any(not name.startswith("pattern_head.") for name in missing):
             raise ValueError(f"{opts.init}: not detector weights (missing {missing[:3]}, unexpected {unexpected[:3]})")
         if missing:
-            _log(opts.out, f"{opts.init} has no pattern head: it starts untrained")
+            log_line(opts.out, f"{opts.init} has no pattern head: it starts untrained")
     if opts.freeze >= 0:
         model.freeze(opts.freeze)
     if opts.bf16 is None:
@@ -185,10 +185,10 @@ def train(opts: TrainOptions) -> Path:
         for name in ("round-trips.jsonl", "wrong-sense.jsonl"):
             if (opts.prepared / name).is_file():
                 prepared += read_examples(opts.prepared / name)[: opts.limit]
-        _log(opts.out, f"{opts.prepared}: {len(prepared)} prepared examples")
+        log_line(opts.out, f"{opts.prepared}: {len(prepared)} prepared examples")
     lexicon = round_trip_if_installed(opts.dict_dir, post_edits)
     if lexicon is None:
-        _log(opts.out, f"no FreeDict dictionaries in {opts.dict_dir}: wrong_sense/untranslated_word are off")
+        log_line(opts.out, f"no FreeDict dictionaries in {opts.dict_dir}: wrong_sense/untranslated_word are off")
     corruptor = Corruptor(synthetic, lexicon)
     dev = [load_pair(opts.data, pair, "dev", opts.dev_limit) for pair in opts.pairs]
 
@@ -203,7 +203,7 @@ def train(opts: TrainOptions) -> Path:
     optimizer = torch.optim.AdamW(
         [{"params": encoder, "lr": opts.lr}, {"params": heads, "lr": opts.head_lr}], weight_decay=0.01
     )
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(total, opts.warmup))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_schedule(total, opts.warmup))
     state = {"epoch": 0, "step_in_epoch": 0, "global_step": 0}
     checkpoint = opts.out / "checkpoint.pt"
     if checkpoint.exists():
@@ -213,10 +213,10 @@ def train(opts: TrainOptions) -> Path:
         scheduler.load_state_dict(saved["scheduler"])
         torch.set_rng_state(saved["torch_rng"])
         state = saved["state"]
-        _log(opts.out, f"resumed from {checkpoint} at {state}")
+        log_line(opts.out, f"resumed from {checkpoint} at {state}")
     else:
         settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items() if k != "model"}
-        _log(opts.out, f"options {json.dumps(settings, default=str)}")
+        log_line(opts.out, f"options {json.dumps(settings, default=str)}")
 
     def save_checkpoint() -> None:
         tmp = checkpoint.with_suffix(".tmp")
@@ -229,7 +229,7 @@ def train(opts: TrainOptions) -> Path:
         epoch = state["epoch"]
         examples = [e for e in epoch_examples(real, post_edits, corruptor, epoch, prepared) if len(e.words) <= opts.max_words]
         batches = make_batches(examples, opts.batch_size, random.Random(f"{opts.seed}:batches:{epoch}"))
-        _log(opts.out, f"epoch {epoch + 1}: {len(examples)} sentences, BAD rate {bad_rate(examples):.3f}")
+        log_line(opts.out, f"epoch {epoch + 1}: {len(examples)} sentences, BAD rate {bad_rate(examples):.3f}")
         model.train()
         started, tokens, running = time.time(), 0, 0.0
         bar = tqdm(total=len(batches), initial=state["step_in_epoch"], desc=f"epoch {epoch + 1}",
@@ -249,14 +249,14 @@ def train(opts: TrainOptions) -> Path:
             bar.set_postfix(loss=f"{running:.3f}", tok_s=f"{tokens / (time.time() - started):.0f}")
             if state["global_step"] % opts.checkpoint_every == 0:
                 save_checkpoint()
-                _log(opts.out, f"step {state['global_step']}/{total} loss {running:.4f} "
+                log_line(opts.out, f"step {state['global_step']}/{total} loss {running:.4f} "
                                f"{tokens / (time.time() - started):.0f} tokens/s")
             if state["global_step"] >= total:
                 break
         bar.close()
         finished = state["step_in_epoch"] >= len(batches)
         figures = dev_metrics(model, tokenizer, dev, bf16=opts.bf16)
-        _log(opts.out, f"epoch {epoch + 1} dev: {json.dumps(figures['average'])}")
+        log_line(opts.out, f"epoch {epoch + 1} dev: {json.dumps(figures['average'])}")
         with (opts.out / "metrics.jsonl").open("a", encoding="utf-8") as handle:
             handle.write(json.dumps({"epoch": epoch + 1, "step": state["global_step"], "dev": figures}) + "\n")
         last = opts.out / f"epoch-{epoch + 1}.pt"

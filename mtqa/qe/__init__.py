@@ -1,0 +1,6 @@
+"""mtqa's source-aware QE model: a cross-encoder on multilingual-e5-small reading source and target.
+
+``tokens`` turns word lists into pair batches, ``data`` reads MLQE-PE (with sources and source
+tags) and makes the synthetic pairs of the recipe, ``model`` is the torch network (training),
+``train`` the training loop, ``runtime`` the numpy forward pass the check runs.
+"""
