@@ -298,6 +298,7 @@ def check_input(
     notes += [skipped_here] if skipped_here else []
     not_available: dict[str, NotAvailable] = {}
     findings, crashes = check_document(document, checks, config, progress, skipped, ctx, not_available)
+    notes += [Note(NoteKind.CHECK_NOTE, message) for message in ctx.notes]
     kept, suppressed = suppress(document.text, findings)
     return FileResult(
         path=document.path, document=document, findings=kept, suppressed=suppressed,

@@ -33,6 +33,7 @@ class NoteKind(StrEnum):
 
     OVERLONG_SENTENCE = "overlong-sentence"  # a "sentence" over max_sentence_words, checked in chunks
     CHECK_NOT_APPLICABLE = "check-not-applicable"  # a selected check does not cover this file's language
+    CHECK_NOTE = "check-note"  # a check's word on how it ran on this file (``CheckContext.note``)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,10 @@ Two hooks let model checks supply finer scores than severity weights:
 * a check that implements ``SegmentScorer`` (a ``segment_scores(document, ctx)`` method
   returning one penalty per segment, higher = worse) adds those scores, and its own
   findings then add nothing, so a model is not counted twice. Scorers with the same
-  ``segment_score_name`` (two checks reading one model) add their score once.
+  ``segment_score_name`` (two checks reading one model) add their score once. A scorer
+  may leave a segment unscored (None); one that names other scores in
+  ``segment_score_supersedes`` replaces them on the segments it scores (the source-aware
+  QE model's score replaces the target-only detector's where a unit has its source).
 
 docs/evaluation.md describes the convention for users.
 """
@@ -39,8 +42,8 @@ class SegmentScorer(Protocol):
 
     code: str
 
-    def segment_scores(self, document: Document, ctx: CheckContext) -> Sequence[float]:
-        """One penalty per ``document.segments`` entry, in order; higher = worse."""
+    def segment_scores(self, document: Document, ctx: CheckContext) -> Sequence[float | None]:
+        """One penalty per ``document.segments`` entry, in order; higher = worse; None: not scored."""
         ...
 
 
@@ -78,7 +81,6 @@ def segment_penalties(
     scorers = list(scorers)
     scored_codes = {s.code for s in scorers}
     by_name = {getattr(s, "segment_score_name", s.code): s for s in scorers}
-    scorers = list(by_name.values())
     starts = [s.start for s in segments]
     for finding in findings:
         if finding.code in scored_codes:
@@ -86,11 +88,17 @@ def segment_penalties(
         i = segment_index(segments, starts, finding)
         if i is not None:
             scores[i] += finding_penalty(finding)
-    for scorer in scorers:
-        values = list(scorer.segment_scores(document, ctx or CheckContext()))
-        if len(values) != len(segments):
+    given: dict[str, list[float | None]] = {}
+    for name, scorer in by_name.items():
+        given[name] = list(scorer.segment_scores(document, ctx or CheckContext()))
+        if len(given[name]) != len(segments):
             raise ValueError(
-                f"{scorer.code}: segment_scores returned {len(values)} scores for {len(segments)} segments"
+                f"{scorer.code}: segment_scores returned {len(given[name])} scores for {len(segments)} segments"
             )
-        scores = [a + float(b) for a, b in zip(scores, values)]
+    for name, scorer in by_name.items():
+        for other in getattr(scorer, "segment_score_supersedes", ()):
+            if other in given:
+                given[other] = [None if mine is not None else theirs for mine, theirs in zip(given[name], given[other])]
+    for values in given.values():
+        scores = [a + float(b) if b is not None else a for a, b in zip(scores, values)]
     return scores

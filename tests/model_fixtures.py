@@ -256,3 +256,66 @@ def save_wordpiece(directory: Path, words: set[str]) -> int:
     )
     tokenizer.save(str(directory / "tokenizer.json"))
     return len(vocab)
+
+
+TINY_QE_THRESHOLDS = {
+    "target_minor": 0.5, "target_major": 0.8, "target_best_mcc": 0.5,
+    "source_minor": 0.5, "source_major": 0.8, "source_best_mcc": 0.5, "mismatch_da": -3.0,
+}
+TINY_QE_SCORE = {"name": "qe-penalty-v1", "da_mean": 0.0, "da_std": 1.0, "hter_mean": 0.3, "hter_std": 0.2,
+                 "hter_weight": 0.5}
+
+
+def save_unigram(directory: Path, words: set[str]) -> int:
+    """An XLM-R-style sentencepiece Unigram tokenizer (``<s>`` 0, ``<pad>`` 1, ``</s>`` 2,
+    ``<unk>`` 3) over ``words`` and their letters, saved as ``tokenizer.json`` in ``directory``
+    (the ``embed`` role's tokenizer files); returns its vocabulary size."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+
+    letters = sorted({c for w in words for c in w})
+    vocab = [("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁", -3.0)]
+    vocab += [(f"▁{w}", -1.0) for w in sorted(words)] + [(c, -5.0) for c in letters]
+    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=3))
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    tokenizer.decoder = decoders.Metaspace()
+    tokenizer.save(str(directory / "tokenizer.json"))
+    return len(vocab)
+
+
+def build_tiny_qe(
+    root: Path, seed: int = 5, max_tokens: int = 512, thresholds: dict[str, float] | None = None
+) -> tuple[Path, Path]:
+    """A tiny QE folder (``mtqa.qe.model.save``, random weights) and the fake ``embed`` role
+    whose word embeddings and tokenizer it reads: (qe folder, embed folder)."""
+    import torch
+    from safetensors.torch import save_file
+
+    from mtqa.detector.model import EncoderConfig
+    from mtqa.qe.model import QEModel, save
+    from mtqa.qe.runtime import E5_EMBEDDINGS
+
+    embed = root / "embed"
+    embed.mkdir(parents=True)
+    words = {w.strip(".,") for s in sentences("en") + sentences("de") for w in s.split()}
+    size = save_unigram(embed, words)
+    config = EncoderConfig(vocab_size=size, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                           intermediate_size=32, max_position_embeddings=max_tokens)
+    (embed / "config.json").write_text(json.dumps({"model_type": "bert", **config.__dict__}), encoding="utf-8")
+    torch.manual_seed(seed)
+    model = QEModel(config)
+    save_file({E5_EMBEDDINGS: model.bert.embeddings.word_embeddings.weight.detach().contiguous()},
+              str(embed / "model.safetensors"))
+    folder = root / "mtqa-qe"
+    save(model, folder, {"max_tokens": max_tokens, "thresholds": thresholds or TINY_QE_THRESHOLDS,
+                         "score": TINY_QE_SCORE})
+    return folder, embed
+
+
+@pytest.fixture
+def tiny_qe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """The tiny QE model as the shipped one (``MTQA_QE_DIR``), its embed role registered, a fresh output cache."""
+    folder, embed = build_tiny_qe(tmp_path / "qe")
+    monkeypatch.setenv("MTQA_QE_DIR", str(folder))
+    monkeypatch.setenv("MTQA_REGISTRY", str(write_registry(tmp_path / "registry.toml", {"embed": str(embed)})))
+    monkeypatch.setenv("MTQA_CACHE_DIR", str(tmp_path / "cache"))
+    return folder, embed

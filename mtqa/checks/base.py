@@ -40,10 +40,17 @@ class CheckContext:
     # work the checks of one document share, by a key of their choosing (one detector pass for
     # MT401 and MT402)
     memo: dict[str, Any] = field(default_factory=dict)
+    # what a check tells the user about how it ran on this document (see ``note``)
+    notes: list[str] = field(default_factory=list)
 
     def sign(self, code: str, signature: str) -> None:
         """Record what produced ``code``'s scores on this document; the report lists it."""
         self.signatures[code] = signature
+
+    def note(self, code: str, message: str) -> None:
+        """Tell the user something about how ``code`` ran here (a language its model does not
+        cover): one of the file's notes, which never change the exit code."""
+        self.notes.append(f"{code}: {message}")
 
 
 class Check:

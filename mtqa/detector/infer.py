@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -182,7 +182,14 @@ class LoadedDetector:
         return sentence_penalty(result, self.config["score"])
 
 
-def sentence_penalty(result: Scored, settings: dict) -> float:
+class SentenceOutputs(Protocol):
+    """What a sentence score is made of: a detector's or the QE model's sentence head."""
+
+    da: float
+    hter: float
+
+
+def sentence_penalty(result: SentenceOutputs, settings: dict) -> float:
     """0–10, higher = worse: a logistic of the standardised mix of predicted HTER and −DA.
 
     ``settings`` holds the mix weight and the dev means/deviations it was calibrated with.
