@@ -44,11 +44,12 @@ class _Probe(Check):
 class _Scorer(_Probe):
     """A model-like check that scores every segment itself."""
 
-    def __init__(self, scores: Sequence[float]) -> None:
-        super().__init__("T9")
+    def __init__(self, scores: Sequence[float | None], code: str = "T9") -> None:
+        super().__init__(code)
         self.scores = list(scores)
+        self.segment_score_name = code
 
-    def segment_scores(self, document: Document, ctx: CheckContext) -> Sequence[float]:
+    def segment_scores(self, document: Document, ctx: CheckContext) -> Sequence[float | None]:
         return self.scores
 
 
@@ -90,6 +91,17 @@ def test_a_segment_scorer_replaces_its_own_findings() -> None:
     assert segment_penalties(document, findings, [scorer]) == [1.5, 2.0]
     with pytest.raises(ValueError, match="T9: segment_scores returned 1 scores for 2 segments"):
         segment_penalties(document, [], [_Scorer([1.0])])
+
+
+def test_a_superseding_scorer_replaces_another_where_it_scores() -> None:
+    """The QE model's score replaces the detector's on the units it read (None: not read)."""
+    document = sentences_document(["One.", "Two.", "Three."])
+    target_only = _Scorer([1.0, 2.0, 3.0], code="T8")
+    with_source = _Scorer([5.0, None, 7.0])
+    with_source.segment_score_supersedes = ("T8",)
+    assert segment_penalties(document, [], [target_only, with_source]) == [5.0, 2.0, 7.0]
+    assert segment_penalties(document, [], [with_source]) == [5.0, 0.0, 7.0]
+    assert segment_penalties(document, [], [target_only, _Scorer([5.0, None, 7.0])]) == [6.0, 2.0, 10.0]
 
 
 def test_sentences_document_one_segment_per_sentence() -> None:
