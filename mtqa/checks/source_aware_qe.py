@@ -22,7 +22,7 @@ _LISTED = 3  # units named in a note before "and N more"
 class _Outputs:
     """The model's view of one document, computed once for the findings and the segment scores."""
 
-    qe: LoadedQE | None = None
+    qe: LoadedQE | None = None  # None: the model was not needed (and not loaded)
     scored: dict[int, QEScored] = field(default_factory=dict)  # segment index → outputs
     swapped: set[int] = field(default_factory=set)  # segment indices whose target is in the source language
 
@@ -79,8 +79,6 @@ class SourceAwareQE(Check):
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         outputs = self._outputs(document, ctx)
-        if outputs.qe is None:
-            return
         for index in sorted(outputs.swapped):
             segment = document.segments[index]
             yield self.finding(
@@ -88,8 +86,9 @@ class SourceAwareQE(Check):
                 f"the target is in the source language ({ctx.source_lang}), not {ctx.target_lang}: "
                 "swapped, or left untranslated", severity=Severity.MAJOR, category="accuracy/untranslated",
             )
-        for index, result in sorted(outputs.scored.items()):
-            yield from self._findings(document, document.segments[index], outputs.qe, result)
+        if outputs.qe is not None:
+            for index, result in sorted(outputs.scored.items()):
+                yield from self._findings(document, document.segments[index], outputs.qe, result)
 
     def _findings(self, document: Document, segment: Segment, qe: LoadedQE, result: QEScored) -> Iterator[Finding]:
         from mtqa.qe.infer import word_spans
@@ -127,11 +126,10 @@ class SourceAwareQE(Check):
     def segment_scores(self, document: Document, ctx: CheckContext) -> Sequence[float | None]:
         """The QE model's sentence score of each unit it read (0–10, higher = worse); None elsewhere."""
         outputs = self._outputs(document, ctx)
-        if outputs.qe is None:
-            return [None] * len(document.segments)
         scores: list[float | None] = [None] * len(document.segments)
-        for index, result in outputs.scored.items():
-            scores[index] = outputs.qe.penalty(result)
+        if outputs.qe is not None:
+            for index, result in outputs.scored.items():
+                scores[index] = outputs.qe.penalty(result)
         for index in outputs.swapped:
             scores[index] = SWAPPED_PENALTY
         return scores
@@ -154,15 +152,10 @@ class SourceAwareQE(Check):
             ctx.note(self.code, f"the QE model's encoder (multilingual-e5-small) was not trained on "
                                 f"{' or '.join(dict.fromkeys(uncovered))}; not run on this file")
             return _Outputs()
-        from mtqa.backends.cache import open_cache
-        from mtqa.qe.infer import load_shipped
-
-        qe = load_shipped()  # ModelUnavailable: the engine skips the check with the pull command
-        ctx.sign(self.code, str(qe.signature()))
         empty_source = [s for _, s in units if not (s.source or "").strip()]
         if empty_source:
             ctx.note(self.code, f"{_lines(document, empty_source)}: the source is empty, so the unit was not scored")
-        outputs = _Outputs(qe)
+        outputs = _Outputs()
         to_score: list[tuple[int, Segment]] = []
         for index, segment in units:
             source = segment.source or ""
@@ -172,6 +165,13 @@ class SourceAwareQE(Check):
                 outputs.swapped.add(index)
             else:
                 to_score.append((index, segment))
+        if not to_score:
+            return outputs  # nothing for the model: it is not loaded
+        from mtqa.backends.cache import open_cache
+        from mtqa.qe.infer import load_shipped
+
+        qe = outputs.qe = load_shipped()  # ModelUnavailable: the engine skips the check with the pull command
+        ctx.sign(self.code, str(qe.signature()))
         task = f"{self.code} QE model"
         ctx.progress(task, 0, len(to_score))
         results = qe.score_cached([(s.source or "", s.text) for _, s in to_score], open_cache())

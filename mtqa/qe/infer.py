@@ -37,9 +37,8 @@ Span = tuple[int, int]
 
 
 def guards() -> ModuleType:
-    """``mtqa.qe.guards`` (language coverage, swapped pairs, long-pair splits), imported on first
-    use: it reads the language identifier's settings, which a re-check answered by the cache
-    still needs only for the units it checks."""
+    """``mtqa.qe.guards`` (language coverage, swapped pairs, long-pair splits), imported on
+    first use: it imports the language identifier's check module."""
     from mtqa.qe import guards as module
 
     return module
