@@ -53,10 +53,10 @@ class SourceAwareQE(Check):
         about one correct translation in two hundred (the dev post-edits), too many false
         alarms for a severity that fails a release on its own.
     Example:
-        Source: Der Zug nach Berlin fährt jeden Morgen um acht Uhr ab.
-        Target: The train to Munich leaves every morning at eight o'clock.
+        Source: Die Delegation traf die Beamten in der Hauptstadt.
+        Target: The delegation punched officials in the capital.
     Use instead:
-        The train to Berlin leaves every morning at eight o'clock.
+        The delegation met officials in the capital.
     Options:
         None. Thresholds are calibrated on MLQE-PE dev so that few words of the post-edited
         (correct) translations are flagged; see ``models/mtqa-qe/MODEL_CARD.md``. It needs
