@@ -223,3 +223,21 @@ def test_eval_with_sources_scores_by_the_qe_model(tiny_qe, tmp_path: Path) -> No
     assert [p.score for p in without.predict(pair.texts, "en")] != pytest.approx(expected)
     evaluated = run_eval("mlqe-pe", data, "dev", Config(select=["MT403"]))
     assert evaluated.signatures["MT403"].startswith("model:mtqa-qe@") and evaluated.items == len(pair.texts)
+
+
+def test_runs_without_torch(tiny_qe, tmp_path: Path) -> None:
+    """The check needs numpy, safetensors and tokenizers only (as the detector's does)."""
+    import subprocess
+    import sys
+
+    path = write_tsv(tmp_path, [(SOURCE, TARGET)])
+    script = (
+        "import sys\n"
+        "for name in ('transformers', 'torch'): sys.modules[name] = None\n"
+        "from mtqa.config import Config\nfrom mtqa.engine import run\n"
+        f"report = run([{str(path)!r}], Config(select=['MT403'], source_lang='de'))\n"
+        "print(report.skipped, report.files[0].errors, report.files[0].signatures['MT403'][:14])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "{} [] model:mtqa-qe@", done.stdout
