@@ -258,6 +258,80 @@ def save_wordpiece(directory: Path, words: set[str]) -> int:
     return len(vocab)
 
 
+TINY_QE_ENCODER = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64,
+                   "max_position_embeddings": 128, "type_vocab_size": 2}
+
+
+def build_tiny_embed(folder: Path, words: set[str], seed: int = 0) -> Path:
+    """A tiny stand-in for the converted multilingual-e5 (the ``embed`` role) as the QE model reads
+    it: an XLM-R-style Unigram tokenizer (``<s>`` 0, ``<pad>`` 1, ``</s>`` 2, ``<unk>`` 3, then
+    ``▁word`` pieces and single characters), config.json and a BERT checkpoint (safetensors)."""
+    import torch
+    from safetensors.torch import save_file
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    from mtqa.detector.model import Encoder, EncoderConfig
+
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    pieces = sorted({f"▁{w}" for w in words} | {c for w in words for c in w} | {"▁"})
+    vocab = [(p, 0.0) for p in specials] + [(p, -len(p) / 10) for p in pieces]
+    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=3, byte_fallback=False))
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    tokenizer.add_special_tokens(specials)
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.save(str(folder / "tokenizer.json"))
+    config = {**TINY_QE_ENCODER, "model_type": "bert", "vocab_size": len(vocab), "pad_token_id": 1}
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    torch.manual_seed(seed)
+    encoder = Encoder(EncoderConfig.from_dict(config))
+    save_file({k: v.detach().to(torch.float16).contiguous() for k, v in encoder.state_dict().items()},
+              str(folder / "model.safetensors"), metadata={"format": "pt"})
+    return folder
+
+
+def build_tiny_qe(folder: Path, embed_dir: Path, settings: dict | None = None, seed: int = 1) -> Path:
+    """An untrained QE model on ``embed_dir``'s encoder, saved as the check loads it (``mtqa.qe.model.save``)."""
+    import torch
+
+    from mtqa.qe.model import from_e5, save
+
+    torch.manual_seed(seed)
+    save(from_e5(embed_dir).eval(), folder, settings or {})
+    return folder
+
+
+def write_tiny_mlqe(root: Path, pair: str, splits: tuple[str, ...] = ("train", "dev"), count: int = 24) -> set[str]:
+    """A small MLQE-PE pair folder (source German-like, target English) with every file the QE
+    model reads: .src .mt .pe .tags .source_tags .hter .da.tsv; returns the words used."""
+    rng = random.Random(pair)
+    words: set[str] = set()
+    folder = root / pair
+    folder.mkdir(parents=True, exist_ok=True)
+    for split in splits:
+        rows: dict[str, list[str]] = {k: [] for k in ("src", "mt", "pe", "tags", "source_tags", "hter")}
+        da = ["index\toriginal\ttranslation\tscores\tmean\tz_scores\tz_mean\tmodel_scores"]
+        for i, (de, en) in enumerate(zip(sentences("de", count), sentences("en", count), strict=True)):
+            src, pe = de.replace(".", " .").split(), en.replace(".", " .").split()
+            mt = list(pe)
+            bad = [False] * len(mt)
+            if i % 3 == 0:  # a wrong word, tagged BAD on both sides
+                mt[1], bad[1] = "banana", True
+            src_bad = [j == 1 and i % 3 == 0 for j in range(len(src))]
+            words.update(src + pe + mt)
+            rows["src"].append(" ".join(src))
+            rows["mt"].append(" ".join(mt))
+            rows["pe"].append(" ".join(pe))
+            rows["tags"].append(" ".join(["OK"] + [t for b in bad for t in ("BAD" if b else "OK", "OK")]))
+            rows["source_tags"].append(" ".join("BAD" if b else "OK" for b in src_bad))
+            rows["hter"].append(f"{sum(bad) / len(mt):.4f}")
+            z = rng.uniform(-1, 1) - sum(bad)
+            da.append(f"{i}\t{' '.join(src)}\t{' '.join(mt)}\t[50]\t50\t[{z}]\t{z}\t0")
+        for suffix, lines in rows.items():
+            (folder / f"{split}.{suffix}").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (folder / f"{split}.da.tsv").write_text("\n".join(da) + "\n", encoding="utf-8")
+    return words
+
+
 TINY_QE_THRESHOLDS = {
     "target_minor": 0.5, "target_major": 0.8, "target_best_mcc": 0.5,
     "source_minor": 0.5, "source_major": 0.8, "source_best_mcc": 0.5, "mismatch_da": -3.0,
@@ -266,55 +340,21 @@ TINY_QE_SCORE = {"name": "qe-penalty-v1", "da_mean": 0.0, "da_std": 1.0, "hter_m
                  "hter_weight": 0.5}
 
 
-def save_unigram(directory: Path, words: set[str]) -> int:
-    """An XLM-R-style sentencepiece Unigram tokenizer (``<s>`` 0, ``<pad>`` 1, ``</s>`` 2,
-    ``<unk>`` 3) over ``words`` and their letters, saved as ``tokenizer.json`` in ``directory``
-    (the ``embed`` role's tokenizer files); returns its vocabulary size."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-
-    letters = sorted({c for w in words for c in w})
-    vocab = [("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁", -3.0)]
-    vocab += [(f"▁{w}", -1.0) for w in sorted(words)] + [(c, -5.0) for c in letters]
-    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=3))
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
-    tokenizer.decoder = decoders.Metaspace()
-    tokenizer.save(str(directory / "tokenizer.json"))
-    return len(vocab)
-
-
-def build_tiny_qe(
-    root: Path, seed: int = 5, max_tokens: int = 512, thresholds: dict[str, float] | None = None
+def build_tiny_qe_check(
+    root: Path, max_tokens: int = TINY_QE_ENCODER["max_position_embeddings"], thresholds: dict[str, float] | None = None
 ) -> tuple[Path, Path]:
-    """A tiny QE folder (``mtqa.qe.model.save``, random weights) and the fake ``embed`` role
-    whose word embeddings and tokenizer it reads: (qe folder, embed folder)."""
-    import torch
-    from safetensors.torch import save_file
-
-    from mtqa.detector.model import EncoderConfig
-    from mtqa.qe.model import QEModel, save
-    from mtqa.qe.runtime import E5_EMBEDDINGS
-
-    embed = root / "embed"
-    embed.mkdir(parents=True)
+    """A tiny QE folder with the keys the check reads (thresholds, score, max_tokens) and the
+    tiny ``embed`` role it reads: (qe folder, embed folder)."""
     words = {w.strip(".,") for s in sentences("en") + sentences("de") for w in s.split()}
-    size = save_unigram(embed, words)
-    config = EncoderConfig(vocab_size=size, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                           intermediate_size=32, max_position_embeddings=max_tokens)
-    (embed / "config.json").write_text(json.dumps({"model_type": "bert", **config.__dict__}), encoding="utf-8")
-    torch.manual_seed(seed)
-    model = QEModel(config)
-    save_file({E5_EMBEDDINGS: model.bert.embeddings.word_embeddings.weight.detach().contiguous()},
-              str(embed / "model.safetensors"))
-    folder = root / "mtqa-qe"
-    save(model, folder, {"max_tokens": max_tokens, "thresholds": thresholds or TINY_QE_THRESHOLDS,
-                         "score": TINY_QE_SCORE})
-    return folder, embed
+    embed = build_tiny_embed(root / "embed", words)
+    settings = {"max_tokens": max_tokens, "thresholds": thresholds or TINY_QE_THRESHOLDS, "score": TINY_QE_SCORE}
+    return build_tiny_qe(root / "mtqa-qe", embed, settings), embed
 
 
 @pytest.fixture
 def tiny_qe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """The tiny QE model as the shipped one (``MTQA_QE_DIR``), its embed role registered, a fresh output cache."""
-    folder, embed = build_tiny_qe(tmp_path / "qe")
+    folder, embed = build_tiny_qe_check(tmp_path / "qe")
     monkeypatch.setenv("MTQA_QE_DIR", str(folder))
     monkeypatch.setenv("MTQA_REGISTRY", str(write_registry(tmp_path / "registry.toml", {"embed": str(embed)})))
     monkeypatch.setenv("MTQA_CACHE_DIR", str(tmp_path / "cache"))

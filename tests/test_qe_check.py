@@ -22,7 +22,7 @@ from mtqa.qe import guards
 from mtqa.qe.infer import LoadedQE, word_spans
 from mtqa.qe.runtime import NumpyQE
 from mtqa.report import NoteKind
-from tests.model_fixtures import TINY_QE_THRESHOLDS, build_tiny_qe, tiny_qe  # noqa: F401 - a fixture
+from tests.model_fixtures import TINY_QE_THRESHOLDS, build_tiny_qe_check, tiny_qe  # noqa: F401 - a fixture
 
 SOURCE = "Die Katze sieht das rote Buch heute."
 TARGET = "The cat sees the red book today."
@@ -45,7 +45,7 @@ def check(path: Path, **settings: object):  # noqa: ANN201 - a FileResult
 
 def use_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **thresholds: float) -> LoadedQE:
     """A tiny QE model with these thresholds as the shipped one."""
-    folder, embed = build_tiny_qe(tmp_path / "qe-thresholds", thresholds={**TINY_QE_THRESHOLDS, **thresholds})
+    folder, embed = build_tiny_qe_check(tmp_path / "qe-thresholds", thresholds={**TINY_QE_THRESHOLDS, **thresholds})
     monkeypatch.setenv("MTQA_QE_DIR", str(folder))
     return LoadedQE(folder, embed, "test")
 
@@ -163,7 +163,7 @@ def test_a_rerun_is_answered_by_the_output_cache(tiny_qe, tmp_path: Path, monkey
 
 
 def test_a_pair_over_the_token_limit_is_split_never_truncated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder, embed = build_tiny_qe(tmp_path / "short", max_tokens=24)
+    folder, embed = build_tiny_qe_check(tmp_path / "short", max_tokens=24)
     qe = LoadedQE(folder, embed, "test")
     source = " ".join([SOURCE, "Der Hund mag das kleine Haus.", "Mein Freund liest einen neuen Brief.", "Das Kind malt."])
     target = " ".join([TARGET, "The dog likes the small house.", "My friend reads a new letter.", "The child paints."])
