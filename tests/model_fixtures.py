@@ -256,3 +256,21 @@ def save_wordpiece(directory: Path, words: set[str]) -> int:
     )
     tokenizer.save(str(directory / "tokenizer.json"))
     return len(vocab)
+
+
+XLMR_SPECIALS = ("<s>", "<pad>", "</s>", "<unk>")  # ids 0-3, as in multilingual-e5's XLM-R vocabulary
+
+
+def save_unigram(directory: Path, words: set[str]) -> int:
+    """An XLM-R-style sentencepiece (Unigram) ``tokenizer.json`` over ``words`` in ``directory``,
+    with single characters for any other word; returns its vocabulary size."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+
+    characters = sorted({c for word in words for c in word})
+    vocab = [(token, 0.0) for token in XLMR_SPECIALS] + [("▁", -2.0)]
+    vocab += [(f"▁{word}", -1.0) for word in sorted(words)] + [(c, -5.0) for c in characters]
+    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=3))
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    tokenizer.decoder = decoders.Metaspace()
+    tokenizer.save(str(directory / "tokenizer.json"))
+    return len(vocab)
