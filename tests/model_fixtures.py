@@ -258,19 +258,75 @@ def save_wordpiece(directory: Path, words: set[str]) -> int:
     return len(vocab)
 
 
-XLMR_SPECIALS = ("<s>", "<pad>", "</s>", "<unk>")  # ids 0-3, as in multilingual-e5's XLM-R vocabulary
+TINY_QE_ENCODER = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64,
+                   "max_position_embeddings": 128, "type_vocab_size": 2}
 
 
-def save_unigram(directory: Path, words: set[str]) -> int:
-    """An XLM-R-style sentencepiece (Unigram) ``tokenizer.json`` over ``words`` in ``directory``,
-    with single characters for any other word; returns its vocabulary size."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+def build_tiny_embed(folder: Path, words: set[str], seed: int = 0) -> Path:
+    """A tiny stand-in for the converted multilingual-e5 (the ``embed`` role) as the QE model reads
+    it: an XLM-R-style Unigram tokenizer (``<s>`` 0, ``<pad>`` 1, ``</s>`` 2, ``<unk>`` 3, then
+    ``▁word`` pieces and single characters), config.json and a BERT checkpoint (safetensors)."""
+    import torch
+    from safetensors.torch import save_file
+    from tokenizers import Tokenizer, models, pre_tokenizers
 
-    characters = sorted({c for word in words for c in word})
-    vocab = [(token, 0.0) for token in XLMR_SPECIALS] + [("▁", -2.0)]
-    vocab += [(f"▁{word}", -1.0) for word in sorted(words)] + [(c, -5.0) for c in characters]
-    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=3))
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
-    tokenizer.decoder = decoders.Metaspace()
-    tokenizer.save(str(directory / "tokenizer.json"))
-    return len(vocab)
+    from mtqa.detector.model import Encoder, EncoderConfig
+
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    pieces = sorted({f"▁{w}" for w in words} | {c for w in words for c in w} | {"▁"})
+    vocab = [(p, 0.0) for p in specials] + [(p, -len(p) / 10) for p in pieces]
+    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=3, byte_fallback=False))
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    tokenizer.add_special_tokens(specials)
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.save(str(folder / "tokenizer.json"))
+    config = {**TINY_QE_ENCODER, "model_type": "bert", "vocab_size": len(vocab), "pad_token_id": 1}
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    torch.manual_seed(seed)
+    encoder = Encoder(EncoderConfig.from_dict(config))
+    save_file({k: v.detach().to(torch.float16).contiguous() for k, v in encoder.state_dict().items()},
+              str(folder / "model.safetensors"), metadata={"format": "pt"})
+    return folder
+
+
+def build_tiny_qe(folder: Path, embed_dir: Path, settings: dict | None = None, seed: int = 1) -> Path:
+    """An untrained QE model on ``embed_dir``'s encoder, saved as the check loads it (``mtqa.qe.model.save``)."""
+    import torch
+
+    from mtqa.qe.model import from_e5, save
+
+    torch.manual_seed(seed)
+    save(from_e5(embed_dir).eval(), folder, settings or {})
+    return folder
+
+
+def write_tiny_mlqe(root: Path, pair: str, splits: tuple[str, ...] = ("train", "dev"), count: int = 24) -> set[str]:
+    """A small MLQE-PE pair folder (source German-like, target English) with every file the QE
+    model reads: .src .mt .pe .tags .source_tags .hter .da.tsv; returns the words used."""
+    rng = random.Random(pair)
+    words: set[str] = set()
+    folder = root / pair
+    folder.mkdir(parents=True, exist_ok=True)
+    for split in splits:
+        rows: dict[str, list[str]] = {k: [] for k in ("src", "mt", "pe", "tags", "source_tags", "hter")}
+        da = ["index\toriginal\ttranslation\tscores\tmean\tz_scores\tz_mean\tmodel_scores"]
+        for i, (de, en) in enumerate(zip(sentences("de", count), sentences("en", count), strict=True)):
+            src, pe = de.replace(".", " .").split(), en.replace(".", " .").split()
+            mt = list(pe)
+            bad = [False] * len(mt)
+            if i % 3 == 0:  # a wrong word, tagged BAD on both sides
+                mt[1], bad[1] = "banana", True
+            src_bad = [j == 1 and i % 3 == 0 for j in range(len(src))]
+            words.update(src + pe + mt)
+            rows["src"].append(" ".join(src))
+            rows["mt"].append(" ".join(mt))
+            rows["pe"].append(" ".join(pe))
+            rows["tags"].append(" ".join(["OK"] + [t for b in bad for t in ("BAD" if b else "OK", "OK")]))
+            rows["source_tags"].append(" ".join("BAD" if b else "OK" for b in src_bad))
+            rows["hter"].append(f"{sum(bad) / len(mt):.4f}")
+            z = rng.uniform(-1, 1) - sum(bad)
+            da.append(f"{i}\t{' '.join(src)}\t{' '.join(mt)}\t[50]\t50\t[{z}]\t{z}\t0")
+        for suffix, lines in rows.items():
+            (folder / f"{split}.{suffix}").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (folder / f"{split}.da.tsv").write_text("\n".join(da) + "\n", encoding="utf-8")
+    return words

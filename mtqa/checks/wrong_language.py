@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
+from typing import NamedTuple
 
 from mtqa.check_options import Option
 from mtqa.checks._text import EMAIL, PLACEHOLDER, URL, language
@@ -50,6 +51,53 @@ def _detector(codes: frozenset[str], quick: bool):  # noqa: ANN202 - lingua's de
     return (builder.with_low_accuracy_mode() if quick else builder).build()
 
 
+class Identified(NamedTuple):
+    """The language a text was found in: ISO 639-1 code, English name, lingua's confidence."""
+
+    code: str
+    name: str
+    confidence: float
+
+
+def identifiable(text: str) -> str:
+    """``text`` as the identifier reads it: URLs, e-mails, placeholders and names blanked."""
+    return _without_names(PLACEHOLDER.sub(" ", EMAIL.sub(" ", URL.sub(" ", text))))
+
+
+def word_count(text: str) -> int:
+    """The words of two letters or more, which ``min_words`` counts."""
+    return len(_WORD.findall(text))
+
+
+def other_languages(
+    texts: Sequence[str], target: str, codes: frozenset[str], min_confidence: float, max_target: float
+) -> list[Identified | None]:
+    """Per text (from ``identifiable``), the other language it is in, or None when it may be ``target``.
+
+    lingua is limited to ``codes`` plus the target: a quick pass, then the precise mode for the
+    texts the quick pass doubts. Another language must be the likeliest with at least
+    ``min_confidence``, and the target at most ``max_target``. None throughout when lingua
+    does not know the target.
+    """
+    found: list[Identified | None] = [None] * len(texts)
+    wanted = _language(target)
+    if wanted is None or not texts:
+        return found
+    quick, precise = _detector(codes | {target}, quick=True), _detector(codes | {target}, quick=False)
+    if quick is None or precise is None:
+        return found
+    first_guesses = quick.compute_language_confidence_values_in_parallel(list(texts))
+    doubted = [at for at, values in enumerate(first_guesses) if values[0].language != wanted]
+    confirmed = precise.compute_language_confidence_values_in_parallel([texts[at] for at in doubted])
+    for at, values in zip(doubted, confirmed):
+        best = values[0]
+        code = best.language.iso_code_639_1.name.lower()
+        target_value = next(v.value for v in values if v.language == wanted)
+        if code != target and best.value >= min_confidence and target_value <= max_target:
+            found[at] = Identified(code, best.language.name.title(), best.value)
+    return found
+
+
 class WrongLanguage(Check):
     """Flags a segment that is not in the target language.
 
@@ -87,36 +135,26 @@ class WrongLanguage(Check):
         target = language(ctx.target_lang)
         if _language(target) is None:
             return  # lingua cannot recognise the target, so it cannot tell it apart
-        codes = frozenset(ctx.languages or DEFAULT_LANGUAGES) | {target}
-        quick, precise = _detector(codes, quick=True), _detector(codes, quick=False)
-        if quick is None or precise is None:
-            return
+        codes = frozenset(ctx.languages or DEFAULT_LANGUAGES)
         min_words = self.option(ctx, "min_words")
         segments, texts = [], []
         for segment in document.segments:
-            text = _without_names(PLACEHOLDER.sub(" ", EMAIL.sub(" ", URL.sub(" ", segment.text))))
-            if len(_WORD.findall(text)) >= min_words:
+            text = identifiable(segment.text)
+            if word_count(text) >= min_words:
                 segments.append(segment)
                 texts.append(text)
         min_confidence = self.option(ctx, "min_confidence")
         max_target = self.option(ctx, "max_target_confidence")
         # In chunks, so a huge file never holds every segment's confidence table at once.
         for at in range(0, len(texts), _CHUNK):
-            # A quick pass over everything; the few segments it doubts get the precise detector.
-            chunk = list(zip(segments[at : at + _CHUNK], texts[at : at + _CHUNK]))
-            first_guesses = quick.compute_language_confidence_values_in_parallel([t for _, t in chunk])
-            doubted = [pair for pair, values in zip(chunk, first_guesses) if values[0].language != _language(target)]
-            confirmed = precise.compute_language_confidence_values_in_parallel([text for _, text in doubted])
-            for (segment, _), values in zip(doubted, confirmed):
-                best = values[0]
-                found = best.language.iso_code_639_1.name.lower()
-                target_value = next(v.value for v in values if v.language == _language(target))
-                if found != target and best.value >= min_confidence and target_value <= max_target:
+            found = other_languages(texts[at : at + _CHUNK], target, codes, min_confidence, max_target)
+            for segment, other in zip(segments[at : at + _CHUNK], found):
+                if other is not None:
                     yield self.finding(
                         document, segment, segment.start, segment.end,
-                        f"text looks like {best.language.name.title()} ({best.value:.2f}), expected {target!r}",
-                        detected=found,
-                        confidence=round(best.value, 4),
+                        f"text looks like {other.name} ({other.confidence:.2f}), expected {target!r}",
+                        detected=other.code,
+                        confidence=round(other.confidence, 4),
                     )
 
     def check_segment(self, document: Document, segment: Segment, ctx: CheckContext) -> Iterator[Finding]:

@@ -100,6 +100,7 @@ def qe(
     threads: Annotated[Optional[int], typer.Option(help="torch CPU threads.")] = None,
     bf16: Annotated[Optional[bool], typer.Option("--bf16/--no-bf16", help="bf16 autocast (default: on CUDA and where the CPU has bf16 instructions).")] = None,
     device: Annotated[Optional[str], typer.Option(help="torch device (default: cuda when available, else cpu).")] = None,
+    init: Annotated[Optional[Path], typer.Option(help="Start from a run's weights (epoch-N.pt, step-N.pt) instead of multilingual-e5.")] = None,
 ) -> None:
     """Fine-tune the source-aware QE cross-encoder (multilingual-e5-small) on MLQE-PE train with sources."""
     _require_training_libraries()
@@ -110,7 +111,7 @@ def qe(
         data=data, out=out, encoder=encoder or _embed_role_dir(), recipe=recipe or DEFAULT_RECIPE, epochs=epochs,
         batch_size=batch_size, lr=lr, head_lr=head_lr, layers=layers, limit=limit, dev_limit=dev_limit,
         max_steps=max_steps, checkpoint_every=checkpoint_every, snapshot_every=snapshot_every, threads=threads,
-        bf16=bf16, device=device,
+        bf16=bf16, device=device, init=init,
     ))
     typer.echo(f"weights: {last}")
 

@@ -2,5 +2,6 @@
 
 ``tokens`` turns word lists into pair batches, ``data`` reads MLQE-PE (with sources and source
 tags) and makes the synthetic pairs of the recipe, ``model`` is the torch network (training),
-``train`` the training loop, ``runtime`` the numpy forward pass the check runs.
+``train`` the training loop, ``runtime`` the numpy forward pass the check runs, ``guards``
+what the check tests first (encoder languages, swapped pairs, pairs over the token limit).
 """

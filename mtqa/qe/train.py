@@ -47,6 +47,7 @@ class QETrainOptions:
     da_weight: float = 1.0
     hter_weight: float = 2.0
     layers: int | None = None  # keep the encoder's first N layers
+    init: Path | None = None  # start from these weights (a run's epoch-N.pt or step-N.pt)
     max_length: int = 200  # longer training pairs are skipped
     limit: int | None = None  # sentences per pair
     dev_limit: int | None = None
@@ -181,6 +182,8 @@ def train(opts: QETrainOptions) -> Path:
     model = opts.model or from_e5(opts.encoder)
     if opts.layers:
         model.truncate(opts.layers)
+    if opts.init:
+        model.load_state_dict(torch.load(opts.init, weights_only=True, map_location="cpu"))
     model.freeze_embeddings()
     model.to(device)
     pairs = [read_pair(opts.data, pair, "train", opts.limit) for pair in recipe.pairs]
