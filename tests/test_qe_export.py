@@ -1,6 +1,6 @@
 """Exporting the QE model: calibration by false alarms on post-edits, the shipped folder, the CLI.
 
-The model is tiny with random weights (``tests.qe_fixtures``): these tests hold the rules of
+The model is tiny with random weights (``tests.model_fixtures``): these tests hold the rules of
 calibration and the folder's contents, not the figures.
 """
 
@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,18 +20,40 @@ from mtqa.cli import app
 from mtqa.errors import InputError
 from mtqa.qe.data import PairData, QEExample
 from mtqa.qe.export import QEScored, calibrate, mismatch_threshold
-from tests.qe_fixtures import PAIRS, write_encoder, write_mlqe, write_weights
+from tests.model_fixtures import build_tiny_embed, write_tiny_mlqe
 
 torch = pytest.importorskip("torch")
 
+PAIRS = ("ro-en", "en-de")
+
+
+def write_mlqe(root: Path, count: int = 24) -> tuple[Path, set[str]]:
+    """Dev splits of two pairs (24 sentences each), and the words used."""
+    words = {w for pair in PAIRS for w in write_tiny_mlqe(root, pair, ("dev",), count)}
+    return root, words
+
+
+def write_weights(path: Path, embed_dir: Path, seed: int = 1) -> Path:
+    """A run's ``step-N.pt``: a QE model on the encoder with random heads, as training saves it."""
+    from mtqa.qe.model import from_e5
+
+    torch.manual_seed(seed)
+    model = from_e5(embed_dir)
+    for head in (model.target_head, model.source_head):
+        torch.nn.init.normal_(head.weight, std=2.0)  # spread probabilities, so thresholds differ
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), path)
+    return path
+
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("qe")
-    encoder = write_encoder(root / "encoder")
+    data, words = write_mlqe(root / "mlqe")
+    encoder = build_tiny_embed(root / "encoder", words)
     recipe = root / "recipe.toml"
     recipe.write_text(f"pairs = {list(PAIRS)}\n".replace("'", '"'), encoding="utf-8")
-    return {"encoder": encoder, "data": write_mlqe(root / "mlqe"), "recipe": recipe,
+    return {"encoder": encoder, "data": data, "recipe": recipe, "words": words,
             "weights": write_weights(root / "run" / "step-8.pt", encoder)}
 
 
@@ -80,7 +103,7 @@ def test_score_mix_is_the_one_with_the_best_correlation() -> None:
     assert score["hter_mean"] == pytest.approx(float(hter.mean())) and score["da_std"] == pytest.approx(float(da.std()))
 
 
-def test_export_writes_the_folder_the_numpy_runtime_loads(tiny: dict[str, Path], tmp_path: Path) -> None:
+def test_export_writes_the_folder_the_numpy_runtime_loads(tiny: dict[str, Any], tmp_path: Path) -> None:
     from mtqa.detector.tokens import load_tokenizer
     from mtqa.qe.model import QEModel
     from mtqa.qe.runtime import NumpyQE
@@ -127,7 +150,7 @@ def test_export_writes_the_folder_the_numpy_runtime_loads(tiny: dict[str, Path],
         assert sentence[row] == pytest.approx([da, hter], abs=1e-4)
 
 
-def test_export_dev_figures_are_those_of_its_own_predictions(tiny: dict[str, Path], tmp_path: Path) -> None:
+def test_export_dev_figures_are_those_of_its_own_predictions(tiny: dict[str, Any], tmp_path: Path) -> None:
     """Recomputed from the exported model: the target flag rate on the post-edits at minor, and the MCC."""
     from mtqa.detector.tokens import load_tokenizer
     from mtqa.evaluation.metrics import Confusion
@@ -156,8 +179,8 @@ def test_export_dev_figures_are_those_of_its_own_predictions(tiny: dict[str, Pat
     assert flagged / words <= 0.01 + 1 / words or math.isclose(minor, 0.99)
 
 
-def test_missing_dev_files_are_an_error_naming_the_file(tiny: dict[str, Path], tmp_path: Path) -> None:
-    broken = write_mlqe(tmp_path / "mlqe", n=5)
+def test_missing_dev_files_are_an_error_naming_the_file(tiny: dict[str, Any], tmp_path: Path) -> None:
+    broken, _ = write_mlqe(tmp_path / "mlqe", count=5)
     (broken / "en-de" / "dev.pe").unlink()
     result = CliRunner().invoke(app, ["train", "export-qe", str(tiny["weights"]), "--data", str(broken),
                                       "--out", str(tmp_path / "out"), "--encoder", str(tiny["encoder"]),
@@ -166,11 +189,11 @@ def test_missing_dev_files_are_an_error_naming_the_file(tiny: dict[str, Path], t
     assert not (tmp_path / "out").exists()
 
 
-def test_wrong_word_embeddings_are_refused(tiny: dict[str, Path], tmp_path: Path) -> None:
+def test_wrong_word_embeddings_are_refused(tiny: dict[str, Any], tmp_path: Path) -> None:
     from mtqa.qe.export import export
     from mtqa.qe.runtime import NumpyQE
 
     export(tiny["weights"], tiny["data"], tmp_path / "out", PAIRS[:1], tiny["encoder"], dev_limit=4)
-    other = write_encoder(tmp_path / "other-encoder", seed=5)
+    other = build_tiny_embed(tmp_path / "other-encoder", tiny["words"], seed=5)
     with pytest.raises(InputError, match="other-encoder.*sha256"):
         NumpyQE.load(tmp_path / "out", other)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mtqa.errors import ConfigError
-from tests.qe_fixtures import write_encoder
+from tests.model_fixtures import build_tiny_embed, build_tiny_qe
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
@@ -21,17 +21,10 @@ TARGETS = [["The", "cat", "sees", "the", "red", "book", "today."], ["The", "dog"
 
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A shipped-style QE folder (random heads on the 2-layer tiny encoder) and its encoder folder."""
-    from mtqa.qe.model import from_e5, save
-
+    """A shipped-style QE folder (untrained, on the 2-layer tiny encoder) and its encoder folder."""
     root = tmp_path_factory.mktemp("qe-onnx")
-    encoder = write_encoder(root / "encoder")
-    torch.manual_seed(3)
-    model = from_e5(encoder)
-    for head in (model.target_head, model.source_head, model.sentence_head[0], model.sentence_head[2]):
-        torch.nn.init.normal_(head.weight, std=1.0)
-    save(model, root / "mtqa-qe", {"thresholds": {}, "score": {}})
-    return root / "mtqa-qe", encoder
+    embed = build_tiny_embed(root / "embed", {w for side in SOURCES + TARGETS for w in side})
+    return build_tiny_qe(root / "mtqa-qe", embed, {"thresholds": {}, "score": {}}), embed
 
 
 def _batch(encoder: Path):  # noqa: ANN202 - a PairBatch
