@@ -206,7 +206,7 @@ def export_qe(
     try:
         pairs = Recipe.load(recipe or DEFAULT_RECIPE).pairs
         settings = run_export(weights, data, out, pairs, encoder or _embed_role_dir(), dev_limit)
-    except InputError as exc:
+    except (InputError, OSError) as exc:  # OSError: weights or encoder files that cannot be read (it names them)
         typer.echo(f"mtqa: error: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(dev_table(settings["dev"]))
