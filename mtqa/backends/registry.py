@@ -138,11 +138,27 @@ class ModelSpec:
         return f"mtqa models pull {self.role}"
 
 
+@dataclass(frozen=True)
+class ShippedModel:
+    """A model shipped inside the repository (``[shipped."<folder under models/>"]``): the sha256
+    of its ``model.safetensors`` and the registry roles it needs at run time (``needs``: the QE
+    model rebuilds its word embeddings from ``embed``), which a bare ``mtqa models pull`` pulls."""
+
+    name: str
+    sha256: str
+    needs: tuple[str, ...] = ()
+
+
 @dataclass
 class Registry:
     roles: dict[str, ModelSpec]
     settings: dict[str, Any]
     sources: list[Path]
+    shipped: dict[str, ShippedModel] = field(default_factory=dict)
+
+    def needed_roles(self) -> list[str]:
+        """The roles the shipped models need, each once, in registry order."""
+        return list(dict.fromkeys(role for model in self.shipped.values() for role in model.needs))
 
     def get(self, role: str) -> ModelSpec:
         """The spec for a role; ``translate:xx-yy`` falls back to the multilingual model."""
@@ -239,4 +255,27 @@ def load_registry(extra: Path | None = None) -> Registry:
     if os.environ.get("MTQA_AUTO_DOWNLOAD"):
         settings["auto_download"] = os.environ["MTQA_AUTO_DOWNLOAD"].lower() in {"1", "true", "yes"}
     roles = {role: _spec(role, entry, settings, origin) for role, (entry, origin) in raw_roles.items()}
-    return Registry(roles=dict(sorted(roles.items())), settings=settings, sources=layers)
+    registry = Registry(roles=dict(sorted(roles.items())), settings=settings, sources=layers)
+    for path in layers:
+        for name, entry in _read(path).get("shipped", {}).items():
+            registry.shipped[name] = _shipped(name, entry, path, registry)
+    return registry
+
+
+def _shipped(name: str, entry: Any, origin: Path, registry: Registry) -> ShippedModel:  # noqa: ANN401 - parsed TOML
+    where = f"{origin}: [shipped.{name!r}]"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where} must be a table")
+    _no_unknown_keys(entry, {"sha256", "needs"}, where)
+    sha256 = entry.get("sha256")
+    if not (isinstance(sha256, str) and len(sha256) == 64 and all(c in "0123456789abcdef" for c in sha256)):
+        raise ConfigError(f"{where}: sha256 must be 64 lowercase hex digits (of its model.safetensors)")
+    needs = entry.get("needs", [])
+    if not (isinstance(needs, list) and all(isinstance(role, str) for role in needs)):
+        raise ConfigError(f"{where}: needs must be a list of roles")
+    for role in needs:
+        try:
+            registry.get(role)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: needs: {exc}") from None
+    return ShippedModel(name, sha256, tuple(needs))

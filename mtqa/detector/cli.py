@@ -184,6 +184,38 @@ def export(
     typer.echo(json.dumps({k: settings[k] for k in ("thresholds", "score", "dev")}, indent=2))
 
 
+@train_app.command("export-qe", cls=Command)
+def export_qe(
+    weights: Annotated[Path, typer.Argument(help="A QE run's step-N.pt or epoch-N.pt.")],
+    data: Annotated[Path, typer.Option(help="MLQE-PE folder (its dev split, with sources and post-edits, calibrates).")],
+    out: Annotated[Path, typer.Option(help="Folder to write (models/mtqa-qe to ship).")],
+    recipe: Annotated[Optional[Path], typer.Option(help="Its pairs are the dev pairs (default: the shipped mtqa/qe/configs/recipe.toml).")] = None,
+    dev_limit: Annotated[Optional[int], typer.Option(help="Calibrate on the first N dev sentences of each pair.")] = None,
+    encoder: Annotated[Optional[Path], typer.Option(help="Converted multilingual-e5-small folder (default: the pulled embed role).")] = None,
+) -> None:
+    """Calibrate a trained QE model on dev (false alarms on the post-edits) and write fp16 safetensors and config."""
+    _require_training_libraries()
+    import hashlib
+
+    from mtqa.errors import InputError
+    from mtqa.qe.data import DEFAULT_RECIPE, Recipe
+    from mtqa.qe.export import dev_table
+    from mtqa.qe.export import export as run_export
+    from mtqa.qe.runtime import WEIGHTS
+
+    try:
+        pairs = Recipe.load(recipe or DEFAULT_RECIPE).pairs
+        settings = run_export(weights, data, out, pairs, encoder or _embed_role_dir(), dev_limit)
+    except (InputError, OSError) as exc:  # OSError: weights or encoder files that cannot be read (it names them)
+        typer.echo(f"mtqa: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(dev_table(settings["dev"]))
+    typer.echo("thresholds: " + ", ".join(f"{k} {v:.3f}" for k, v in settings["thresholds"].items()))
+    typer.echo(f"score: hter_weight {settings['score']['hter_weight']}")
+    sha256 = hashlib.sha256((out / WEIGHTS).read_bytes()).hexdigest()
+    typer.echo(f'wrote {out}; registry: [shipped."mtqa-qe"] sha256 = "{sha256}"')
+
+
 @train_app.command(cls=Command)
 def recall(
     model: Annotated[Path, typer.Argument(help="An exported detector folder (e.g. models/mtqa-detector-en).")],

@@ -17,11 +17,12 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from mtqa.detector.corpora import bbc_sentences
 from mtqa.detector.data import read_post_edits
@@ -37,23 +38,74 @@ CLEAN_PATTERN_MAJOR = 0.00005
 SCORE_NAME = "detector-penalty-v1"
 
 
-def model_from_weights(weights: Path, encoder_dir: Path) -> Detector:
-    """A detector with the layer count the saved weights have (``epoch-N.pt`` or ``checkpoint.pt``)."""
+def model_from_weights(
+    weights: Path, encoder_dir: Path, build: Callable[[EncoderConfig], nn.Module] = Detector
+) -> Any:  # noqa: ANN401 - what ``build`` makes
+    """``build(config)`` (a detector by default) with the layer count the saved weights have
+    (``epoch-N.pt``, ``step-N.pt`` or ``checkpoint.pt``), in eval mode."""
     state = torch.load(weights, weights_only=True)
     state = state.get("model", state)
     config = EncoderConfig.from_dict(json.loads((encoder_dir / "config.json").read_text(encoding="utf-8")))
     config.num_hidden_layers = 1 + max(
         int(k.split(".")[3]) for k in state if k.startswith("bert.encoder.layer.")
     )
-    model = Detector(config)
+    model = build(config)
     model.load_state_dict(state)
     return model.eval()
 
 
-def _mcc(gold: Sequence[bool], probs: Sequence[float], threshold: float) -> float:
+def mcc_at(gold: Sequence[bool], probs: Sequence[float], threshold: float) -> float:
     from mtqa.evaluation.metrics import Confusion
 
     return Confusion.of(gold, [p >= threshold for p in probs]).mcc()
+
+
+def flag_rate(probs: Sequence[float], threshold: float) -> float:
+    """The share of ``probs`` at or above ``threshold``."""
+    return sum(p >= threshold for p in probs) / max(1, len(probs))
+
+
+def word_thresholds(
+    golds: Sequence[Sequence[bool]], probs: Sequence[Sequence[float]], clean_probs: Sequence[float]
+) -> tuple[float, float, float]:
+    """Minor, major and best-MCC thresholds of a word head, from dev tags and probabilities
+    (one list per pair; the best-MCC threshold maximises their summed MCC) and the head's
+    probabilities on clean words: minor flags at most ``CLEAN_MINOR`` of those, major at most
+    ``CLEAN_MAJOR``, neither below the best-MCC threshold."""
+    grid = [i / 100 for i in range(5, 100)]
+    best_mcc = max(grid, key=lambda t: sum(mcc_at(g, p, t) for g, p in zip(golds, probs, strict=True)))
+    minor = max(best_mcc, next((t for t in grid if flag_rate(clean_probs, t) <= CLEAN_MINOR), grid[-1]))
+    major = max(minor, next((t for t in grid if flag_rate(clean_probs, t) <= CLEAN_MAJOR), grid[-1]))
+    return minor, major, best_mcc
+
+
+def sentence_score(
+    name: str, golds: Sequence[tuple[Sequence[float], Sequence[float]]], scored: Sequence[Sequence[Any]]
+) -> dict[str, Any]:
+    """``sentence_penalty``'s settings: the predicted HTER's and DA's dev mean and deviation,
+    and the mix weight with the best summed Pearson correlation with gold HTER and (negated) DA.
+
+    ``golds`` holds each pair's gold (HTER, DA z) lists, ``scored`` its predictions (with ``.hter``, ``.da``).
+    """
+    from mtqa.evaluation.metrics import pearson
+
+    flat = [r for pair_scored in scored for r in pair_scored]
+    score: dict[str, Any] = {
+        "name": name,
+        "hter_mean": statistics.fmean(r.hter for r in flat), "hter_std": statistics.pstdev(r.hter for r in flat) or 1.0,
+        "da_mean": statistics.fmean(r.da for r in flat), "da_std": statistics.pstdev(r.da for r in flat) or 1.0,
+    }
+
+    def quality(weight: float) -> float:
+        settings = {**score, "hter_weight": weight}
+        total = 0.0
+        for (hter, da), pair_scored in zip(golds, scored, strict=True):
+            penalties = [sentence_penalty(r, settings) for r in pair_scored]
+            total += (pearson(penalties, hter) or 0.0) - (pearson(penalties, da) or 0.0)
+        return total
+
+    score["hter_weight"] = max((w / 4 for w in range(5)), key=quality)
+    return score
 
 
 def calibrate(
@@ -66,14 +118,7 @@ def calibrate(
     golds = [[g for sentence in pair.word_bad for g in sentence] for pair in dev]
     probs = [[p for result in pair_scored for p in result.bad] for pair_scored in scored]
     clean_probs = [p for result in clean for p in result.bad]
-    grid = [i / 100 for i in range(5, 100)]
-    best_mcc = max(grid, key=lambda t: sum(_mcc(g, p, t) for g, p in zip(golds, probs, strict=True)))
-
-    def clean_rate(t: float) -> float:
-        return sum(p >= t for p in clean_probs) / max(1, len(clean_probs))
-
-    minor = max(best_mcc, next((t for t in grid if clean_rate(t) <= CLEAN_MINOR), grid[-1]))
-    major = max(minor, next((t for t in grid if clean_rate(t) <= CLEAN_MAJOR), grid[-1]))
+    minor, major, best_mcc = word_thresholds(golds, probs, clean_probs)
     clean_errors = sorted(p for result in clean for p in result.error)
 
     def pattern_threshold(rate: float) -> float:
@@ -84,34 +129,19 @@ def calibrate(
 
     pattern_minor = pattern_threshold(CLEAN_PATTERN_MINOR)
     pattern_major = max(pattern_minor, pattern_threshold(CLEAN_PATTERN_MAJOR))
-    flat = [r for pair_scored in scored for r in pair_scored]
-    score: dict[str, Any] = {
-        "name": SCORE_NAME,
-        "hter_mean": statistics.fmean(r.hter for r in flat), "hter_std": statistics.pstdev(r.hter for r in flat) or 1.0,
-        "da_mean": statistics.fmean(r.da for r in flat), "da_std": statistics.pstdev(r.da for r in flat) or 1.0,
-    }
-
-    def quality(weight: float) -> float:
-        settings = {**score, "hter_weight": weight}
-        total = 0.0
-        for pair, pair_scored in zip(dev, scored, strict=True):
-            penalties = [sentence_penalty(r, settings) for r in pair_scored]
-            total += (pearson(penalties, pair.hter) or 0.0) - (pearson(penalties, pair.da_z) or 0.0)
-        return total
-
-    score["hter_weight"] = max((w / 4 for w in range(5)), key=quality)
+    score = sentence_score(SCORE_NAME, [(pair.hter, pair.da_z) for pair in dev], scored)
     figures = {}
     for pair, gold, prob, pair_scored in zip(dev, golds, probs, scored, strict=True):
         penalties = [sentence_penalty(r, score) for r in pair_scored]
         c = Confusion.of(gold, [p >= minor for p in prob])
         figures[pair.pair] = {
             "n": len(pair.sentences), "word_mcc": c.mcc(), "word_f1_bad": c.f1(),
-            "word_mcc_best": _mcc(gold, prob, best_mcc),
+            "word_mcc_best": mcc_at(gold, prob, best_mcc),
             "da_pearson": pearson([-x for x in penalties], pair.da_z), "hter_pearson": pearson(penalties, pair.hter),
         }
     figures["average"] = {k: mean(f[k] for f in figures.values()) for k in next(iter(figures.values()))}
     figures["average"]["n"] = sum(len(pair.sentences) for pair in dev)
-    figures["average"]["clean_flag_rate"] = clean_rate(minor)
+    figures["average"]["clean_flag_rate"] = flag_rate(clean_probs, minor)
     figures["average"]["clean_pattern_rate"] = sum(p >= pattern_minor for p in clean_errors) / max(1, len(clean_errors))
     thresholds = {"minor": minor, "major": major, "best_mcc": best_mcc,
                   "pattern_minor": pattern_minor, "pattern_major": pattern_major}

@@ -200,14 +200,16 @@ def sentence_penalty(result: SentenceOutputs, settings: dict) -> float:
     return 10.0 / (1.0 + math.exp(-badness))
 
 
-def requested_runtime(directory: Path, config: dict[str, Any]) -> str:
-    """``MTQA_DETECTOR_RUNTIME``, else config.json's ``runtime``, else ``DEFAULT_RUNTIME``."""
-    value = os.environ.get(RUNTIME_VARIABLE)
-    where = RUNTIME_VARIABLE
+def requested_runtime(directory: Path, config: dict[str, Any], variable: str = RUNTIME_VARIABLE,
+                      model: str = "detector") -> str:
+    """The environment's ``variable`` (``MTQA_DETECTOR_RUNTIME``), else config.json's ``runtime``,
+    else ``DEFAULT_RUNTIME``."""
+    value = os.environ.get(variable)
+    where = variable
     if not value:
         value, where = config.get("runtime", DEFAULT_RUNTIME), f"{directory / CONFIG}: runtime"
     if value not in RUNTIMES:
-        raise ConfigError(f"{where} = {value!r} is not a detector runtime (choose one of {', '.join(RUNTIMES)})")
+        raise ConfigError(f"{where} = {value!r} is not a {model} runtime (choose one of {', '.join(RUNTIMES)})")
     return str(value)
 
 

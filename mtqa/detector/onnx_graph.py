@@ -1,15 +1,19 @@
-"""The detector's network as an ONNX graph, written from its weights (no torch, no export step).
+"""The encoder networks as ONNX graphs, written from their weights (no torch, no export step).
 
 The shipped artefact stays ``model.safetensors``; this module turns the weights that
-``runtime.load_weights`` prepares (float32, ``(in, out)`` matrices, fused query/key/value)
-into the graph of ``runtime.NumpyDetector``, op for op, with any number of layers. Inputs are a
-``Batch``'s ``ids``, ``mask`` and ``first``; outputs are word BAD logits, sentence outputs and
-pattern logits. Importing ``onnx`` costs about a second, so this runs only when the built graph
-is not in mtqa's cache yet (``mtqa.detector.onnx_runtime``).
+``runtime.prepare_weights`` prepares (float32, ``(in, out)`` matrices, fused query/key/value)
+into the graph of the numpy forward pass, op for op, with any number of layers: the detector's
+(``DETECTOR``: ``runtime.NumpyDetector``) or the QE cross-encoder's (``QE``:
+``mtqa.qe.runtime.NumpyQE``). A ``Heads`` says what differs: token types, which word
+positions are gathered and which linear heads read them. Weights without a word-embedding
+matrix (QE's 250k rows, which stay fp16 in numpy) give a graph whose first input is the
+looked-up rows (``word_vectors``) instead of ``ids``. Importing ``onnx`` costs about a second,
+so this runs only when the built graph is not in mtqa's cache yet (``onnx_runtime``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,9 +21,39 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 17  # the first with LayerNormalization
-INPUTS = ("ids", "mask", "first")
-OUTPUTS = ("word_logits", "sentence", "pattern_logits")
-HEADS = ("word_head", "pattern_head", "sentence_head.0", "sentence_head.2")  # MatMul nodes named after them
+WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
+TOKEN_TYPES = "bert.embeddings.token_type_embeddings.weight"
+
+
+@dataclass(frozen=True)
+class WordHead:
+    """A linear head over the hidden states at the word positions of ``index`` (an input)."""
+
+    index: str
+    head: str
+    output: str
+    squeeze: bool  # one logit per word: (batch, words) instead of (batch, words, 1)
+
+
+@dataclass(frozen=True)
+class Heads:
+    name: str
+    token_types: bool  # a ``types`` input; else every token is type 0
+    words: tuple[WordHead, ...]
+    outputs: tuple[str, ...]  # in the numpy forward pass's order; "sentence" is the sentence head's
+
+    @property
+    def linear_heads(self) -> tuple[str, ...]:
+        """The heads' MatMul node names (int8 leaves them float32)."""
+        return (*(w.head for w in self.words), "sentence_head.0", "sentence_head.2")
+
+
+DETECTOR = Heads("mtqa-detector", False, (WordHead("first", "word_head", "word_logits", True),
+                                          WordHead("first", "pattern_head", "pattern_logits", False)),
+                 ("word_logits", "sentence", "pattern_logits"))
+QE = Heads("mtqa-qe", True, (WordHead("tgt_first", "target_head", "target_logits", True),
+                             WordHead("src_first", "source_head", "source_logits", True)),
+           ("target_logits", "source_logits", "sentence"))
 
 
 class _Graph:
@@ -47,17 +81,20 @@ class _Graph:
         return names
 
 
-def build(weights: dict[str, np.ndarray], encoder: dict[str, Any]) -> onnx.ModelProto:
-    """The network of ``NumpyDetector(weights, encoder)`` as a checked ONNX model."""
+def build(weights: dict[str, np.ndarray], encoder: dict[str, Any], heads: Heads = DETECTOR) -> onnx.ModelProto:
+    """The network of the numpy forward pass over ``weights`` with ``heads``, as a checked ONNX model."""
     g = _Graph()
-    unused = "bert.embeddings.token_type_embeddings.weight"  # only row 0 is used (one segment)
-    w = {name: g.constant(name, value) for name, value in weights.items() if name != unused}
-    heads = int(encoder["num_attention_heads"])
+    w = {name: g.constant(name, value) for name, value in weights.items()
+         if name != TOKEN_TYPES or heads.token_types}  # without types only row 0 is used
+    attention_heads = int(encoder["num_attention_heads"])
     layers = int(encoder["num_hidden_layers"])
     eps = float(encoder.get("layer_norm_eps", 1e-12))
-    hidden = weights["bert.embeddings.word_embeddings.weight"].shape[1]
+    hidden = weights["bert.embeddings.position_embeddings.weight"].shape[1]
     one, zero, minus = (g.constant(n, np.array(v, np.float32)) for n, v in (("one", 1), ("zero", 0), ("minus", -1e9)))
     axis1 = g.constant("axis1", np.array([1], np.int64))
+    axis2 = g.constant("axis2", np.array([2], np.int64))
+    last = g.constant("last", np.array([-1], np.int64))
+    inputs: list[onnx.ValueInfoProto] = []
 
     def linear(x: str, name: str) -> str:
         return g.op("Add", g.op("MatMul", x, w[f"{name}.weight"], name=name), w[f"{name}.bias"])
@@ -66,18 +103,30 @@ def build(weights: dict[str, np.ndarray], encoder: dict[str, Any]) -> onnx.Model
         return g.op("LayerNormalization", x, w[f"{name}.weight"], w[f"{name}.bias"], axis=-1, epsilon=eps)
 
     def heads_first(x: str, perm: list[int]) -> str:
-        shape = g.constant(f"split_heads_{len(g.nodes)}", np.array([0, 0, heads, hidden // heads], np.int64))
+        shape = g.constant(f"split_heads_{len(g.nodes)}", np.array([0, 0, attention_heads, hidden // attention_heads], np.int64))
         return g.op("Transpose", g.op("Reshape", x, shape), perm=perm)
 
-    ids, mask, first = INPUTS
-    length = g.op("Shape", ids, start=1, end=2)
+    def given(name: str, kind: int, shape: list[Any]) -> str:
+        inputs.append(helper.make_tensor_value_info(name, kind, shape))
+        return name
+
+    if WORD_EMBEDDINGS in weights:
+        ids = given("ids", TensorProto.INT64, ["batch", "tokens"])
+        x, length = g.op("Gather", w[WORD_EMBEDDINGS], ids), g.op("Shape", ids, start=1, end=2)
+    else:
+        x = given("word_vectors", TensorProto.FLOAT, ["batch", "tokens", hidden])
+        length = g.op("Shape", x, start=1, end=2)
+    mask = given("mask", TensorProto.BOOL, ["batch", "tokens"])
     positions = g.op("Slice", w["bert.embeddings.position_embeddings.weight"], g.constant("start0", np.array([0], np.int64)),
                      length, g.constant("axis0", np.array([0], np.int64)))
-    x = g.op("Add", g.op("Gather", w["bert.embeddings.word_embeddings.weight"], ids), positions)
-    x = g.op("Add", x, g.constant("token_type0", weights[unused][0]))
+    x = g.op("Add", x, positions)
+    if heads.token_types:
+        x = g.op("Add", x, g.op("Gather", w[TOKEN_TYPES], given("types", TensorProto.INT64, ["batch", "tokens"])))
+    else:
+        x = g.op("Add", x, g.constant("token_type0", weights[TOKEN_TYPES][0]))
     x = norm(x, "bert.embeddings.LayerNorm")
     bias = g.op("Unsqueeze", g.op("Where", mask, zero, minus), g.constant("axes12", np.array([1, 2], np.int64)))
-    scale = g.constant("scale", np.array(1 / np.sqrt(hidden // heads), np.float32))
+    scale = g.constant("scale", np.array(1 / np.sqrt(hidden // attention_heads), np.float32))
     merged = g.constant("merge_heads", np.array([0, 0, hidden], np.int64))
     for i in range(layers):
         name = f"bert.encoder.layer.{i}"
@@ -91,24 +140,25 @@ def build(weights: dict[str, np.ndarray], encoder: dict[str, Any]) -> onnx.Model
         gelu = g.op("Mul", g.op("Mul", inner, g.constant(f"half_{i}", np.array(0.5, np.float32))),
                     g.op("Add", one, g.op("Erf", g.op("Div", inner, g.constant(f"sqrt2_{i}", np.array(np.sqrt(2), np.float32))))))
         x = norm(g.op("Add", linear(gelu, f"{name}.output.dense"), x), f"{name}.output.LayerNorm")
-    words = g.op("GatherND", x, g.op("Unsqueeze", first, g.constant("axis2", np.array([2], np.int64))), batch_dims=1)
-    word_logits = g.op("Squeeze", linear(words, "word_head"), g.constant("last", np.array([-1], np.int64)))
-    counted = g.op("Unsqueeze", g.op("Cast", mask, to=TensorProto.FLOAT), g.constant("axis2f", np.array([2], np.int64)))
+    produced: dict[str, str] = {}
+    gathered: dict[str, str] = {}
+    for word in heads.words:
+        if word.index not in gathered:
+            index = given(word.index, TensorProto.INT64, ["batch", word.index])
+            gathered[word.index] = g.op("GatherND", x, g.op("Unsqueeze", index, axis2), batch_dims=1)
+        logits = linear(gathered[word.index], word.head)
+        produced[word.output] = g.op("Squeeze", logits, last) if word.squeeze else logits
+    counted = g.op("Unsqueeze", g.op("Cast", mask, to=TensorProto.FLOAT), axis2)
     total = g.op("ReduceSum", g.op("Mul", x, counted), axis1, keepdims=0)
     pooled = g.op("Div", total, g.op("Max", g.op("ReduceSum", counted, axis1, keepdims=0), one))
-    sentence = linear(g.op("Tanh", linear(pooled, "sentence_head.0")), "sentence_head.2")
-    patterns = linear(words, "pattern_head")
-    for produced, wanted in zip((word_logits, sentence, patterns), OUTPUTS, strict=True):
-        g.nodes.append(helper.make_node("Identity", [produced], [wanted], name=wanted))
+    produced["sentence"] = linear(g.op("Tanh", linear(pooled, "sentence_head.0")), "sentence_head.2")
+    shapes = {h.output: ["batch", h.index] if h.squeeze else ["batch", h.index, weights[f"{h.head}.weight"].shape[1]]
+              for h in heads.words} | {"sentence": ["batch", 2]}
+    for wanted in heads.outputs:
+        g.nodes.append(helper.make_node("Identity", [produced[wanted]], [wanted], name=wanted))
     graph = helper.make_graph(
-        g.nodes, "mtqa-detector",
-        [helper.make_tensor_value_info(ids, TensorProto.INT64, ["batch", "tokens"]),
-         helper.make_tensor_value_info(mask, TensorProto.BOOL, ["batch", "tokens"]),
-         helper.make_tensor_value_info(first, TensorProto.INT64, ["batch", "words"])],
-        [helper.make_tensor_value_info(OUTPUTS[0], TensorProto.FLOAT, ["batch", "words"]),
-         helper.make_tensor_value_info(OUTPUTS[1], TensorProto.FLOAT, ["batch", 2]),
-         helper.make_tensor_value_info(OUTPUTS[2], TensorProto.FLOAT, ["batch", "words", "patterns"])],
-        g.initializers,
+        g.nodes, heads.name, inputs,
+        [helper.make_tensor_value_info(name, TensorProto.FLOAT, shapes[name]) for name in heads.outputs], g.initializers,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="mtqa")
     onnx.checker.check_model(model)
