@@ -24,7 +24,7 @@ import numpy as np
 from mtqa.detector.infer import sentence_penalty
 from mtqa.detector.words import WORD
 from mtqa.errors import ModelUnavailable
-from mtqa.qe.runtime import CONFIG, WEIGHTS, NumpyQE
+from mtqa.qe.runtime import CONFIG, WEIGHTS, NumpyQE, OnnxQE, load_network, runtime_of
 from mtqa.qe.tokens import Specials, assemble, pair_length, word_pieces
 from mtqa.signature import Signature
 
@@ -76,7 +76,8 @@ class LoadedQE:
         self.thresholds = {key: float(value) for key, value in self.config["thresholds"].items()}
         self.max_tokens = int(self.config.get("max_tokens", 512))
         self.weights_sha256 = hashlib.sha256((directory / WEIGHTS).read_bytes()).hexdigest()
-        self._loaded: tuple[NumpyQE, Any] | None = None
+        self.runtime = runtime_of(directory, self.config)
+        self._loaded: tuple[NumpyQE | OnnxQE, Any] | None = None
         self._tokenizer: Any = None
 
     @property
@@ -88,10 +89,10 @@ class LoadedQE:
             self._tokenizer = load_tokenizer(self.embed_dir)
         return self._tokenizer
 
-    def _network(self) -> NumpyQE:
+    def _network(self) -> NumpyQE | OnnxQE:
         """The network, loaded on first use: a re-check the cache answers never reads the weights."""
         if self._loaded is None:
-            self._loaded = NumpyQE.load(self.directory, self.embed_dir)
+            self._loaded = load_network(self.directory, self.embed_dir)
         return self._loaded[0]
 
     def signature(self) -> Signature:
@@ -102,7 +103,7 @@ class LoadedQE:
             embed=self.embed_revision,
             score=self.config["score"]["name"],
             thr=(t["target_minor"], t["target_major"], t["source_minor"], t["source_major"], t["mismatch_da"]),
-            backend="numpy",
+            backend=self.runtime,
         )
 
     def penalty(self, result: QEScored) -> float:

@@ -90,13 +90,18 @@ class OnnxQE:
         return target, source, sentence
 
 
-def load_network(directory: Path, embed_dir: Path, threads: int = 1) -> tuple[NumpyQE | OnnxQE, dict[str, Any]]:
-    """The shipped QE folder on the runtime ``MTQA_QE_RUNTIME`` (else config.json's ``runtime``,
-    else numpy; numpy too where onnxruntime is not installed), and its config.json."""
+def runtime_of(directory: Path, config: dict[str, Any]) -> str:
+    """The runtime ``MTQA_QE_RUNTIME`` names (else config.json's ``runtime``, else numpy; numpy
+    too where onnxruntime is not installed)."""
     from mtqa.detector.infer import available_runtime, requested_runtime
 
+    return available_runtime(requested_runtime(directory, config, RUNTIME_VARIABLE, "QE"))
+
+
+def load_network(directory: Path, embed_dir: Path, threads: int = 1) -> tuple[NumpyQE | OnnxQE, dict[str, Any]]:
+    """The shipped QE folder on its runtime (``runtime_of``), and its config.json."""
     config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
-    runtime = available_runtime(requested_runtime(directory, config, RUNTIME_VARIABLE, "QE"))
+    runtime = runtime_of(directory, config)
     if runtime == "numpy":
         return NumpyQE.load(directory, embed_dir)
     from mtqa.detector.onnx_graph import QE
