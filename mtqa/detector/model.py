@@ -151,22 +151,29 @@ class Encoder(nn.Module):
         return x
 
 
-class Detector(nn.Module):
+class EncoderModel(nn.Module):
+    """A BERT encoder (``bert``) and heads; subclasses add the heads."""
+
     def __init__(self, config: EncoderConfig) -> None:
         super().__init__()
         self.config = config
-        h = config.hidden_size
         self.bert = Encoder(config)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
-        self.word_head = nn.Linear(h, 1)
-        self.pattern_head = nn.Linear(h, 1 + len(PATTERNS))
-        self.sentence_head = nn.Sequential(nn.Linear(h, h), nn.Tanh(), nn.Linear(h, 2))
 
     def truncate(self, layers: int) -> None:
         """Keep only the first ``layers`` encoder layers."""
         kept = self.bert.encoder["layer"][:layers]
         self.bert.encoder["layer"] = nn.ModuleList(kept)
         self.config.num_hidden_layers = len(kept)
+
+
+class Detector(EncoderModel):
+    def __init__(self, config: EncoderConfig) -> None:
+        super().__init__(config)
+        h = config.hidden_size
+        self.word_head = nn.Linear(h, 1)
+        self.pattern_head = nn.Linear(h, 1 + len(PATTERNS))
+        self.sentence_head = nn.Sequential(nn.Linear(h, h), nn.Tanh(), nn.Linear(h, 2))
 
     def freeze(self, layers: int) -> None:
         """Stop training the embeddings and the first ``layers`` layers (no backward through them)."""

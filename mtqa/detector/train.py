@@ -10,14 +10,10 @@ a resumed run sees exactly the batches an uninterrupted one would.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import random
-import sys
-import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +26,7 @@ from mtqa.detector.data import (
 )
 from mtqa.detector.freedict import round_trip_if_installed
 from mtqa.detector.infer import predict
+from mtqa.detector.loop import Loop, log_line, settings_of, warmup_schedule
 from mtqa.detector.prepare import read_examples
 from mtqa.detector.model import Detector, cpu_has_bf16, from_pretrained_encoder, to_torch, torch_forward
 from mtqa.detector.tokens import encode, load_tokenizer
@@ -136,22 +133,8 @@ def dev_metrics(
     return figures
 
 
-def log_line(out: Path, message: str) -> None:
-    line = f"{time.strftime('%H:%M:%S')} {message}"
-    print(line, file=sys.stderr, flush=True)
-    with (out / "train.log").open("a", encoding="utf-8") as handle:
-        handle.write(line + "\n")
-
-
-def warmup_schedule(total: int, warmup: float):  # noqa: ANN202
-    warm = max(1, int(total * warmup))
-    return lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
-
-
 def train(opts: TrainOptions) -> Path:
     """Train (or resume) into ``opts.out``; returns the last epoch's weights file."""
-    from tqdm import tqdm
-
     from mtqa.evaluation.mlqe import load_pair
 
     opts.out.mkdir(parents=True, exist_ok=True)
@@ -204,65 +187,13 @@ def train(opts: TrainOptions) -> Path:
         [{"params": encoder, "lr": opts.lr}, {"params": heads, "lr": opts.head_lr}], weight_decay=0.01
     )
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_schedule(total, opts.warmup))
-    state = {"epoch": 0, "step_in_epoch": 0, "global_step": 0}
-    checkpoint = opts.out / "checkpoint.pt"
-    if checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=True)
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        scheduler.load_state_dict(saved["scheduler"])
-        torch.set_rng_state(saved["torch_rng"])
-        state = saved["state"]
-        log_line(opts.out, f"resumed from {checkpoint} at {state}")
-    else:
-        settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items() if k != "model"}
-        log_line(opts.out, f"options {json.dumps(settings, default=str)}")
 
-    def save_checkpoint() -> None:
-        tmp = checkpoint.with_suffix(".tmp")
-        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(), "state": state}, tmp)
-        os.replace(tmp, checkpoint)
-
-    last = opts.out / f"epoch-{state['epoch']}.pt"
-    while state["epoch"] < opts.epochs and state["global_step"] < total:
-        epoch = state["epoch"]
-        examples = [e for e in epoch_examples(real, post_edits, corruptor, epoch, prepared) if len(e.words) <= opts.max_words]
-        batches = make_batches(examples, opts.batch_size, random.Random(f"{opts.seed}:batches:{epoch}"))
+    def batches(epoch: int) -> list[list[Example]]:
+        examples = first_epoch if epoch == 0 else [
+            e for e in epoch_examples(real, post_edits, corruptor, epoch, prepared) if len(e.words) <= opts.max_words]
         log_line(opts.out, f"epoch {epoch + 1}: {len(examples)} sentences, BAD rate {bad_rate(examples):.3f}")
-        model.train()
-        started, tokens, running = time.time(), 0, 0.0
-        bar = tqdm(total=len(batches), initial=state["step_in_epoch"], desc=f"epoch {epoch + 1}",
-                   mininterval=1 if sys.stderr.isatty() else 60, file=sys.stderr)
-        for batch in batches[state["step_in_epoch"] :]:
-            loss, n_tokens = loss_of(model, tokenizer, batch, opts)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            tokens += n_tokens
-            running = 0.98 * running + 0.02 * loss.item() if running else loss.item()
-            state["step_in_epoch"] += 1
-            state["global_step"] += 1
-            bar.update(1)
-            bar.set_postfix(loss=f"{running:.3f}", tok_s=f"{tokens / (time.time() - started):.0f}")
-            if state["global_step"] % opts.checkpoint_every == 0:
-                save_checkpoint()
-                log_line(opts.out, f"step {state['global_step']}/{total} loss {running:.4f} "
-                               f"{tokens / (time.time() - started):.0f} tokens/s")
-            if state["global_step"] >= total:
-                break
-        bar.close()
-        finished = state["step_in_epoch"] >= len(batches)
-        figures = dev_metrics(model, tokenizer, dev, bf16=opts.bf16)
-        log_line(opts.out, f"epoch {epoch + 1} dev: {json.dumps(figures['average'])}")
-        with (opts.out / "metrics.jsonl").open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"epoch": epoch + 1, "step": state["global_step"], "dev": figures}) + "\n")
-        last = opts.out / f"epoch-{epoch + 1}.pt"
-        torch.save(model.state_dict(), last)
-        if finished:
-            state = {"epoch": epoch + 1, "step_in_epoch": 0, "global_step": state["global_step"]}
-        save_checkpoint()
-    return last
+        return make_batches(examples, opts.batch_size, random.Random(f"{opts.seed}:batches:{epoch}"))
 
+    loop = Loop(opts.out, model, optimizer, scheduler, opts.epochs, total, opts.checkpoint_every)
+    return loop.run(settings_of(opts), batches, lambda batch: loss_of(model, tokenizer, batch, opts),
+                    lambda: dev_metrics(model, tokenizer, dev, bf16=opts.bf16))

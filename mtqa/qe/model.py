@@ -22,27 +22,18 @@ from typing import Any
 import torch
 from torch import nn
 
-from mtqa.detector.model import Encoder, EncoderConfig
+from mtqa.detector.model import EncoderConfig, EncoderModel
 from mtqa.qe.runtime import CONFIG, EMBEDDINGS, WEIGHTS, matrix_sha256
 from mtqa.qe.tokens import PairBatch
 
 
-class QEModel(nn.Module):
+class QEModel(EncoderModel):
     def __init__(self, config: EncoderConfig) -> None:
-        super().__init__()
-        self.config = config
+        super().__init__(config)
         h = config.hidden_size
-        self.bert = Encoder(config)
-        self.dropout = nn.Dropout(config.hidden_dropout_prob)
         self.target_head = nn.Linear(h, 1)
         self.source_head = nn.Linear(h, 1)
         self.sentence_head = nn.Sequential(nn.Linear(h, h), nn.Tanh(), nn.Linear(h, 2))
-
-    def truncate(self, layers: int) -> None:
-        """Keep only the first ``layers`` encoder layers."""
-        kept = self.bert.encoder["layer"][:layers]
-        self.bert.encoder["layer"] = nn.ModuleList(kept)
-        self.config.num_hidden_layers = len(kept)
 
     def freeze_embeddings(self) -> None:
         self.bert.embeddings.word_embeddings.weight.requires_grad = False

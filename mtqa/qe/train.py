@@ -1,23 +1,16 @@
 """Training the QE cross-encoder: target and source word BAD tags, DA z and HTER, jointly.
 
 ``mtqa train qe --data ../shared/data/mlqe-pe --out runs/NAME`` (``mtqa.detector.cli``) calls
-``train``. The run folder gets ``train.log``, ``metrics.jsonl`` (dev figures at each epoch's
-end), ``checkpoint.pt`` (every ``checkpoint_every`` steps; a rerun with the same ``--out``
-resumes from it, seeing exactly the batches an uninterrupted run would), ``step-N.pt`` weight
-snapshots every ``snapshot_every`` steps (for selection on dev) and ``epoch-N.pt``. The same
-command runs on CUDA where torch sees a GPU.
+``train``; the run folder, checkpoints and resume are ``mtqa.detector.loop``'s. The same command
+runs on CUDA where torch sees a GPU.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import random
-import sys
-import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +18,8 @@ import torch
 from torch.nn import functional as F
 
 from mtqa.detector.model import cpu_has_bf16
-from mtqa.detector.train import log_line, make_batches, warmup_schedule
+from mtqa.detector.loop import Loop, log_line, settings_of, warmup_schedule
+from mtqa.detector.train import make_batches
 from mtqa.qe.data import DEFAULT_RECIPE, PairData, QEExample, Recipe, epoch_examples, read_pair
 from mtqa.qe.model import QEModel, from_e5, to_torch
 from mtqa.qe.tokens import PairBatch, Specials, assemble, pair_length, word_pieces
@@ -165,7 +159,6 @@ def _device(opts: QETrainOptions) -> torch.device:
 
 def train(opts: QETrainOptions) -> Path:
     """Train (or resume) into ``opts.out``; returns the last epoch's weights file."""
-    from tqdm import tqdm
 
     from mtqa.detector.tokens import load_tokenizer
 
@@ -204,65 +197,13 @@ def train(opts: QETrainOptions) -> Path:
         weight_decay=0.01,
     )
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_schedule(total, opts.warmup))
-    state = {"epoch": 0, "step_in_epoch": 0, "global_step": 0}
-    checkpoint = opts.out / "checkpoint.pt"
-    if checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=True, map_location=device)
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        scheduler.load_state_dict(saved["scheduler"])
-        torch.set_rng_state(saved["torch_rng"].cpu())
-        state = saved["state"]
-        log_line(opts.out, f"resumed from {checkpoint} at {state}")
-    else:
-        settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items() if k != "model"}
-        log_line(opts.out, f"options {json.dumps(settings, default=str)} on {device}")
 
-    def save_checkpoint() -> None:
-        tmp = checkpoint.with_suffix(".tmp")
-        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(), "state": state}, tmp)
-        os.replace(tmp, checkpoint)
+    def batches(epoch: int) -> list[list[Encoded]]:
+        chosen = items if epoch == 0 else epoch_items(epoch)
+        made = make_batches(chosen, opts.batch_size, random.Random(f"{recipe.seed}:batches:{epoch}"))
+        log_line(opts.out, f"epoch {epoch + 1}: {len(chosen)} pairs, {len(made)} batches on {device}")
+        return made
 
-    last = opts.out / f"epoch-{state['epoch']}.pt"
-    while state["epoch"] < opts.epochs and state["global_step"] < total:
-        epoch = state["epoch"]
-        items = items if epoch == 0 else epoch_items(epoch)
-        batches = make_batches(items, opts.batch_size, random.Random(f"{recipe.seed}:batches:{epoch}"))
-        log_line(opts.out, f"epoch {epoch + 1}: {len(items)} pairs, {len(batches)} batches")
-        model.train()
-        started, tokens, running = time.time(), 0, 0.0
-        bar = tqdm(total=len(batches), initial=state["step_in_epoch"], desc=f"epoch {epoch + 1}",
-                   mininterval=1 if sys.stderr.isatty() else 60, file=sys.stderr)
-        for batch in batches[state["step_in_epoch"] :]:
-            loss, n_tokens = loss_of(model, specials, batch, opts, device)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            tokens += n_tokens
-            running = 0.98 * running + 0.02 * loss.item() if running else loss.item()
-            state["step_in_epoch"] += 1
-            state["global_step"] += 1
-            bar.update(1)
-            step = state["global_step"]
-            if step % opts.checkpoint_every == 0:
-                save_checkpoint()
-                log_line(opts.out, f"step {step}/{total} loss {running:.4f} {tokens / (time.time() - started):.0f} tokens/s")
-            if opts.snapshot_every and step % opts.snapshot_every == 0:
-                torch.save(model.state_dict(), opts.out / f"step-{step}.pt")
-            if step >= total:
-                break
-        bar.close()
-        finished = state["step_in_epoch"] >= len(batches)
-        figures = dev_metrics(model, tokenizer, dev, bf16=bool(opts.bf16))
-        log_line(opts.out, f"epoch {epoch + 1} dev: {json.dumps(figures['average'])}")
-        with (opts.out / "metrics.jsonl").open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"epoch": epoch + 1, "step": state["global_step"], "dev": figures}) + "\n")
-        last = opts.out / f"epoch-{epoch + 1}.pt"
-        torch.save(model.state_dict(), last)
-        if finished:
-            state = {"epoch": epoch + 1, "step_in_epoch": 0, "global_step": state["global_step"]}
-        save_checkpoint()
-    return last
+    loop = Loop(opts.out, model, optimizer, scheduler, opts.epochs, total, opts.checkpoint_every, opts.snapshot_every)
+    return loop.run(settings_of(opts), batches, lambda batch: loss_of(model, specials, batch, opts, device),
+                    lambda: dev_metrics(model, tokenizer, dev, bf16=bool(opts.bf16)))
