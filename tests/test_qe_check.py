@@ -241,3 +241,19 @@ def test_runs_without_torch(tiny_qe, tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "{} [] model:mtqa-qe@", done.stdout
+
+
+def test_by_default_a_machine_without_the_model_lists_the_check_and_still_gates(
+    tiny_qe, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chosen only by DEFAULT, MT403 without its pulled embeddings is listed with the pull
+    command and the exit code is the rules'; selected by code it is an error (exit 2)."""
+    from tests.model_fixtures import write_registry
+
+    path = write_tsv(tmp_path, [(SOURCE, TARGET)])
+    monkeypatch.setenv("MTQA_REGISTRY", str(write_registry(tmp_path / "none.toml", {"embed": str(tmp_path / "none")})))
+    report = run([str(path)], Config(source_lang="de"))
+    assert "MT403" not in report.skipped and "mtqa models pull" in str(report.not_available["MT403"])
+    assert report.exit_code() == 0
+    report = run([str(path)], Config(select=["MT403"], source_lang="de"))
+    assert "MT403" in report.skipped and report.exit_code() == 2

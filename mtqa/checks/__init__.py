@@ -81,11 +81,16 @@ def select_checks(select: list[str], ignore: list[str]) -> list[type[Check]]:
 
 
 def if_available(select: list[str], cls: type[Check]) -> bool:
-    """Whether ``cls`` was chosen only by AVAILABLE: it runs where its models are here, else is listed.
+    """Whether ``cls`` was chosen only by AVAILABLE (or, for a default check whose model comes
+    from ``mtqa models pull``, only by DEFAULT): it runs where its models are here, else is listed.
 
     A check that another selector names (``MT301``, ``MT3``, ``ALL``, a name) was asked for
-    explicitly, so a missing model stays an error (exit 2) for it.
+    explicitly, so a missing model stays an error (exit 2) for it. A rule-only install that has
+    not pulled the default QE model's embeddings still checks, and says what it left out.
     """
-    if AVAILABLE not in select or cls.default_enabled:
+    weak = {AVAILABLE, "DEFAULT"} if cls.default_enabled and cls.pulled else {AVAILABLE}
+    if cls.default_enabled and not cls.pulled:
         return False
-    return all(_specificity(p, cls) < 0 for p in select if p != AVAILABLE)
+    if not weak & set(select):
+        return False
+    return all(_specificity(p, cls) < 0 for p in select if p not in weak)

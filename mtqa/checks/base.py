@@ -77,6 +77,9 @@ class Check:
     category: ClassVar[str]
     languages: ClassVar[frozenset[str] | None] = None  # target languages it understands
     needs_source: ClassVar[bool] = False
+    # Its model comes from `mtqa models pull` (not the repository): chosen only by DEFAULT, a machine
+    # without the model lists the check with the pull command instead of failing the run (exit 2).
+    pulled: ClassVar[bool] = False
     aliases: ClassVar[tuple[str, ...]] = ()  # other names --select accepts (old names keep working)
     default_enabled: ClassVar[bool] = True  # False for checks that need downloaded models
     # A model check whose findings repeat, with no fix, errors a rule already flagged: the

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from mtqa.checks._detector_outputs import runs
 from mtqa.checks.base import Check, CheckContext
 from mtqa.document import Document, Segment
+from mtqa.errors import ModelUnavailable
 from mtqa.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -74,8 +75,14 @@ class SourceAwareQE(Check):
     severity = Severity.MINOR
     category = "accuracy/mistranslation"
     needs_source = True
+    pulled = True  # the embeddings come from `mtqa models pull embed`
     segment_score_name = "mtqa-qe:sentence"
     segment_score_supersedes = ("mtqa-detector-en:sentence",)  # the detector reads the target alone
+
+    def missing(self, ctx: CheckContext) -> ModelUnavailable | None:  # noqa: ARG002 - one model for every file
+        from mtqa.qe.infer import missing_model
+
+        return missing_model()
 
     def check_document(self, document: Document, ctx: CheckContext) -> Iterator[Finding]:
         outputs = self._outputs(document, ctx)

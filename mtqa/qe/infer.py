@@ -206,14 +206,26 @@ def embed_role() -> tuple[Path, str]:
     return resolved.path, resolved.ref
 
 
-def load_shipped() -> LoadedQE:
-    """The QE model and the embed role it reads; ``ModelUnavailable`` (the check is skipped) when either is missing."""
+def missing_model() -> ModelUnavailable | None:
+    """What of the QE model is not on this machine (its folder, the pulled embed role); nothing is loaded."""
     directory = shipped_dir()
     if not (directory / WEIGHTS).is_file():
-        raise ModelUnavailable(f"the QE model is not in {directory}",
-                               "set MTQA_QE_DIR to a copy of the repository's models/mtqa-qe")
+        return ModelUnavailable(f"the QE model is not in {directory}",
+                                "set MTQA_QE_DIR to a copy of the repository's models/mtqa-qe")
+    try:
+        embed_role()
+    except ModelUnavailable as exc:
+        return exc
+    return None
+
+
+def load_shipped() -> LoadedQE:
+    """The QE model and the embed role it reads; ``ModelUnavailable`` (the check is skipped) when either is missing."""
+    gap = missing_model()
+    if gap is not None:
+        raise gap
     embed_dir, revision = embed_role()
-    return load_qe(directory, embed_dir, revision)
+    return load_qe(shipped_dir(), embed_dir, revision)
 
 
 @cache
