@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 from mtqa.cli import app
 from mtqa.errors import InputError
 from mtqa.qe.data import PairData, QEExample
-from mtqa.qe.export import QEScored, calibrate, mismatch_threshold
+from mtqa.qe.export import calibrate, mismatch_threshold
+from mtqa.qe.infer import QEScored
 from tests.model_fixtures import build_tiny_embed, write_tiny_mlqe
 
 torch = pytest.importorskip("torch")

