@@ -138,7 +138,7 @@ class LoadedDetector:
             for begin in range(0, max(len(words), 1), MAX_WORDS):
                 pieces.append(words[begin : begin + MAX_WORDS])
                 owners.append(index)
-        scored = self._predict_parallel(pieces, batch_size, workers or _cores())
+        scored = self._predict_parallel(pieces, batch_size, workers or cpu_cores())
         merged: list[Scored] = [Scored([], 0.0, 0.0, [], []) for _ in sentences]
         counts = [0] * len(sentences)
         for owner, result in zip(owners, scored, strict=True):
@@ -154,28 +154,10 @@ class LoadedDetector:
         return merged
 
     def _predict_parallel(self, pieces: Sequence[Sequence[str]], batch_size: int, workers: int) -> list[Scored]:
-        """Batches shared out among threads, each with a single-threaded BLAS (or onnxruntime
-        session run: its intra-op pool is one thread).
-
-        numpy's element-wise steps (GELU, softmax, layer norm) use one core; BLAS threads help
-        only the matrix products. A thread per core with one BLAS thread each keeps both busy:
-        350 against 278 sentences/s on the 2-core machine.
-        """
+        """Batches shared out among threads (``in_parallel``; an onnxruntime session run's
+        intra-op pool is one thread): 350 against 278 sentences/s on the 2-core machine."""
         model, tokenizer = self._network()  # loaded once, before any thread starts
-        workers = min(workers, math.ceil(len(pieces) / batch_size))
-        if workers <= 1:
-            return predict(model, tokenizer, pieces, batch_size=batch_size)
-        from concurrent.futures import ThreadPoolExecutor
-
-        from threadpoolctl import threadpool_limits
-
-        shards = [pieces[i::workers] for i in range(workers)]
-        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-            results = list(pool.map(lambda shard: predict(model, tokenizer, shard, batch_size), shards))
-        scored: list[Scored] = [None] * len(pieces)  # type: ignore[list-item]
-        for i, shard_results in enumerate(results):
-            scored[i::workers] = shard_results
-        return scored
+        return in_parallel(pieces, lambda shard: predict(model, tokenizer, shard, batch_size), workers, batch_size)
 
     def penalty(self, result: Scored) -> float:
         """The sentence score (higher = worse): see ``sentence_penalty``."""
@@ -221,7 +203,32 @@ def available_runtime(runtime: str) -> str:
     return runtime
 
 
-def _cores() -> int:
+def in_parallel(items: Sequence[Any], run: Callable[[Sequence[Any]], list[Any]], workers: int,
+                batch_size: int) -> list[Any]:
+    """``run`` over ``workers`` interleaved shards of ``items`` on threads with a single-threaded
+    BLAS each, results back in order; one call where there is no more than a batch.
+
+    numpy's element-wise steps use one core and BLAS threads help only the matrix products; with
+    BLAS threads the many small per-head products also wait on each other, badly so when another
+    process holds a core. A thread per core with one BLAS thread each keeps both busy.
+    """
+    workers = min(workers, math.ceil(len(items) / batch_size))
+    if workers <= 1:
+        return run(items)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    shards = [items[i::workers] for i in range(workers)]
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(run, shards))
+    merged: list[Any] = [None] * len(items)
+    for i, shard_results in enumerate(results):
+        merged[i::workers] = shard_results
+    return merged
+
+
+def cpu_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

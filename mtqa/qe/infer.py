@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mtqa.detector.infer import sentence_penalty
+from mtqa.detector.infer import cpu_cores, in_parallel, sentence_penalty
 from mtqa.detector.words import WORD
 from mtqa.errors import ModelUnavailable
 from mtqa.qe.runtime import CONFIG, WEIGHTS, NumpyQE, OnnxQE, load_network, runtime_of
@@ -92,7 +92,7 @@ class LoadedQE:
     def _network(self) -> NumpyQE | OnnxQE:
         """The network, loaded on first use: a re-check the cache answers never reads the weights."""
         if self._loaded is None:
-            self._loaded = load_network(self.directory, self.embed_dir)
+            self._loaded = load_network(self.directory, self.embed_dir, threads=cpu_cores())
         return self._loaded[0]
 
     def signature(self) -> Signature:
@@ -161,22 +161,27 @@ class LoadedQE:
         ]
 
     def _predict(self, pieces: Sequence[_Piece]) -> list[tuple[list[float], list[float], list[float]]]:
-        """Target and source BAD probabilities and (DA z, HTER) per piece; batches sorted by length."""
+        """Target and source BAD probabilities and (DA z, HTER) per piece, in order; a thread per
+        core (``in_parallel``), each with batches sorted by length."""
         if not pieces:
             return []
-        network, specials = self._network(), Specials.of(self.tokenizer)
-        order = sorted(range(len(pieces)), key=lambda i: pair_length(pieces[i].source, pieces[i].target))
-        results: list[Any] = [None] * len(pieces)
-        for begin in range(0, len(order), BATCH_SIZE):
-            rows = order[begin : begin + BATCH_SIZE]
-            batch = assemble(specials, [pieces[i].source for i in rows], [pieces[i].target for i in rows])
-            target, source, sentence = network(batch)
-            target, source = _sigmoid(target).tolist(), _sigmoid(source).tolist()
-            sentence = sentence.astype(np.float64).tolist()
-            for row, i in enumerate(rows):
-                piece = pieces[i]
-                results[i] = (target[row][: len(piece.target)], source[row][: len(piece.source)], sentence[row])
-        return results
+        network, specials = self._network(), Specials.of(self.tokenizer)  # loaded before any thread starts
+
+        def run(shard: Sequence[_Piece]) -> list[tuple[list[float], list[float], list[float]]]:
+            order = sorted(range(len(shard)), key=lambda i: pair_length(shard[i].source, shard[i].target))
+            results: list[Any] = [None] * len(shard)
+            for begin in range(0, len(order), BATCH_SIZE):
+                rows = order[begin : begin + BATCH_SIZE]
+                batch = assemble(specials, [shard[i].source for i in rows], [shard[i].target for i in rows])
+                target, source, sentence = network(batch)
+                target, source = _sigmoid(target).tolist(), _sigmoid(source).tolist()
+                sentence = sentence.astype(np.float64).tolist()
+                for row, i in enumerate(rows):
+                    piece = shard[i]
+                    results[i] = (target[row][: len(piece.target)], source[row][: len(piece.source)], sentence[row])
+            return results
+
+        return in_parallel(pieces, run, cpu_cores(), BATCH_SIZE)
 
 
 def _within(pieces: list[list[int]], spans: list[Span], part: Span) -> list[list[int]]:
