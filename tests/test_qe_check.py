@@ -257,3 +257,10 @@ def test_by_default_a_machine_without_the_model_lists_the_check_and_still_gates(
     assert report.exit_code() == 0
     report = run([str(path)], Config(select=["MT403"], source_lang="de"))
     assert "MT403" in report.skipped and report.exit_code() == 2
+
+
+def test_words_keep_their_combining_marks() -> None:
+    """Devanagari and Sinhala vowel signs are not \\w: the words must stay whole, as MLQE-PE has them."""
+    for text, words in (("नेपाल को राजधानी काठमाडौं हो ।", ["नेपाल", "को", "राजधानी", "काठमाडौं", "हो", "।"]),
+                        ("ලංකාව සහ ඉන්දියාව", ["ලංකාව", "සහ", "ඉන්දියාව"]), ("The cat, sees.", ["The", "cat", ",", "sees", "."])):
+        assert [text[a:b] for a, b in word_spans(text)] == words

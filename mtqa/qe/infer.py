@@ -45,8 +45,27 @@ def guards() -> ModuleType:
 
 
 def word_spans(text: str) -> list[Span]:
-    """Each word's (start, end) in ``text``, as the model reads words."""
-    return [m.span() for m in WORD.finditer(text)]
+    """Each word's (start, end) in ``text``, as the model reads words.
+
+    Python's ``\\w`` leaves out combining marks (the vowel signs and viramas of Devanagari or
+    Sinhala), which would cut every Nepali or Sinhala word into pieces the model never saw in
+    training (MLQE-PE's words are whole): a match that touches the previous one across a
+    combining mark is joined to it.
+    """
+    spans: list[Span] = []
+    for match in WORD.finditer(text):
+        start, end = match.span()
+        if spans and spans[-1][1] == start and (_mark(text[start]) or _mark(text[start - 1])):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _mark(char: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(char).startswith("M")
 
 
 @dataclass
@@ -116,7 +135,7 @@ class LoadedQE:
             return self.score(pairs)
         texts = [json.dumps(list(pair), ensure_ascii=False) for pair in pairs]
         values = cache.cached_map(
-            SHIPPED_NAME, f"{self.weights_sha256}+{self.embed_revision}", {"max_tokens": self.max_tokens},
+            SHIPPED_NAME, f"{self.weights_sha256}+{self.embed_revision}", {"max_tokens": self.max_tokens, "words": "marks-joined"},
             texts, lambda missing: [asdict(r) for r in self.score([tuple(json.loads(t)) for t in missing])],
         )
         return [QEScored(**value) for value in values]
