@@ -43,7 +43,10 @@ def test_available_is_default_plus_the_model_checks_and_only_they_are_optional()
     model_checks = {code for code, cls in all_checks().items() if not cls.default_enabled}
     assert available == default | model_checks
     optional = {code for code, cls in all_checks().items() if if_available(["AVAILABLE"], cls)}
-    assert optional == model_checks
+    pulled = {code for code, cls in all_checks().items() if cls.default_enabled and cls.pulled}
+    assert pulled == {"MT403"} and optional == model_checks | pulled
+    # a default check whose model comes from `mtqa models pull` is optional under DEFAULT too
+    assert {code for code, cls in all_checks().items() if if_available(["DEFAULT"], cls)} == pulled
     # named explicitly next to AVAILABLE, a check is asked for: a missing model stays an error
     assert not if_available(["AVAILABLE", "MT301"], all_checks()["MT301"])
     assert not if_available(["AVAILABLE", "MT3"], all_checks()["MT311"])

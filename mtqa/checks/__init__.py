@@ -88,8 +88,9 @@ def if_available(select: list[str], cls: type[Check]) -> bool:
     explicitly, so a missing model stays an error (exit 2) for it. A rule-only install that has
     not pulled the default QE model's embeddings still checks, and says what it left out.
     """
-    weak = {AVAILABLE, "DEFAULT"} if cls.default_enabled and cls.pulled else {AVAILABLE}
-    if cls.default_enabled and not cls.pulled:
+    pulled = getattr(cls, "pulled", False)  # plug-in checks may predate it
+    weak = {AVAILABLE, "DEFAULT"} if cls.default_enabled and pulled else {AVAILABLE}
+    if cls.default_enabled and not pulled:
         return False
     if not weak & set(select):
         return False
