@@ -70,17 +70,16 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="write the figures here too")
     args = parser.parse_args()
 
-    from mtqa.backends.registry import load_registry
-    from mtqa.backends.store import resolve
-    from mtqa.qe.infer import LoadedQE
+    from mtqa.errors import ModelUnavailable
+    from mtqa.qe.infer import LoadedQE, embed_role
     from mtqa.qe.runtime import RUNTIME_VARIABLE
 
     embed = args.embed
     if embed is None:
-        resolved = resolve(load_registry().get("embed"))
-        if resolved is None:
-            raise SystemExit("the embed role is not pulled: run mtqa models pull embed (or give --embed)")
-        embed = resolved.path
+        try:
+            embed = embed_role()[0]
+        except ModelUnavailable as exc:
+            raise SystemExit(f"{exc} (or give --embed)") from None
     os.environ[RUNTIME_VARIABLE] = args.runtime
     threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     figures: dict[str, object] = {"runtime": args.runtime, "threads": threads, "goal_pairs_per_s": GOAL}

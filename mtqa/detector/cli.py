@@ -70,15 +70,14 @@ def detector(
 
 def _embed_role_dir() -> Path:
     """The converted multilingual-e5-small (the ``embed`` role), or exit 2 with the pull command."""
-    from mtqa.backends.registry import load_registry
-    from mtqa.backends.store import resolve
+    from mtqa.errors import ModelUnavailable
+    from mtqa.qe.infer import embed_role
 
-    spec = load_registry().get("embed")
-    resolved = resolve(spec)
-    if resolved is None:
-        typer.echo(f"mtqa: error: the embed role is not on this machine; run: {spec.pull_command}", err=True)
-        raise typer.Exit(2)
-    return resolved.path
+    try:
+        return embed_role()[0]
+    except ModelUnavailable as exc:
+        typer.echo(f"mtqa: error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @train_app.command(cls=Command)
